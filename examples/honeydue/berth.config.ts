@@ -1,0 +1,47 @@
+// Seed 001: honeyDue on a 3-node K3s HA cluster with K3s' Traefik. The Go API and its Asynq worker
+// come from one image; the worker is a singleton (two schedulers would double-run jobs). Migrations
+// serialize across 3 replicas on first boot, which took up to 240 s.
+import { defineConfig } from 'berth';
+
+export default defineConfig({
+  cluster: {
+    ingressClass: 'traefik',
+    certIssuer: false, // Cloudflare terminates TLS (Flexible SSL)
+    imagePullSecret: 'gitea-registry',
+    nodeFailureEviction: 30,
+  },
+  database: {
+    mode: 'external',
+    host: '10.0.1.5',
+    admin: { env: 'HONEYDUE_PG_ADMIN_URL' },
+  },
+  environments: {
+    production: { namespace: 'honeydue', tagScheme: 'git-sha' },
+  },
+  apps: {
+    api: {
+      image: 'gitea.treytartt.com/admin/honeydue-api',
+      port: 8000,
+      domains: ['api.honeydue.app'],
+      health: { path: '/api/health/', startupTimeout: 240 },
+      replicas: 3,
+      resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+      env: { GIN_MODE: 'release', REDIS_URL: 'redis://redis.honeydue.svc:6379/0' },
+      secrets: ['SECRET_KEY', 'APNS_KEY', 'B2_APPLICATION_KEY'],
+      database: true,
+      migrate: { command: ['/app/api', 'migrate'] },
+      processes: {
+        worker: { command: ['/app/worker'], singleton: true, resources: { limits: { memory: '256Mi' } } },
+      },
+    },
+    admin: {
+      image: 'gitea.treytartt.com/admin/honeydue-admin',
+      port: 3000,
+      domains: ['admin.honeydue.app'],
+      // Next.js serves at /; probing /admin/ returned 404 and killed the pods.
+      health: { path: '/', startupTimeout: 120 },
+      replicas: 2,
+      env: { NEXT_PUBLIC_API_URL: 'https://api.honeydue.app' },
+    },
+  },
+});

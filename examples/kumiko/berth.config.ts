@@ -1,0 +1,49 @@
+// Seed 000: one Hetzner K3s cluster runs every Kumiko-built app. ingress-nginx and cert-manager,
+// one CloudNativePG cluster with a database per app, migrations in an init container.
+import { defineConfig } from 'berth';
+
+export default defineConfig({
+  cluster: {
+    ingressClass: 'nginx',
+    certIssuer: 'letsencrypt-prod',
+    imagePullSecret: 'ghcr-pull',
+  },
+  database: {
+    mode: 'cnpg',
+    name: 'pg',
+    namespace: 'postgres',
+    instances: 2,
+    storage: '20Gi',
+    pooler: { instances: 2, poolMode: 'transaction' },
+  },
+  environments: {
+    production: { namespace: 'kumiko', tagScheme: 'git-sha' },
+  },
+  apps: {
+    platform: {
+      image: 'ghcr.io/kumiko-so/platform',
+      port: 3000,
+      domains: ['kumiko.so'],
+      wwwRedirect: true,
+      health: { path: '/healthz', startupTimeout: 180 },
+      replicas: 2,
+      database: true,
+      migrate: { command: ['bun', '/app/kumiko.js', 'migrate', 'apply'] },
+      secrets: ['SESSION_SECRET'],
+    },
+    'my-app': {
+      image: 'ghcr.io/kumiko-so/my-app',
+      port: 3000,
+      domains: ['my-app.kumiko.so'],
+      health: { path: '/healthz' },
+      database: true,
+      migrate: { command: ['bun', '/app/kumiko.js', 'migrate', 'apply'] },
+    },
+    docs: {
+      image: 'ghcr.io/kumiko-so/docs',
+      port: 8080,
+      domains: ['docs.kumiko.so'],
+      resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } },
+    },
+  },
+});

@@ -1,0 +1,48 @@
+// Seed 004: the school platform. Evidence uploads on an NFS share from the NAS, PostgreSQL run as
+// a Deployment on NFS (Recreate: one writer; fsGroup 999 for the postgres user), images tagged
+// prod-YYYYMMDD.N, and daily backups at 03:00 Perth time kept for 30 days with Slack notices.
+import { defineConfig } from 'berth';
+
+export default defineConfig({
+  cluster: { ingressClass: 'traefik', certIssuer: 'letsencrypt-prod', imagePullSecret: 'school-platform-registry' },
+  database: {
+    mode: 'external',
+    host: 'school-platform-db.school.svc.cluster.local',
+    admin: { secret: { namespace: 'school', name: 'school-platform-db-secret', key: 'ADMIN_URL' } },
+  },
+  backups: {
+    store: { nfs: { server: 'nas.local', path: '/school/backups' } },
+    slackWebhook: { env: 'SCHOOL_SLACK_WEBHOOK_URL' },
+  },
+  environments: {
+    production: { namespace: 'school', tagScheme: 'prod-YYYYMMDD.N' },
+  },
+  apps: {
+    'school-platform': {
+      image: 'registry.gitlab.com/school/platform',
+      port: 3000,
+      domains: ['school.example.org'],
+      health: { path: '/api/health', startupTimeout: 120 },
+      env: { NODE_ENV: 'production', STORAGE_DIR: '/school' },
+      secrets: ['NEXTAUTH_SECRET', 'OPENAI_API_KEY'],
+      database: true,
+      // Idempotent schema sync, run before the app starts (prisma's SQL, IF NOT EXISTS everywhere).
+      migrate: { command: ['node', 'scripts/schema-sync.mjs'] },
+      volumes: {
+        storage: { mountPath: '/school', nfs: { server: 'nas.local', path: '/school' }, size: '50Gi', accessMode: 'ReadWriteMany' },
+      },
+      backups: { schedule: '0 3 * * *', timeZone: 'Australia/Perth', retention: { daily: 30, weekly: 0, monthly: 0 } },
+    },
+    'school-platform-db': {
+      image: 'postgres:16-alpine',
+      port: 5432,
+      fsGroup: 999,
+      resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+      env: { PGDATA: '/var/lib/postgresql/data/pgdata' },
+      secrets: ['POSTGRES_PASSWORD'],
+      volumes: {
+        data: { mountPath: '/var/lib/postgresql/data', subPath: 'postgres', nfs: { server: 'nas.local', path: '/school/db' }, size: '20Gi', accessMode: 'ReadWriteOnce' },
+      },
+    },
+  },
+});

@@ -1,0 +1,123 @@
+/**
+ * The CLI shell: finds the command, parses its flags, runs it, and is the one error boundary
+ * that turns errors into messages and exit codes. Commands are imported lazily.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { BerthError, ExitCode, UsageError } from '../errors.ts';
+import { BERTH_VERSION } from '../version.ts';
+import { GLOBAL_OPTIONS, type CommandSpec } from './command.ts';
+import { commandHelp, groupHelp, mainHelp } from './help.ts';
+import { Output } from './output.ts';
+import { COMMANDS, findCommand, groupCommands } from './registry.ts';
+
+export interface CliIo {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  stdin?: Readable & { isTTY?: boolean };
+  stdout?: Writable & { isTTY?: boolean };
+  stderr?: Writable & { isTTY?: boolean };
+  signal?: AbortSignal;
+}
+
+export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
+  const env = io.env ?? process.env;
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const wantsJson = argv.includes('--json');
+  const out = new Output({ stdout, stderr, env, json: wantsJson, noColor: argv.includes('--no-color') });
+  const verbose = argv.includes('--verbose') || argv.includes('-v');
+  try {
+    return await dispatch(argv, out, { ...io, env });
+  } catch (error) {
+    return reportError(error, out, verbose);
+  }
+}
+
+async function dispatch(argv: string[], out: Output, io: CliIo & { env: Record<string, string | undefined> }): Promise<number> {
+  const words = commandWords(argv);
+  if (argv[0] === '--version' || (argv.length === 1 && argv[0] === '-V')) {
+    out.write(`${BERTH_VERSION}\n`);
+    return ExitCode.ok;
+  }
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    const topic = argv[0] === 'help' ? argv.slice(1) : [];
+    const found = topic.length ? findCommand(topic) : undefined;
+    out.write(`${found ? commandHelp(found.spec) : mainHelp()}\n`);
+    return ExitCode.ok;
+  }
+  const found = findCommand(words);
+  if (!found) {
+    const group = words[0] ? groupCommands(words[0]) : [];
+    if (group.length) {
+      if (argv.includes('--help') || argv.includes('-h') || words.length === 1) {
+        out.write(`${groupHelp(words[0]!, group)}\n`);
+        return words.length === 1 && !argv.includes('--help') && !argv.includes('-h') ? ExitCode.usage : ExitCode.ok;
+      }
+    }
+    throw new UsageError(`Unknown command "${words.slice(0, 2).join(' ') || argv[0]}"`, {
+      hint: `Commands: ${COMMANDS.map((c) => c.name).join(', ')}. Run \`berth --help\`.`,
+    });
+  }
+  const { spec } = found;
+  const parsed = parse(spec, argv);
+  if (parsed.options.help) {
+    out.write(`${commandHelp(spec)}\n`);
+    return ExitCode.ok;
+  }
+  const module = await spec.load();
+  const controller = new AbortController();
+  const signal = io.signal ? AbortSignal.any([io.signal, controller.signal]) : controller.signal;
+  const code = await module.run({
+    options: parsed.options,
+    positionals: parsed.positionals,
+    cwd: io.cwd ?? process.cwd(),
+    env: io.env,
+    stdin: io.stdin ?? process.stdin,
+    out,
+    configFile: typeof parsed.options.config === 'string' ? parsed.options.config : undefined,
+    signal,
+  });
+  return code ?? ExitCode.ok;
+}
+
+/** Words that are not flags or the values of global flags given before the command. */
+function commandWords(argv: string[]): string[] {
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--config' || arg === '-c') i++;
+    else if (!arg.startsWith('-')) words.push(arg);
+  }
+  return words;
+}
+
+function parse(spec: CommandSpec, argv: string[]) {
+  // Remove the command words wherever they sit among the flags.
+  const rest = [...argv];
+  for (const word of spec.name.split(' ')) rest.splice(rest.indexOf(word), 1);
+  const options = { ...GLOBAL_OPTIONS, ...spec.options };
+  try {
+    const { values, positionals } = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+    return { options: values as Record<string, string | boolean | string[] | undefined>, positionals };
+  } catch (error) {
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    throw new UsageError(`${message} (berth ${spec.name})`, { hint: `Run \`berth ${spec.name} --help\` for its options.` });
+  }
+}
+
+function reportError(error: unknown, out: Output, verbose: boolean): number {
+  if (error instanceof BerthError) {
+    out.error(error.message);
+    if (error.hint) out.info(`${out.paint('gray', 'hint')}  ${error.hint}`);
+    if (verbose && error.stack) out.info(out.paint('gray', error.stack));
+    if (out.json) out.result({ ok: false, error: { type: error.name, message: error.message, hint: error.hint, exitCode: error.exitCode } });
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  out.error(`unexpected failure: ${message}`);
+  if (verbose && error instanceof Error && error.stack) out.info(out.paint('gray', error.stack));
+  else out.info(`${out.paint('gray', 'hint')}  Run again with --verbose for details, and report it if it persists.`);
+  if (out.json) out.result({ ok: false, error: { type: 'InternalError', message, exitCode: ExitCode.failure } });
+  return ExitCode.failure;
+}

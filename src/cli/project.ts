@@ -1,0 +1,27 @@
+/** What most commands start with: the validated config, its warnings shown, and the environment. */
+import { loadConfig, type LoadedConfig } from '../config/load.ts';
+import { UsageError } from '../errors.ts';
+import type { CommandContext } from './command.ts';
+
+export async function loadProject(context: CommandContext): Promise<LoadedConfig> {
+  const loaded = await loadConfig({ cwd: context.cwd, file: context.configFile });
+  for (const warning of loaded.warnings) context.out.warn(`${warning.path}: ${warning.message}`);
+  return loaded;
+}
+
+/** --env, or the first environment in the config, so a single-environment setup needs no flag. */
+export function pickEnvironment(loaded: LoadedConfig, requested: unknown): string {
+  const names = Object.keys(loaded.config.environments);
+  if (typeof requested === 'string') {
+    if (!names.includes(requested)) {
+      throw new UsageError(`Unknown environment "${requested}"`, { hint: `Environments in ${loaded.file}: ${names.join(', ')}.` });
+    }
+    return requested;
+  }
+  return names[0]!;
+}
+
+export function stringList(value: unknown): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value.map(String) : [String(value)];
+}

@@ -1,0 +1,76 @@
+/**
+ * Finds and reads a config file. TypeScript configs run through Node's own type stripping, so
+ * loading needs no compiler; JSON and YAML are parsed with positions in their errors.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { BerthError, ConfigError, ExitCode } from '../errors.ts';
+import { validateConfig, type ValidConfig } from './validate.ts';
+
+export const CONFIG_FILES = ['berth.config.ts', 'berth.config.mts', 'berth.config.mjs', 'berth.config.js', 'berth.config.json', 'berth.config.yaml', 'berth.config.yml'];
+
+export interface LoadedConfig extends ValidConfig {
+  file: string;
+}
+
+export async function findConfigFile(cwd: string, explicit?: string): Promise<string> {
+  if (explicit) {
+    const file = resolve(cwd, explicit);
+    if (!(await isFile(file))) {
+      throw new BerthError(`Config file not found: ${file}`, { exitCode: ExitCode.usage, hint: 'Check the --config path.' });
+    }
+    return file;
+  }
+  for (const name of CONFIG_FILES) {
+    const file = resolve(cwd, name);
+    if (await isFile(file)) return file;
+  }
+  throw new BerthError(`No berth config in ${cwd}`, {
+    exitCode: ExitCode.usage,
+    hint: 'Run `berth init` to write a starter berth.config.ts, or pass --config PATH.',
+  });
+}
+
+export async function readConfigFile(file: string): Promise<unknown> {
+  const ext = extname(file);
+  if (ext === '.json' || ext === '.yaml' || ext === '.yml') {
+    const text = await readFile(file, 'utf8');
+    try {
+      return ext === '.json' ? JSON.parse(text) : parseYaml(text);
+    } catch (error) {
+      const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : '';
+      throw new ConfigError([{ path: '', message: `cannot parse ${ext.slice(1).toUpperCase()}${where}: ${(error as Error).message.split('\n')[0]}` }], file);
+    }
+  }
+  if (!['.ts', '.mts', '.mjs', '.js'].includes(ext)) {
+    throw new BerthError(`Unsupported config file type: ${file}`, { exitCode: ExitCode.usage, hint: `Use one of ${CONFIG_FILES.join(', ')}.` });
+  }
+  const { mtimeMs } = await stat(file);
+  let module: { default?: unknown };
+  try {
+    // The query makes a re-read after an edit load the new file instead of the cached module.
+    module = (await import(`${pathToFileURL(file).href}?mtime=${mtimeMs}`)) as { default?: unknown };
+  } catch (error) {
+    throw new ConfigError([{ path: '', message: `cannot load the config module: ${firstLine(error)}` }], file);
+  }
+  if (module.default === undefined) {
+    throw new ConfigError([{ path: '', message: 'the file has no default export; end it with `export default defineConfig({ … })`' }], file);
+  }
+  return module.default;
+}
+
+export async function loadConfig(options: { cwd?: string; file?: string } = {}): Promise<LoadedConfig> {
+  const file = await findConfigFile(options.cwd ?? process.cwd(), options.file);
+  const raw = await readConfigFile(file);
+  return { file, ...validateConfig(raw, file) };
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isFile(), () => false);
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}

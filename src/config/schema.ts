@@ -1,0 +1,239 @@
+/**
+ * The shape of berth.config.ts. Every object is strict, so a misspelt field is an error that
+ * names it rather than a silently ignored setting. Defaults live in defaults.ts, not here:
+ * this schema describes what a user may write.
+ */
+import { z } from 'zod';
+import {
+  command,
+  cronSchedule,
+  dnsLabel,
+  domain,
+  envVarName,
+  image,
+  quantity,
+  timeZone,
+  urlPath,
+} from './fields.ts';
+import { TAG_SCHEME_HELP, tagSchemePattern } from './tag-scheme.ts';
+
+const port = z.number().int().min(1).max(65535);
+const seconds = z.number().int().positive();
+const count = z.number().int().min(0);
+
+/** Where a credential lives. Never the credential itself: configs are committed to git. */
+export const credentialRef = z.union([
+  z.strictObject({ env: envVarName }),
+  z.strictObject({ file: z.string().min(1) }),
+  z.strictObject({ secret: z.strictObject({ namespace: dnsLabel(), name: dnsLabel(253), key: z.string().min(1) }) }),
+], { error: 'must be a reference, not a value: { env: "VAR_NAME" }, { file: "/path/to/file" } or { secret: { namespace, name, key } }' });
+
+const resources = z.strictObject({
+  requests: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).optional(),
+  limits: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).optional(),
+});
+
+const health = z.strictObject({
+  /** HTTP path answering 200 when the app can serve; without it probes use a TCP connect. */
+  path: urlPath.optional(),
+  /** How long a first boot may take (migrations included) before the pod is restarted. */
+  startupTimeout: seconds.optional(),
+  /** Seconds between readiness checks; failover detection is about twice this. */
+  interval: seconds.optional(),
+});
+
+const hpa = z.strictObject({
+  min: z.number().int().min(1),
+  max: z.number().int().min(1),
+  cpuPercent: z.number().int().min(1).max(100).optional(),
+});
+
+const processSchema = z.strictObject({
+  command: command.optional(),
+  args: z.array(z.string()).optional(),
+  replicas: count.optional(),
+  /** Exactly one pod, ever: schedulers and queue consumers that must not run twice. */
+  singleton: z.boolean().optional(),
+  resources: resources.optional(),
+  /** A process with a port gets a Service; with domains too, an Ingress. */
+  port: port.optional(),
+  domains: z.array(domain).optional(),
+  path: urlPath.optional(),
+  health: health.optional(),
+  hpa: hpa.optional(),
+});
+
+const cronTask = z.strictObject({
+  schedule: cronSchedule,
+  command: command,
+  timeZone: timeZone.optional(),
+  resources: resources.optional(),
+  /** Seconds before a run is killed. */
+  timeout: seconds.optional(),
+});
+
+const volume = z.strictObject({
+  mountPath: z.string().regex(/^\/\S*$/, 'must be an absolute path such as "/data"'),
+  size: quantity.optional(),
+  accessMode: z.enum(['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany', 'ReadOnlyMany']).optional(),
+  storageClass: z.string().min(1).optional(),
+  existingClaim: dnsLabel(253).optional(),
+  nfs: z.strictObject({ server: z.string().min(1), path: z.string().regex(/^\//, 'must be an absolute export path') }).optional(),
+  subPath: z.string().min(1).optional(),
+  readOnly: z.boolean().optional(),
+  /** Processes that mount it; defaults to the web process (or the first one). */
+  processes: z.array(dnsLabel()).optional(),
+});
+
+const retention = z.strictObject({
+  daily: count.optional(),
+  weekly: count.optional(),
+  monthly: count.optional(),
+});
+
+const appBackups = z.strictObject({
+  schedule: cronSchedule,
+  timeZone: timeZone.optional(),
+  retention: retention.optional(),
+});
+
+const migrate = z.strictObject({
+  /** The app's own migrate command, e.g. ["bun", "/app/kumiko.js", "migrate", "apply"]. */
+  command: command.optional(),
+  /** Directory of SQL migrations inside the image, for berth's own runner when no command is given. */
+  dir: z.string().min(1).optional(),
+});
+
+export const appSchema = z.strictObject({
+  image: image,
+  port: port.optional(),
+  domains: z.array(domain).optional(),
+  path: urlPath.optional(),
+  /** Redirect www.<domain> to <domain> permanently. */
+  wwwRedirect: z.boolean().optional(),
+  health: health.optional(),
+  replicas: count.optional(),
+  resources: resources.optional(),
+  env: z.record(envVarName, z.string()).optional(),
+  /** Names of variables whose values live in the app's Secret (set with `berth secret set`). */
+  secrets: z.array(envVarName).optional(),
+  processes: z.record(dnsLabel(), processSchema).optional(),
+  cron: z.record(dnsLabel(), cronTask).optional(),
+  volumes: z.record(dnsLabel(), volume).optional(),
+  database: z.boolean().optional(),
+  migrate: migrate.optional(),
+  backups: appBackups.optional(),
+  hpa: hpa.optional(),
+  /** Group id for mounted volumes, e.g. 999 for Postgres data on NFS. */
+  fsGroup: z.number().int().min(0).optional(),
+});
+
+/** What an environment may change about an app. Objects merge; lists replace. */
+const appOverride = z.strictObject({
+  enabled: z.boolean().optional(),
+  image: image.optional(),
+  domains: z.array(domain).optional(),
+  path: urlPath.optional(),
+  wwwRedirect: z.boolean().optional(),
+  replicas: count.optional(),
+  resources: resources.optional(),
+  env: z.record(envVarName, z.string()).optional(),
+  processes: z
+    .record(dnsLabel(), z.strictObject({ replicas: count.optional(), resources: resources.optional(), domains: z.array(domain).optional(), hpa: hpa.optional() }))
+    .optional(),
+  hpa: hpa.optional(),
+  backups: z.union([appBackups, z.literal(false)]).optional(),
+});
+
+const tagScheme = z.string().refine((s) => tagSchemePattern(s) !== undefined, TAG_SCHEME_HELP);
+
+const environment = z.strictObject({
+  namespace: dnsLabel(),
+  tagScheme: tagScheme.optional(),
+  apps: z.record(z.string(), appOverride).optional(),
+});
+
+const externalDatabase = z.strictObject({
+  mode: z.literal('external'),
+  /** Host and port as the pods reach the server (e.g. the node's private IP). */
+  host: z.string().min(1),
+  port: port.optional(),
+  sslMode: z.enum(['disable', 'prefer', 'require', 'verify-ca', 'verify-full']).optional(),
+  /** A postgres:// URL for a role with CREATEROLE and CREATEDB, as the berth CLI reaches it. */
+  admin: credentialRef,
+  connectionLimit: z.number().int().min(1).optional(),
+});
+
+const cnpgDatabase = z.strictObject({
+  mode: z.literal('cnpg'),
+  name: dnsLabel(50).optional(),
+  namespace: dnsLabel().optional(),
+  instances: z.number().int().min(1).max(9).optional(),
+  storage: quantity.optional(),
+  storageClass: z.string().min(1).optional(),
+  imageName: image.optional(),
+  pooler: z
+    .union([
+      z.literal(false),
+      z.strictObject({ instances: z.number().int().min(1).optional(), poolMode: z.enum(['transaction', 'session']).optional() }),
+    ])
+    .optional(),
+  admin: credentialRef.optional(),
+  connectionLimit: z.number().int().min(1).optional(),
+});
+
+const backupStore = z.union(
+  [
+  z.strictObject({ pvc: z.strictObject({ size: quantity.optional(), storageClass: z.string().min(1).optional(), existingClaim: dnsLabel(253).optional() }) }),
+  z.strictObject({ nfs: z.strictObject({ server: z.string().min(1), path: z.string().regex(/^\//, 'must be an absolute export path') }) }),
+  z.strictObject({
+    s3: z.strictObject({
+      bucket: z.string().min(3),
+      endpoint: z.url().optional(),
+      region: z.string().min(1).optional(),
+      prefix: z.string().optional(),
+      /** Name of a Secret in each environment's namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. */
+      credentialsSecret: dnsLabel(253),
+    }),
+  }),
+  ],
+  { error: 'must be one of { pvc: { size } }, { nfs: { server, path } } or { s3: { bucket, credentialsSecret } }' },
+);
+
+export const configSchema = z.strictObject({
+  cluster: z
+    .strictObject({
+      context: z.string().min(1).optional(),
+      ingressClass: z.enum(['traefik', 'nginx']).optional(),
+      /** Namespace of the ingress controller's pods, allowed through NetworkPolicies (kube-system for K3s' Traefik). */
+      ingressNamespace: dnsLabel().optional(),
+      /** cert-manager ClusterIssuer for TLS; false serves plain HTTP (e.g. behind Cloudflare). */
+      certIssuer: z.union([z.string().min(1), z.literal(false)]).optional(),
+      imagePullSecret: dnsLabel(253).optional(),
+      /** Seconds before pods leave an unreachable node (Kubernetes' default is 300). */
+      nodeFailureEviction: seconds.optional(),
+      /** The berth image that runs migrations, backups and the admin page in the cluster. */
+      berthImage: image.optional(),
+    })
+    .optional(),
+  database: z
+    .discriminatedUnion('mode', [externalDatabase, cnpgDatabase], { error: 'mode must be "external" (a server reachable by host) or "cnpg" (CloudNativePG in the cluster)' })
+    .optional(),
+  backups: z.strictObject({ store: backupStore, slackWebhook: credentialRef.optional() }).optional(),
+  environments: z.record(dnsLabel(), environment),
+  apps: z.record(z.string(), appSchema),
+});
+
+export type BerthConfig = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type AppConfig = z.output<typeof appSchema>;
+export type AppOverride = z.output<typeof appOverride>;
+export type ProcessConfig = z.output<typeof processSchema>;
+export type VolumeConfig = z.output<typeof volume>;
+export type CronTaskConfig = z.output<typeof cronTask>;
+export type ResourcesConfig = z.output<typeof resources>;
+export type HealthConfig = z.output<typeof health>;
+export type HpaConfig = z.output<typeof hpa>;
+export type CredentialRef = z.output<typeof credentialRef>;
+export type DatabaseConfig = NonNullable<ParsedConfig['database']>;
+export type BackupStoreConfig = z.output<typeof backupStore>;

@@ -1,0 +1,105 @@
+/**
+ * Turns zod's issues into `apps.api.domains[1]: message` lines, with a spelling suggestion
+ * for unknown fields, since a typo is the commonest config mistake.
+ */
+import type { z } from 'zod';
+import type { ConfigIssue } from '../errors.ts';
+import { join } from './rules.ts';
+
+type Schema = z.core.$ZodType;
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const key of path) {
+    out = typeof key === 'number' ? `${out}[${key}]` : join(out, String(key));
+  }
+  return out;
+}
+
+export function toConfigIssues(error: z.ZodError, schema: Schema): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeys(schema, issue.path);
+      for (const key of issue.keys) {
+        const guess = closest(key, known);
+        const fix = guess ? `did you mean "${guess}"?` : `known fields: ${known.join(', ')}`;
+        issues.push({ path: formatPath([...issue.path, key]), message: `unknown field; ${fix}` });
+      }
+      continue;
+    }
+    if (issue.code === 'invalid_type' && issue.input === undefined) {
+      issues.push({ path: formatPath(issue.path), message: `is required (${issue.expected})` });
+      continue;
+    }
+    issues.push({ path: formatPath(issue.path), message: issue.message });
+  }
+  return issues;
+}
+
+/** Walks the schema along a data path to list the fields an object there may have. */
+function knownKeys(schema: Schema, path: ReadonlyArray<PropertyKey>): string[] {
+  let candidates: Schema[] = [schema];
+  for (const key of path) {
+    candidates = candidates.flatMap((s) => unwrap(s)).flatMap((s) => child(s, key));
+  }
+  return [...new Set(candidates.flatMap((s) => unwrap(s)).flatMap((s) => objectKeys(s)))];
+}
+
+function def(schema: Schema): Record<string, unknown> {
+  return (schema as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
+}
+
+function unwrap(schema: Schema): Schema[] {
+  const d = def(schema);
+  switch (d.type) {
+    case 'optional':
+    case 'nullable':
+    case 'default':
+      return unwrap(d.innerType as Schema);
+    case 'pipe':
+      return unwrap(d.in as Schema);
+    case 'union':
+      return (d.options as Schema[]).flatMap(unwrap);
+    default:
+      return [schema];
+  }
+}
+
+function child(schema: Schema, key: PropertyKey): Schema[] {
+  const d = def(schema);
+  if (d.type === 'object') {
+    const field = (d.shape as Record<string, Schema>)[String(key)];
+    return field ? [field] : [];
+  }
+  if (d.type === 'record') return [d.valueType as Schema];
+  if (d.type === 'array') return [d.element as Schema];
+  return [];
+}
+
+function objectKeys(schema: Schema): string[] {
+  const d = def(schema);
+  return d.type === 'object' ? Object.keys(d.shape as object) : [];
+}
+
+function closest(word: string, options: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const option of options) {
+    const distance = levenshtein(word.toLowerCase(), option.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [option, distance];
+  }
+  return best;
+}
+
+function levenshtein(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}

@@ -1,0 +1,107 @@
+/**
+ * One Deployment per process. Rolling updates never drop below the desired count
+ * (maxUnavailable 0, maxSurge 1); a process holding a single-writer volume is recreated instead,
+ * since two pods cannot mount it at once.
+ */
+import type { V1Deployment, V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { ResolvedApp, ResolvedCluster, ResolvedProcess } from '../config/resolved.ts';
+import { ANNOTATION, appLabels, selectorLabels } from './labels.ts';
+import { migrateParts } from './migrate.ts';
+import { kube, type KubeObject } from './object.ts';
+import { basePodSpec, containerSecurity, envFrom, failoverTolerations, imagePullPolicy, podVolumes, resources, secretEnv } from './pod.ts';
+import { probesFor } from './probes.ts';
+
+export interface PodAnnotations {
+  configHash: string;
+  secretsHash: string | undefined;
+}
+
+export function renderDeployment(app: ResolvedApp, process: ResolvedProcess, cluster: ResolvedCluster, hashes: PodAnnotations): KubeObject {
+  const labels = appLabels(app, process.name);
+  const selector = selectorLabels(app, process.name);
+  const deployment: V1Deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: process.objectName, namespace: app.namespace, labels, annotations: { [ANNOTATION.imageTag]: app.tag } },
+    spec: {
+      // With an HPA the replica count belongs to the autoscaler; applying one would fight it.
+      replicas: process.hpa ? undefined : process.replicas,
+      revisionHistoryLimit: 10,
+      progressDeadlineSeconds: Math.max(600, process.health.startupTimeout + 120),
+      selector: { matchLabels: selector },
+      strategy: needsRecreate(app, process)
+        ? { type: 'Recreate' }
+        : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: podTemplate(app, process, cluster, hashes),
+    },
+  };
+  return kube(deployment);
+}
+
+/** ReadWriteOnce allows one node, ReadWriteOncePod one pod: a surge pod could not mount it. */
+export function needsRecreate(app: ResolvedApp, process: ResolvedProcess): boolean {
+  return app.volumes.some((v) => process.volumes.includes(v.name) && !v.readOnly && v.accessMode.startsWith('ReadWriteOnce'));
+}
+
+function podTemplate(app: ResolvedApp, process: ResolvedProcess, cluster: ResolvedCluster, hashes: PodAnnotations): V1PodTemplateSpec {
+  const labels = appLabels(app, process.name);
+  const migrate = process.migrates ? migrateParts(app, cluster) : { initContainers: [], volumes: [] };
+  const { volumes = [], mounts } = podVolumes(app, process.volumes);
+  const allVolumes = [...volumes, ...migrate.volumes];
+  const spread = process.replicas > 1 || (process.hpa?.max ?? 0) > 1;
+  return {
+    metadata: {
+      labels,
+      annotations: {
+        [ANNOTATION.configHash]: hashes.configHash,
+        ...(hashes.secretsHash ? { [ANNOTATION.secretsHash]: hashes.secretsHash } : {}),
+      },
+    },
+    spec: {
+      ...basePodSpec(app, cluster),
+      initContainers: migrate.initContainers.length ? migrate.initContainers : undefined,
+      containers: [
+        {
+          name: process.name,
+          image: app.image,
+          imagePullPolicy: imagePullPolicy(app.image),
+          command: process.command,
+          args: process.args,
+          ports: process.port === undefined ? undefined : [{ name: 'http', containerPort: process.port, protocol: 'TCP' }],
+          env: secretEnv(app),
+          envFrom: envFrom(app),
+          resources: resources(process.resources),
+          ...probesFor(process),
+          volumeMounts: mounts,
+          securityContext: containerSecurity(),
+        },
+      ],
+      volumes: allVolumes.length ? allVolumes : undefined,
+      terminationGracePeriodSeconds: 30,
+      tolerations: failoverTolerations(cluster),
+      topologySpreadConstraints: spread
+        ? [
+            {
+              maxSkew: 1,
+              topologyKey: 'kubernetes.io/hostname',
+              // ScheduleAnyway: on a one-node cluster replicas still start, just not spread.
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: selectorLabels(app, process.name) },
+            },
+          ]
+        : undefined,
+      affinity: spread
+        ? {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                {
+                  weight: 100,
+                  podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selectorLabels(app, process.name) } },
+                },
+              ],
+            },
+          }
+        : undefined,
+    },
+  };
+}

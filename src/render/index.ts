@@ -1,0 +1,102 @@
+/**
+ * render(config, environment) → Kubernetes objects. Pure and deterministic: no I/O, no clock,
+ * no randomness, so `render`, `diff`, `--dry-run` and snapshot tests all see the same objects.
+ */
+import type { V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
+import type { ResolvedApp, ResolvedEnvironment, ResolvedProcess } from '../config/resolved.ts';
+import { resolveEnvironment, type ResolveOptions } from '../config/resolve.ts';
+import type { ParsedConfig } from '../config/schema.ts';
+import { UsageError } from '../errors.ts';
+import { renderHpa, renderPdb } from './availability.ts';
+import { canonical } from './canonical.ts';
+import { renderBackupCronJob, renderCronTask } from './cronjob.ts';
+import { renderDeployment } from './deployment.ts';
+import { contentHash } from './hash.ts';
+import { hostsOf, renderCertificate, renderIngress } from './ingress.ts';
+import { ANNOTATION, appLabels, environmentLabels } from './labels.ts';
+import { configMapName } from './names.ts';
+import { renderNetworkPolicy } from './network-policy.ts';
+import { compareObjects, kube, type KubeObject } from './object.ts';
+import { renderService } from './service.ts';
+import { renderBackupStore, renderVolume } from './storage.ts';
+
+export type { KubeObject } from './object.ts';
+
+export interface RenderOptions extends ResolveOptions {
+  /** Only these apps (plus the environment's shared objects they use). */
+  apps?: string[];
+  /** Digest of each app's live Secret, so a secret change rolls its pods; supplied by deploy. */
+  secretsHashes?: Record<string, string>;
+}
+
+export function render(config: ParsedConfig, environment: string, options: RenderOptions = {}): KubeObject[] {
+  const env = resolveEnvironment(config, environment, options);
+  if (options.apps) {
+    const unknown = options.apps.filter((a) => !env.apps.some((x) => x.name === a));
+    if (unknown.length) {
+      throw new UsageError(`Unknown app${unknown.length > 1 ? 's' : ''} in ${environment}: ${unknown.join(', ')}`, {
+        hint: `Apps in ${environment}: ${env.apps.map((a) => a.name).join(', ') || 'none'}.`,
+      });
+    }
+    env.apps = env.apps.filter((a) => options.apps!.includes(a.name));
+  }
+  return renderEnvironment(env, options.secretsHashes ?? {});
+}
+
+export function renderEnvironment(env: ResolvedEnvironment, secretsHashes: Record<string, string> = {}): KubeObject[] {
+  const objects: KubeObject[] = [renderNamespace(env), ...renderBackupStore(env)];
+  for (const app of env.apps) objects.push(...renderApp(app, env, secretsHashes[app.name]));
+  if (env.cluster.certIssuer !== false) {
+    const hosts = new Set(env.apps.flatMap((app) => app.processes.filter((p) => p.port !== undefined).flatMap((p) => hostsOf(app, p))));
+    for (const host of [...hosts].sort()) objects.push(renderCertificate(host, env.namespace, env.name, env.cluster.certIssuer));
+  }
+  return objects.sort(compareObjects).map((o) => canonical(o));
+}
+
+function renderNamespace(env: ResolvedEnvironment): KubeObject {
+  const namespace: V1Namespace = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: env.namespace, labels: environmentLabels(env.name) },
+  };
+  return kube(namespace);
+}
+
+export function renderApp(app: ResolvedApp, env: ResolvedEnvironment, secretsHash?: string): KubeObject[] {
+  const objects: KubeObject[] = [];
+  const configMap = renderConfigMap(app);
+  if (configMap) objects.push(configMap);
+  // What the pods read from config: change any of it and the pods roll.
+  const configHash = contentHash({ env: app.env, secrets: app.secrets, database: app.database });
+  for (const volume of app.volumes) objects.push(...renderVolume(app, volume));
+  for (const process of app.processes) {
+    objects.push(renderDeployment(app, process, env.cluster, { configHash, secretsHash }));
+    objects.push(renderPdb(app, process));
+    if (process.hpa) objects.push(renderHpa(app, process, process.hpa));
+    if (hasPort(process)) {
+      objects.push(renderService(app, process));
+      if (process.domains.length) objects.push(...renderIngress(app, process, env.cluster));
+    }
+  }
+  for (const task of app.cron) objects.push(renderCronTask(app, task, env.cluster));
+  const backup = renderBackupCronJob(app, env);
+  if (backup) objects.push(backup);
+  objects.push(renderNetworkPolicy(app, env.cluster, env.database));
+  return objects;
+}
+
+function hasPort(process: ResolvedProcess): process is ResolvedProcess & { port: number } {
+  return process.port !== undefined;
+}
+
+function renderConfigMap(app: ResolvedApp): KubeObject | undefined {
+  if (Object.keys(app.env).length === 0) return undefined;
+  const data = Object.fromEntries(Object.entries(app.env).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const configMap: V1ConfigMap = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: configMapName(app), namespace: app.namespace, labels: appLabels(app), annotations: { [ANNOTATION.configHash]: contentHash(data) } },
+    data,
+  };
+  return kube(configMap);
+}

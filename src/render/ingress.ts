@@ -1,0 +1,79 @@
+/**
+ * HTTP routing: an Ingress per routed process for the cluster's ingress class, TLS from
+ * cert-manager Certificates (one per host, shared by apps that split a host by path), and the
+ * www → apex redirect as a Traefik Middleware or an ingress-nginx annotation.
+ */
+import type { V1Ingress, V1IngressRule } from '@kubernetes/client-node';
+import type { ResolvedApp, ResolvedCluster, ResolvedProcess } from '../config/resolved.ts';
+import { appLabels, environmentLabels } from './labels.ts';
+import { tlsSecretName } from './names.ts';
+import { kube, type KubeObject } from './object.ts';
+
+export function hostsOf(app: ResolvedApp, process: ResolvedProcess): string[] {
+  return process.domains.flatMap((d) => (app.wwwRedirect && process.name === 'web' && !d.startsWith('*.') ? [d, `www.${d}`] : [d]));
+}
+
+export function renderIngress(app: ResolvedApp, process: ResolvedProcess & { port: number }, cluster: ResolvedCluster): KubeObject[] {
+  const hosts = hostsOf(app, process);
+  const redirect = app.wwwRedirect && process.name === 'web';
+  const annotations: Record<string, string> = {};
+  const objects: KubeObject[] = [];
+  if (redirect && cluster.ingressClass === 'traefik') {
+    const middleware = `${process.objectName}-www-redirect`;
+    annotations['traefik.ingress.kubernetes.io/router.middlewares'] = `${app.namespace}-${middleware}@kubernetescrd`;
+    objects.push({
+      apiVersion: 'traefik.io/v1alpha1',
+      kind: 'Middleware',
+      metadata: { name: middleware, namespace: app.namespace, labels: appLabels(app, process.name) },
+      spec: { redirectRegex: { regex: '^(https?)://www\\.(.+)', replacement: '${1}://${2}', permanent: true } },
+    });
+  }
+  if (redirect && cluster.ingressClass === 'nginx') {
+    annotations['nginx.ingress.kubernetes.io/from-to-www-redirect'] = 'true';
+  }
+  // ingress-nginx serves the www host itself when redirecting; listing it as a rule would route it.
+  const ruleHosts = redirect && cluster.ingressClass === 'nginx' ? process.domains : hosts;
+  const rules: V1IngressRule[] = ruleHosts.map((host) => ({
+    host,
+    http: {
+      paths: [
+        {
+          path: process.path,
+          pathType: 'Prefix',
+          backend: { service: { name: process.objectName, port: { name: 'http' } } },
+        },
+      ],
+    },
+  }));
+  const ingress: V1Ingress = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: {
+      name: process.objectName,
+      namespace: app.namespace,
+      labels: appLabels(app, process.name),
+      annotations: Object.keys(annotations).length ? annotations : undefined,
+    },
+    spec: {
+      ingressClassName: cluster.ingressClass,
+      rules,
+      tls: cluster.certIssuer === false ? undefined : hosts.map((host) => ({ hosts: [host], secretName: tlsSecretName(host) })),
+    },
+  };
+  objects.push(kube(ingress));
+  return objects;
+}
+
+/** One Certificate per host in the namespace: two apps on one host by path share it. */
+export function renderCertificate(host: string, namespace: string, environment: string, issuer: string): KubeObject {
+  return {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: { name: tlsSecretName(host), namespace, labels: environmentLabels(environment) },
+    spec: {
+      secretName: tlsSecretName(host),
+      dnsNames: [host],
+      issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: issuer },
+    },
+  };
+}

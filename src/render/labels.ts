@@ -1,0 +1,52 @@
+/**
+ * Labels on everything berth renders. The managed-by + app + environment labels are how a later
+ * deploy finds what it owns, so it can prune objects no longer rendered and touch nothing else.
+ */
+import type { ResolvedApp } from '../config/resolved.ts';
+
+export const LABEL = {
+  name: 'app.kubernetes.io/name',
+  instance: 'app.kubernetes.io/instance',
+  component: 'app.kubernetes.io/component',
+  version: 'app.kubernetes.io/version',
+  partOf: 'app.kubernetes.io/part-of',
+  managedBy: 'app.kubernetes.io/managed-by',
+  app: 'berth.dev/app',
+  environment: 'berth.dev/environment',
+} as const;
+
+export const ANNOTATION = {
+  configHash: 'berth.dev/config-hash',
+  secretsHash: 'berth.dev/secrets-hash',
+  imageTag: 'berth.dev/image-tag',
+} as const;
+
+export const MANAGED_BY = 'berth';
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** Labels for one app's objects; `component` is the process, cron task or `backup`. */
+export function appLabels(app: ResolvedApp, component?: string): Record<string, string> {
+  const labels: Record<string, string> = {
+    [LABEL.name]: app.name,
+    [LABEL.instance]: `${app.name}-${app.environment}`.slice(0, 63).replace(/-+$/, ''),
+    [LABEL.managedBy]: MANAGED_BY,
+    [LABEL.partOf]: app.name,
+    [LABEL.app]: app.name,
+    [LABEL.environment]: app.environment,
+  };
+  if (component) labels[LABEL.component] = component;
+  // A tag is up to 128 characters; only a valid label value can be a label.
+  if (app.tag.length <= 63 && LABEL_VALUE.test(app.tag)) labels[LABEL.version] = app.tag;
+  return labels;
+}
+
+/** Selector labels never include the version: a Deployment's selector is immutable. */
+export function selectorLabels(app: ResolvedApp, component: string): Record<string, string> {
+  return { [LABEL.name]: app.name, [LABEL.component]: component, [LABEL.environment]: app.environment };
+}
+
+/** Labels for objects that belong to an environment rather than one app (namespace, certificates). */
+export function environmentLabels(environment: string): Record<string, string> {
+  return { [LABEL.managedBy]: MANAGED_BY, [LABEL.environment]: environment };
+}

@@ -1,0 +1,79 @@
+/**
+ * Default-deny for an app's pods, then what it needs: the ingress controller reaches its HTTP
+ * ports, pods of the same environment talk to each other, and egress goes to DNS, the database
+ * and the public internet (mail, payment and storage APIs) but not to other private networks.
+ */
+import type { V1NetworkPolicy, V1NetworkPolicyEgressRule, V1NetworkPolicyIngressRule } from '@kubernetes/client-node';
+import type { ResolvedApp, ResolvedCluster } from '../config/resolved.ts';
+import type { DatabaseConfig } from '../config/schema.ts';
+import { DEFAULTS } from '../config/defaults.ts';
+import { appLabels, LABEL } from './labels.ts';
+import { kube, type KubeObject } from './object.ts';
+
+const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'];
+const namespaceSelector = (name: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': name } });
+
+export function renderNetworkPolicy(app: ResolvedApp, cluster: ResolvedCluster, database: DatabaseConfig | undefined): KubeObject {
+  const webPorts = app.processes.filter((p) => p.port !== undefined && p.domains.length > 0).map((p) => p.port!);
+  const ingress: V1NetworkPolicyIngressRule[] = [{ _from: [{ podSelector: {} }] } as V1NetworkPolicyIngressRule];
+  if (webPorts.length) {
+    ingress.push({
+      _from: [{ namespaceSelector: namespaceSelector(cluster.ingressNamespace) }],
+      ports: [...new Set(webPorts)].sort((a, b) => a - b).map((port) => ({ port, protocol: 'TCP' })),
+    } as V1NetworkPolicyIngressRule);
+  }
+  const egress: V1NetworkPolicyEgressRule[] = [
+    {
+      to: [{ namespaceSelector: namespaceSelector('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+      ports: [
+        { port: 53, protocol: 'UDP' },
+        { port: 53, protocol: 'TCP' },
+      ],
+    },
+    { to: [{ podSelector: {} }] },
+    { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE_RANGES } }] },
+  ];
+  const db = app.database ? databaseEgress(database) : undefined;
+  if (db) egress.push(db);
+  const policy: V1NetworkPolicy = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: app.name, namespace: app.namespace, labels: appLabels(app) },
+    spec: {
+      podSelector: { matchLabels: { [LABEL.app]: app.name } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress,
+      egress,
+    },
+  };
+  return kube(toWire(policy) as V1NetworkPolicy);
+}
+
+function databaseEgress(database: DatabaseConfig | undefined): V1NetworkPolicyEgressRule | undefined {
+  if (!database) return undefined;
+  if (database.mode === 'cnpg') {
+    return {
+      to: [
+        {
+          namespaceSelector: namespaceSelector(database.namespace ?? DEFAULTS.database.cnpg.namespace),
+          podSelector: { matchLabels: { 'cnpg.io/cluster': database.name ?? DEFAULTS.database.cnpg.name } },
+        },
+        {
+          namespaceSelector: namespaceSelector(database.namespace ?? DEFAULTS.database.cnpg.namespace),
+          podSelector: { matchLabels: { 'cnpg.io/poolerName': `${database.name ?? DEFAULTS.database.cnpg.name}-pooler` } },
+        },
+      ],
+      ports: [{ port: 5432, protocol: 'TCP' }],
+    };
+  }
+  const port = database.port ?? DEFAULTS.database.external.port;
+  const isIp = /^\d{1,3}(\.\d{1,3}){3}$/.test(database.host);
+  // A host name cannot be matched by a NetworkPolicy; allow the port and let pg_hba decide.
+  return { to: isIp ? [{ ipBlock: { cidr: `${database.host}/32` } }] : undefined, ports: [{ port, protocol: 'TCP' }] };
+}
+
+/** client-node names the `from` field `_from` (a reserved word in its generator); the API wants `from`. */
+function toWire(policy: V1NetworkPolicy): unknown {
+  const rules = policy.spec?.ingress?.map(({ _from, ...rest }) => ({ from: _from, ...rest }));
+  return { ...policy, spec: { ...policy.spec, ingress: rules } };
+}

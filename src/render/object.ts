@@ -1,0 +1,52 @@
+/**
+ * The plain-object form every renderer returns. Kubernetes' own types (from client-node, imported
+ * as types only) keep field names honest without pulling the client into the render path.
+ */
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: V1ObjectMeta & { name: string };
+  [field: string]: unknown;
+}
+
+/** Order in which objects are written and applied: what others depend on comes first. */
+export const KIND_ORDER = [
+  'Namespace',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'ConfigMap',
+  'Secret',
+  'ServiceAccount',
+  'Cluster',
+  'Pooler',
+  'Database',
+  'Service',
+  'Deployment',
+  'HorizontalPodAutoscaler',
+  'PodDisruptionBudget',
+  'CronJob',
+  'Certificate',
+  'Middleware',
+  'Ingress',
+  'NetworkPolicy',
+];
+
+export function compareObjects(a: KubeObject, b: KubeObject): number {
+  const rank = (o: KubeObject) => {
+    const i = KIND_ORDER.indexOf(o.kind);
+    return i < 0 ? KIND_ORDER.length : i;
+  };
+  return (
+    rank(a) - rank(b) ||
+    a.kind.localeCompare(b.kind) ||
+    (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') ||
+    a.metadata.name.localeCompare(b.metadata.name)
+  );
+}
+
+/** client-node's model classes have no index signature; every rendered object passes through here once. */
+export function kube(object: { apiVersion?: string; kind?: string; metadata?: V1ObjectMeta }): KubeObject {
+  return object as unknown as KubeObject;
+}

@@ -1,0 +1,87 @@
+/**
+ * Claims for app volumes and the backup store. An NFS export gets its own PersistentVolume bound
+ * to exactly one claim (seed 004), so data cannot be picked up by another app's claim.
+ */
+import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type { ResolvedApp, ResolvedEnvironment, ResolvedVolume } from '../config/resolved.ts';
+import { appLabels, environmentLabels } from './labels.ts';
+import { backupClaimName } from './names.ts';
+import { kube, type KubeObject } from './object.ts';
+
+interface ClaimSpec {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  size: string;
+  accessMode: string;
+  storageClass: string | undefined;
+  nfs: { server: string; path: string; persistentVolumeName: string } | undefined;
+}
+
+function claimObjects(spec: ClaimSpec): KubeObject[] {
+  const objects: KubeObject[] = [];
+  if (spec.nfs) {
+    const pv: V1PersistentVolume = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: spec.nfs.persistentVolumeName, labels: spec.labels },
+      spec: {
+        capacity: { storage: spec.size },
+        accessModes: [spec.accessMode],
+        persistentVolumeReclaimPolicy: 'Retain',
+        storageClassName: '',
+        nfs: { server: spec.nfs.server, path: spec.nfs.path },
+        claimRef: { namespace: spec.namespace, name: spec.name },
+      },
+    };
+    objects.push(kube(pv));
+  }
+  const pvc: V1PersistentVolumeClaim = {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: {
+      name: spec.name,
+      namespace: spec.namespace,
+      labels: spec.labels,
+      // Deleting the app's objects must never delete its data.
+      annotations: { 'helm.sh/resource-policy': 'keep', 'berth.dev/prune': 'never' },
+    },
+    spec: {
+      accessModes: [spec.accessMode],
+      resources: { requests: { storage: spec.size } },
+      storageClassName: spec.nfs ? '' : spec.storageClass,
+      volumeName: spec.nfs?.persistentVolumeName,
+    },
+  };
+  objects.push(kube(pvc));
+  return objects;
+}
+
+export function renderVolume(app: ResolvedApp, volume: ResolvedVolume): KubeObject[] {
+  if (!volume.create) return [];
+  return claimObjects({
+    name: volume.claimName,
+    namespace: app.namespace,
+    labels: appLabels(app, `volume-${volume.name}`),
+    size: volume.create.size,
+    accessMode: volume.accessMode,
+    storageClass: volume.create.storageClass,
+    nfs: volume.nfs,
+  });
+}
+
+export function renderBackupStore(env: ResolvedEnvironment): KubeObject[] {
+  const store = env.backupStore;
+  if (!store || 's3' in store) return [];
+  if ('pvc' in store && store.pvc.existingClaim) return [];
+  const nfs = 'nfs' in store ? { ...store.nfs, persistentVolumeName: `berth-backups-${env.name}-pv` } : undefined;
+  return claimObjects({
+    name: backupClaimName,
+    namespace: env.namespace,
+    labels: { ...environmentLabels(env.name), 'app.kubernetes.io/component': 'backups' },
+    size: 'pvc' in store ? (store.pvc.size ?? '20Gi') : '20Gi',
+    accessMode: nfs ? 'ReadWriteMany' : 'ReadWriteOnce',
+    storageClass: 'pvc' in store ? store.pvc.storageClass : undefined,
+    nfs,
+  });
+}
