@@ -16,13 +16,16 @@ export const dnsLabel = (max = 63) =>
 
 const HOSTNAME = /^(\*\.)?([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
-export const domain = z
-  .string()
-  .max(253, 'must be at most 253 characters')
-  .refine((d) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(d), 'must be a bare host name without a scheme (drop "https://")')
-  .refine((d) => !d.includes('/'), 'must be a host name only; put the path in the `path` field')
-  .refine((d) => d === d.toLowerCase(), 'must be lowercase')
-  .refine((d) => HOSTNAME.test(d), 'must be a host name like "app.example.com"');
+export const domain = z.string().superRefine((d, ctx) => {
+  const problem =
+    d.length > 253 ? 'must be at most 253 characters'
+    : /^[a-z][a-z0-9+.-]*:\/\//i.test(d) ? 'must be a bare host name without a scheme (drop "https://")'
+    : d.includes('/') ? 'must be a host name only; put the path in the `path` field'
+    : d !== d.toLowerCase() ? 'must be lowercase'
+    : !HOSTNAME.test(d) ? 'must be a host name like "app.example.com"'
+    : undefined;
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const urlPath = z
   .string()

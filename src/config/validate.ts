@@ -19,6 +19,16 @@ export function validateConfig(input: unknown, file?: string): ValidConfig {
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) throw new ConfigError(toConfigIssues(parsed.error, configSchema), file);
   const { errors, warnings } = checkRules(parsed.data);
-  if (errors.length > 0) throw new ConfigError(errors, file);
-  return { config: parsed.data, warnings };
+  if (errors.length > 0) throw new ConfigError(unique(errors), file);
+  return { config: parsed.data, warnings: unique(warnings) };
+}
+
+function unique(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.path}\n${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

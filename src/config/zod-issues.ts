@@ -28,6 +28,12 @@ export function toConfigIssues(error: z.ZodError, schema: Schema): ConfigIssue[]
       }
       continue;
     }
+    if (issue.code === 'invalid_key') {
+      const key = issue.path.at(-1);
+      const why = issue.issues.map((i) => i.message).join('; ');
+      issues.push({ path: formatPath(issue.path), message: `invalid name "${String(key)}": ${why}` });
+      continue;
+    }
     if (issue.code === 'invalid_type' && issue.input === undefined) {
       issues.push({ path: formatPath(issue.path), message: `is required (${issue.expected})` });
       continue;

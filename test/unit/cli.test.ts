@@ -1,0 +1,188 @@
+import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments, parse } from 'yaml';
+import { cli, tempDir } from './cli-harness.ts';
+
+const GOOD_YAML = `
+environments:
+  production: { namespace: shop }
+apps:
+  web:
+    image: ghcr.io/acme/shop
+    port: 3000
+    domains: [shop.dev]
+`;
+
+function project(config = GOOD_YAML, file = 'berth.config.yaml'): string {
+  const dir = tempDir();
+  writeFileSync(join(dir, file), config);
+  return dir;
+}
+
+describe('berth CLI', () => {
+  it('prints its version', async () => {
+    const { code, stdout } = await cli(['--version']);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('lists commands in --help and shows each command\'s flags', async () => {
+    const main = await cli(['--help']);
+    expect(main.code).toBe(0);
+    expect(main.stdout).toMatch(/init\s+write a commented starter/);
+    expect(main.stdout).toMatch(/render\s+print the Kubernetes objects/);
+    const render = await cli(['render', '--help']);
+    expect(render.stdout).toContain('--out DIR');
+    expect(render.stdout).toContain('-e, --env ENV');
+  });
+
+  it('rejects unknown commands and flags with exit code 2 and a pointer to help', async () => {
+    const unknown = await cli(['deplyo']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown command "deplyo"/);
+    const flag = await cli(['render', '--colour'], { cwd: project() });
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/--colour/);
+    expect(flag.stderr).toMatch(/berth render --help/);
+    expect(flag.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  describe('init', () => {
+    it.each(['ts', 'yaml', 'json'])('writes a %s starter config that validates', async (format) => {
+      const dir = tempDir();
+      const init = await cli(['init', '--format', format], { cwd: dir });
+      expect(init.code).toBe(0);
+      expect(readdirSync(dir)).toEqual([`berth.config.${format}`]);
+      if (format === 'ts') {
+        // The TypeScript starter imports 'berth', which only resolves where berth is installed.
+        writeFileSync(join(dir, 'berth.config.ts'), readFileSync(join(dir, 'berth.config.ts'), 'utf8').replace("from 'berth'", `from '${join(import.meta.dirname, '../../src/index.ts')}'`));
+      }
+      const validate = await cli(['validate'], { cwd: dir });
+      expect(validate.stderr).toBe('');
+      expect(validate.code).toBe(0);
+    });
+
+    it('refuses to overwrite an existing config without --force', async () => {
+      const dir = project();
+      const again = await cli(['init'], { cwd: dir });
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/berth.config.yaml already exists/);
+      expect(again.stderr).toMatch(/--force/);
+    });
+  });
+
+  describe('validate', () => {
+    it('says the config is valid and what it contains', async () => {
+      const { code, stdout } = await cli(['validate'], { cwd: project() });
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/is valid/);
+      expect(stdout).toMatch(/production \(namespace shop\): \d+ objects/);
+    });
+
+    it('lists every problem with its field path and exits 2', async () => {
+      const broken = GOOD_YAML.replace('port: 3000', 'port: "3000"').replace('shop.dev', 'https://shop.dev').replace('namespace: shop', 'namespace: Shop');
+      const { code, stdout, stderr } = await cli(['validate'], { cwd: project(broken) });
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toContain('3 problems');
+      expect(stderr).toContain('environments.production.namespace: must be lowercase');
+      expect(stderr).toContain('apps.web.port: ');
+      expect(stderr).toContain('apps.web.domains[0]: must be a bare host name without a scheme');
+      expect(stderr).toContain('Nothing was rendered or applied');
+    });
+
+    it('reports YAML syntax errors with their line', async () => {
+      const { code, stderr } = await cli(['validate'], { cwd: project('apps:\n  web: [\n') });
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/cannot parse YAML at line \d/);
+    });
+
+    it('explains how to start when there is no config', async () => {
+      const { code, stderr } = await cli(['validate'], { cwd: tempDir() });
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/No berth config/);
+      expect(stderr).toMatch(/berth init/);
+    });
+
+    it('loads .mjs and .json configs and an explicit --config path', async () => {
+      const config = parse(GOOD_YAML);
+      const mjs = project(`export default ${JSON.stringify(config)};`, 'berth.config.mjs');
+      expect((await cli(['validate'], { cwd: mjs })).code).toBe(0);
+      const json = project(JSON.stringify(config), 'custom.json');
+      expect((await cli(['validate', '--config', 'custom.json'], { cwd: json })).code).toBe(0);
+      const missing = await cli(['validate', '--config', 'nope.yaml'], { cwd: json });
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/Config file not found/);
+    });
+
+    it('answers in JSON for scripts, errors included', async () => {
+      const ok = await cli(['validate', '--json'], { cwd: project() });
+      expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, apps: ['web'], environments: [{ name: 'production', namespace: 'shop' }] });
+      const bad = await cli(['validate', '--json'], { cwd: project(GOOD_YAML.replace('port: 3000', 'port: 0')) });
+      expect(bad.code).toBe(2);
+      expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, error: { type: 'ConfigError', exitCode: 2 } });
+    });
+  });
+
+  describe('render', () => {
+    it('prints a YAML stream kubectl can apply', async () => {
+      const { code, stdout } = await cli(['render', '--tag', '1.0.0'], { cwd: project() });
+      expect(code).toBe(0);
+      const docs = parseAllDocuments(stdout).map((d) => d.toJS());
+      expect(docs.map((d) => d.kind)).toEqual(['Namespace', 'Service', 'Deployment', 'PodDisruptionBudget', 'Certificate', 'Ingress', 'NetworkPolicy']);
+      expect(docs[2].spec.template.spec.containers[0].image).toBe('ghcr.io/acme/shop:1.0.0');
+    });
+
+    it('prints a JSON List with -o json', async () => {
+      const { stdout } = await cli(['render', '-o', 'json'], { cwd: project() });
+      expect(JSON.parse(stdout)).toMatchObject({ apiVersion: 'v1', kind: 'List' });
+    });
+
+    it('refuses a tag outside the environment\'s tag scheme, rendering nothing', async () => {
+      const config = GOOD_YAML.replace('{ namespace: shop }', '{ namespace: shop, tagScheme: prod-YYYYMMDD.N }');
+      const bad = await cli(['render', '--tag', 'staging-7'], { cwd: project(config) });
+      expect(bad.code).toBe(2);
+      expect(bad.stdout).toBe('');
+      expect(bad.stderr).toMatch(/does not match production's tag scheme "prod-YYYYMMDD.N"/);
+      expect((await cli(['render', '--tag', 'prod-20260301.4'], { cwd: project(config) })).code).toBe(0);
+    });
+
+    it('writes a kustomization directory and prunes files of objects no longer rendered', async () => {
+      const dir = project(GOOD_YAML + '  blog:\n    image: ghcr.io/acme/blog\n    port: 80\n');
+      const first = await cli(['render', '--out', 'deploy'], { cwd: dir });
+      expect(first.code).toBe(0);
+      const out = join(dir, 'deploy');
+      const kustomization = parse(readFileSync(join(out, 'kustomization.yaml'), 'utf8'));
+      expect(kustomization.resources).toContain('deployment-blog.yaml');
+      expect(readdirSync(out).sort()).toEqual([...kustomization.resources, 'kustomization.yaml'].sort());
+
+      writeFileSync(join(dir, 'berth.config.yaml'), GOOD_YAML);
+      const second = await cli(['render', '--out', 'deploy'], { cwd: dir });
+      expect(second.stdout).toMatch(/Removed 4 files/);
+      expect(existsSync(join(out, 'deployment-blog.yaml'))).toBe(false);
+      expect(existsSync(join(out, 'deployment-web.yaml'))).toBe(true);
+    });
+
+    it('never overwrites a kustomization.yaml it did not write', async () => {
+      const dir = project();
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(join(dir, 'deploy'));
+      writeFileSync(join(dir, 'deploy', 'kustomization.yaml'), 'resources: [mine.yaml]\n');
+      const { code, stderr } = await cli(['render', '--out', 'deploy'], { cwd: dir });
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/was not written by berth/);
+      expect(readFileSync(join(dir, 'deploy', 'kustomization.yaml'), 'utf8')).toBe('resources: [mine.yaml]\n');
+    });
+
+    it('names unknown environments and apps', async () => {
+      const env = await cli(['render', '--env', 'qa'], { cwd: project() });
+      expect(env.code).toBe(2);
+      expect(env.stderr).toMatch(/Unknown environment "qa"/);
+      expect(env.stderr).toMatch(/Environments in .*: production/);
+      const app = await cli(['render', '--app', 'api'], { cwd: project() });
+      expect(app.code).toBe(2);
+      expect(app.stderr).toMatch(/Unknown app in production: api/);
+    });
+  });
+});

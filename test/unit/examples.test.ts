@@ -1,0 +1,35 @@
+/**
+ * The example configs from the seeds must validate and render; their full output is snapshotted
+ * so any change to rendering shows up as a reviewable diff of real manifests.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.ts';
+import { render } from '../../src/render/index.ts';
+import { toYamlStream } from '../../src/render/serialize.ts';
+
+const root = join(import.meta.dirname, '../../examples');
+const examples = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+
+describe('examples', () => {
+  it('covers the five seed setups', () => {
+    expect(examples).toEqual(['docfast', 'honeydue', 'katforge', 'kumiko', 'school']);
+  });
+
+  for (const name of examples) {
+    it(`${name} validates without warnings and renders every environment`, async () => {
+      const { config, warnings } = await loadConfig({ cwd: join(root, name) });
+      expect(warnings).toEqual([]);
+      for (const env of Object.keys(config.environments)) {
+        const yaml = toYamlStream(render(config, env, { tags: Object.fromEntries(Object.keys(config.apps).map((a) => [a, tagFor(name)])) }));
+        await expect(yaml).toMatchFileSnapshot(`__snapshots__/examples/${name}.${env}.yaml`);
+      }
+    });
+  }
+});
+
+/** A tag in each example's own scheme, so snapshots show what a real deploy renders. */
+function tagFor(example: string): string {
+  return { docfast: '1.4.2', honeydue: '3f9c2ab', katforge: '2.7.0', kumiko: '9e1d4c7', school: 'prod-20260301.17' }[example] ?? 'latest';
+}

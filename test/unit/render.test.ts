@@ -1,0 +1,343 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/validate.ts';
+import { render, type KubeObject } from '../../src/render/index.ts';
+import { toYamlStream } from '../../src/render/serialize.ts';
+import type { BerthConfig } from '../../src/config/schema.ts';
+import { baseConfig, withConfig } from './fixtures.ts';
+
+function renderOf(config: BerthConfig, env = 'production', options = {}): KubeObject[] {
+  return render(validateConfig(config).config, env, options);
+}
+function find(objects: KubeObject[], kind: string, name: string): any {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`no ${kind}/${name} in ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  return found;
+}
+const kinds = (objects: KubeObject[]) => objects.map((o) => `${o.kind}/${o.metadata.name}`);
+
+describe('render', () => {
+  it('renders the objects an app needs, in dependency order', () => {
+    expect(kinds(renderOf(baseConfig()))).toEqual([
+      'Namespace/shop',
+      'ConfigMap/web-env',
+      'Service/web',
+      'Deployment/web',
+      'Deployment/web-worker',
+      'PodDisruptionBudget/web',
+      'PodDisruptionBudget/web-worker',
+      'Certificate/tls-shop-dev',
+      'Ingress/web',
+      'NetworkPolicy/web',
+    ]);
+  });
+
+  it('is deterministic, with apiVersion, kind and metadata first', () => {
+    const a = toYamlStream(renderOf(baseConfig()));
+    const b = toYamlStream(renderOf(baseConfig()));
+    expect(a).toBe(b);
+    for (const object of renderOf(baseConfig())) expect(Object.keys(object).slice(0, 3)).toEqual(['apiVersion', 'kind', 'metadata']);
+  });
+
+  it('labels every object as berth-managed, and app objects with their app and environment', () => {
+    for (const object of renderOf(baseConfig(), 'staging')) {
+      expect(object.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'berth', 'berth.dev/environment': 'staging' });
+      if (!['Namespace', 'Certificate'].includes(object.kind)) expect(object.metadata.labels!['berth.dev/app']).toBe('web');
+    }
+  });
+
+  describe('Deployment', () => {
+    const deployment = () => find(renderOf(baseConfig(), 'production', { tags: { web: 'v1.2.3' } }), 'Deployment', 'web');
+
+    it('rolls out without dropping capacity: maxUnavailable 0, maxSurge 1', () => {
+      expect(deployment().spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+      expect(deployment().spec.replicas).toBe(2);
+    });
+
+    it('runs the tagged image, pulled only when missing', () => {
+      const container = deployment().spec.template.spec.containers[0];
+      expect(container.image).toBe('ghcr.io/acme/shop:v1.2.3');
+      expect(container.imagePullPolicy).toBe('IfNotPresent');
+      expect(deployment().metadata.labels['app.kubernetes.io/version']).toBe('v1.2.3');
+    });
+
+    it('pulls :latest on every start, since the tag does not change between builds', () => {
+      const container = find(renderOf(baseConfig()), 'Deployment', 'web').spec.template.spec.containers[0];
+      expect(container.image).toBe('ghcr.io/acme/shop:latest');
+      expect(container.imagePullPolicy).toBe('Always');
+    });
+
+    it('probes the health path, with a startup probe covering the startup timeout', () => {
+      const c = deployment().spec.template.spec.containers[0];
+      expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 5, failureThreshold: 2 });
+      expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'http' } });
+      expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(300);
+    });
+
+    it('falls back to a TCP probe without a health path, and to none without a port', () => {
+      const objects = renderOf(withConfig((c) => delete c.apps.web.health));
+      expect(find(objects, 'Deployment', 'web').spec.template.spec.containers[0].readinessProbe).toMatchObject({ tcpSocket: { port: 'http' } });
+      expect(find(objects, 'Deployment', 'web-worker').spec.template.spec.containers[0].readinessProbe).toBeUndefined();
+    });
+
+    it('stretches the startup probe for slow first boots', () => {
+      const c = find(renderOf(withConfig((c) => (c.apps.web.health = { path: '/up', startupTimeout: 240 }))), 'Deployment', 'web').spec.template.spec.containers[0];
+      expect(c.startupProbe.failureThreshold).toBe(48);
+    });
+
+    it('sets requests and limits, defaulting memory but not CPU limits', () => {
+      expect(deployment().spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } });
+      const custom = find(renderOf(withConfig((c) => (c.apps.web.resources = { requests: { cpu: '1' }, limits: { cpu: 2, memory: '1Gi' } }))), 'Deployment', 'web');
+      expect(custom.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '1', memory: '128Mi' }, limits: { cpu: '2', memory: '1Gi' } });
+    });
+
+    it('spreads several replicas across nodes, and leaves a single pod alone', () => {
+      const spec = deployment().spec.template.spec;
+      expect(spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'kubernetes.io/hostname', maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway' });
+      expect(spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
+      const worker = find(renderOf(baseConfig()), 'Deployment', 'web-worker').spec.template.spec;
+      expect(worker.topologySpreadConstraints).toBeUndefined();
+      expect(worker.affinity).toBeUndefined();
+    });
+
+    it('leaves a failed node after the configured eviction time', () => {
+      const tolerations = find(renderOf(withConfig((c) => (c.cluster.nodeFailureEviction = 10))), 'Deployment', 'web').spec.template.spec.tolerations;
+      expect(tolerations).toEqual([
+        { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 10 },
+        { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 10 },
+      ]);
+    });
+
+    it('gives the app its config map, declared secrets one by one, and the database secret', () => {
+      const c = deployment().spec.template.spec.containers[0];
+      expect(c.envFrom).toEqual([{ configMapRef: { name: 'web-env' } }, { secretRef: { name: 'web-db' } }]);
+      expect(c.env).toEqual([{ name: 'SESSION_SECRET', valueFrom: { secretKeyRef: { name: 'web-secrets', key: 'SESSION_SECRET' } } }]);
+    });
+
+    it('rolls the pods when the config changes, and only then', () => {
+      const hash = (config: BerthConfig) => find(renderOf(config), 'Deployment', 'web').spec.template.metadata.annotations['berth.dev/config-hash'];
+      expect(hash(baseConfig())).toBe(hash(baseConfig()));
+      expect(hash(withConfig((c) => (c.apps.web.env.NODE_ENV = 'staging')))).not.toBe(hash(baseConfig()));
+      expect(hash(withConfig((c) => c.apps.web.secrets.push('API_KEY')))).not.toBe(hash(baseConfig()));
+    });
+
+    it('records the live secret digest when deploy provides one', () => {
+      const objects = renderOf(baseConfig(), 'production', { secretsHashes: { web: 'abc123' } });
+      expect(find(objects, 'Deployment', 'web').spec.template.metadata.annotations['berth.dev/secrets-hash']).toBe('abc123');
+    });
+
+    it('runs a singleton as exactly one replica', () => {
+      expect(find(renderOf(baseConfig()), 'Deployment', 'web-worker').spec.replicas).toBe(1);
+      expect(find(renderOf(baseConfig()), 'Deployment', 'web-worker').spec.template.spec.containers[0].command).toEqual(['node', 'worker.js']);
+    });
+
+    it('recreates instead of rolling when a ReadWriteOnce volume is attached', () => {
+      const config = withConfig((c) => {
+        c.apps.web.replicas = 1;
+        c.apps.web.volumes = { data: { mountPath: '/data', size: '5Gi' } };
+      });
+      const objects = renderOf(config);
+      expect(find(objects, 'Deployment', 'web').spec.strategy).toEqual({ type: 'Recreate' });
+      expect(find(objects, 'Deployment', 'web-worker').spec.strategy.type).toBe('RollingUpdate');
+      expect(find(objects, 'Deployment', 'web').spec.template.spec.containers[0].volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
+    });
+
+    it('keeps rolling updates for shared (ReadWriteMany) volumes', () => {
+      const config = withConfig((c) => (c.apps.web.volumes = { files: { mountPath: '/files', nfs: { server: 'nas', path: '/files' }, size: '10Gi' } }));
+      expect(find(renderOf(config), 'Deployment', 'web').spec.strategy.type).toBe('RollingUpdate');
+    });
+
+    it('runs the app\'s own migrate command in an init container', () => {
+      const config = withConfig((c) => (c.apps.web.migrate = { command: ['bun', '/app/kumiko.js', 'migrate', 'apply'] }));
+      const objects = renderOf(config, 'production', { tags: { web: 'abc1234' } });
+      const init = find(objects, 'Deployment', 'web').spec.template.spec.initContainers;
+      expect(init).toHaveLength(1);
+      expect(init[0]).toMatchObject({ name: 'migrate', image: 'ghcr.io/acme/shop:abc1234', command: ['bun', '/app/kumiko.js', 'migrate', 'apply'] });
+      expect(init[0].envFrom).toContainEqual({ secretRef: { name: 'web-db' } });
+      expect(find(objects, 'Deployment', 'web-worker').spec.template.spec.initContainers).toBeUndefined();
+    });
+
+    it('uses berth\'s migration runner on SQL files copied from the app image', () => {
+      const objects = renderOf(withConfig((c) => (c.apps.web.migrate = { dir: '/srv/migrations' })));
+      const spec = find(objects, 'Deployment', 'web').spec.template.spec;
+      expect(spec.initContainers.map((c: any) => c.name)).toEqual(['copy-migrations', 'migrate']);
+      expect(spec.initContainers[0].command).toEqual(['cp', '-R', '/srv/migrations/.', '/berth/migrations/']);
+      expect(spec.initContainers[1].command).toEqual(['berth', 'migrate', 'apply', '--dir', '/berth/migrations']);
+      expect(spec.volumes).toContainEqual({ name: 'berth-migrations', emptyDir: { sizeLimit: '64Mi' } });
+    });
+
+    it('references the image pull secret and sets the volume group', () => {
+      const objects = renderOf(withConfig((c) => Object.assign(c.cluster, { imagePullSecret: 'ghcr-pull' }) && (c.apps.web.fsGroup = 999)));
+      const spec = find(objects, 'Deployment', 'web').spec.template.spec;
+      expect(spec.imagePullSecrets).toEqual([{ name: 'ghcr-pull' }]);
+      expect(spec.securityContext.fsGroup).toBe(999);
+    });
+
+    it('applies environment overrides', () => {
+      const staging = renderOf(baseConfig(), 'staging');
+      expect(find(staging, 'Deployment', 'web').spec.replicas).toBe(1);
+      expect(find(staging, 'Deployment', 'web').metadata.namespace).toBe('shop-staging');
+      expect(find(staging, 'Ingress', 'web').spec.rules[0].host).toBe('staging.shop.dev');
+    });
+
+    it('leaves replicas to the autoscaler when there is one', () => {
+      const objects = renderOf(withConfig((c) => (c.apps.web.hpa = { min: 2, max: 6 })));
+      expect(find(objects, 'Deployment', 'web').spec.replicas).toBeUndefined();
+      expect(find(objects, 'HorizontalPodAutoscaler', 'web').spec).toEqual({
+        maxReplicas: 6,
+        metrics: [{ resource: { name: 'cpu', target: { averageUtilization: 70, type: 'Utilization' } }, type: 'Resource' }],
+        minReplicas: 2,
+        scaleTargetRef: { name: 'web', apiVersion: 'apps/v1', kind: 'Deployment' },
+      });
+    });
+  });
+
+  describe('Service and Ingress', () => {
+    it('exposes the web port as a ClusterIP service', () => {
+      expect(find(renderOf(baseConfig()), 'Service', 'web').spec).toMatchObject({ type: 'ClusterIP', ports: [{ name: 'http', port: 3000, targetPort: 'http' }] });
+    });
+
+    it('routes domains through the ingress class with TLS from a per-host certificate', () => {
+      const objects = renderOf(baseConfig());
+      const ingress = find(objects, 'Ingress', 'web');
+      expect(ingress.spec.ingressClassName).toBe('traefik');
+      expect(ingress.spec.rules).toEqual([{ host: 'shop.dev', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { name: 'http' } } } }] } }]);
+      expect(ingress.spec.tls).toEqual([{ hosts: ['shop.dev'], secretName: 'tls-shop-dev' }]);
+      expect(find(objects, 'Certificate', 'tls-shop-dev').spec).toEqual({
+        dnsNames: ['shop.dev'],
+        issuerRef: { name: 'letsencrypt-prod', group: 'cert-manager.io', kind: 'ClusterIssuer' },
+        secretName: 'tls-shop-dev',
+      });
+    });
+
+    it('shares one certificate between apps that split a host by path', () => {
+      const config = withConfig((c) => {
+        c.apps.game = { image: 'ghcr.io/acme/game', port: 80, domains: ['shop.dev'], path: '/play/game/' };
+        c.environments.staging.apps.game = { enabled: false };
+      });
+      const objects = renderOf(config);
+      expect(objects.filter((o) => o.kind === 'Certificate').map((o) => o.metadata.name)).toEqual(['tls-shop-dev']);
+      expect(find(objects, 'Ingress', 'game').spec.rules[0].http.paths[0].path).toBe('/play/game/');
+      expect(find(objects, 'Ingress', 'game').spec.tls[0].secretName).toBe('tls-shop-dev');
+    });
+
+    it('serves plain HTTP without certificates when certIssuer is false', () => {
+      const objects = renderOf(withConfig((c) => (c.cluster.certIssuer = false)));
+      expect(find(objects, 'Ingress', 'web').spec.tls).toBeUndefined();
+      expect(objects.some((o) => o.kind === 'Certificate')).toBe(false);
+    });
+
+    it('redirects www to the apex with a Traefik middleware', () => {
+      const objects = renderOf(withConfig((c) => (c.apps.web.wwwRedirect = true)));
+      const ingress = find(objects, 'Ingress', 'web');
+      expect(ingress.spec.rules.map((r: any) => r.host)).toEqual(['shop.dev', 'www.shop.dev']);
+      expect(ingress.metadata.annotations['traefik.ingress.kubernetes.io/router.middlewares']).toBe('shop-web-www-redirect@kubernetescrd');
+      expect(find(objects, 'Middleware', 'web-www-redirect').spec.redirectRegex).toMatchObject({ permanent: true, regex: '^(https?)://www\\.(.+)' });
+      expect(find(objects, 'Certificate', 'tls-www-shop-dev').spec.dnsNames).toEqual(['www.shop.dev']);
+    });
+
+    it('redirects www to the apex with the ingress-nginx annotation', () => {
+      const objects = renderOf(withConfig((c) => Object.assign(c.cluster, { ingressClass: 'nginx' }) && (c.apps.web.wwwRedirect = true)));
+      const ingress = find(objects, 'Ingress', 'web');
+      expect(ingress.spec.ingressClassName).toBe('nginx');
+      expect(ingress.metadata.annotations).toEqual({ 'nginx.ingress.kubernetes.io/from-to-www-redirect': 'true' });
+      expect(ingress.spec.rules.map((r: any) => r.host)).toEqual(['shop.dev']);
+      expect(ingress.spec.tls.flatMap((t: any) => t.hosts)).toEqual(['shop.dev', 'www.shop.dev']);
+      expect(objects.some((o) => o.kind === 'Middleware')).toBe(false);
+    });
+
+    it('gives a second routed process its own service and ingress', () => {
+      const config = withConfig((c) => (c.apps.web.processes.admin = { command: ['node', 'admin.js'], port: 4000, domains: ['admin.shop.dev'] }));
+      const objects = renderOf(withConfig((c) => Object.assign(c, config) && (c.environments.staging.apps.web.processes = { admin: { domains: ['admin.staging.shop.dev'] } })));
+      expect(find(objects, 'Service', 'web-admin').spec.ports[0].port).toBe(4000);
+      expect(find(objects, 'Ingress', 'web-admin').spec.rules[0].host).toBe('admin.shop.dev');
+    });
+  });
+
+  describe('availability and isolation', () => {
+    it('keeps one pod through drains when there are several, and none for singletons', () => {
+      const objects = renderOf(baseConfig());
+      expect(find(objects, 'PodDisruptionBudget', 'web').spec.minAvailable).toBe(1);
+      expect(find(objects, 'PodDisruptionBudget', 'web-worker').spec.minAvailable).toBe(0);
+    });
+
+    it('lets only the ingress controller reach web ports, and egress to DNS, the database and the internet', () => {
+      const policy = find(renderOf(baseConfig()), 'NetworkPolicy', 'web');
+      expect(policy.spec.podSelector).toEqual({ matchLabels: { 'berth.dev/app': 'web' } });
+      expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+      expect(policy.spec.ingress).toContainEqual({
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
+        ports: [{ port: 3000, protocol: 'TCP' }],
+      });
+      expect(policy.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.0.0.2/32' } }], ports: [{ port: 5432, protocol: 'TCP' }] });
+      expect(JSON.stringify(policy.spec.egress)).toContain('"port":53');
+      expect(JSON.stringify(policy)).not.toContain('_from');
+    });
+
+    it('allows the ingress-nginx namespace for nginx', () => {
+      const policy = find(renderOf(withConfig((c) => (c.cluster.ingressClass = 'nginx'))), 'NetworkPolicy', 'web');
+      expect(JSON.stringify(policy.spec.ingress)).toContain('ingress-nginx');
+    });
+  });
+
+  describe('scheduled work and storage', () => {
+    it('renders cron tasks that never overlap', () => {
+      const config = withConfig((c) => (c.apps.web.cron = { cleanup: { schedule: '0 4 * * *', command: ['node', 'cleanup.js'], timeZone: 'Europe/Berlin' } }));
+      const cron = find(renderOf(config), 'CronJob', 'web-cleanup');
+      expect(cron.spec).toMatchObject({ schedule: '0 4 * * *', timeZone: 'Europe/Berlin', concurrencyPolicy: 'Forbid' });
+      expect(cron.spec.jobTemplate.spec.template.spec.restartPolicy).toBe('Never');
+      expect(cron.spec.jobTemplate.spec.template.spec.containers[0]).toMatchObject({ command: ['node', 'cleanup.js'], image: 'ghcr.io/acme/shop:latest' });
+    });
+
+    it('binds an NFS export to the app\'s claim through its own PersistentVolume', () => {
+      const config = withConfig((c) => (c.apps.web.volumes = { files: { mountPath: '/files', nfs: { server: 'nas.local', path: '/school' }, size: '50Gi' } }));
+      const objects = renderOf(config);
+      const pv = find(objects, 'PersistentVolume', 'web-production-files-pv');
+      expect(pv.metadata.namespace).toBeUndefined();
+      expect(pv.spec).toMatchObject({ nfs: { server: 'nas.local', path: '/school' }, persistentVolumeReclaimPolicy: 'Retain', claimRef: { name: 'web-files', namespace: 'shop' } });
+      expect(find(objects, 'PersistentVolumeClaim', 'web-files').spec).toMatchObject({ volumeName: 'web-production-files-pv', storageClassName: '', accessModes: ['ReadWriteMany'] });
+    });
+
+    it('mounts an existing claim without creating one', () => {
+      const objects = renderOf(withConfig((c) => (c.apps.web.volumes = { old: { mountPath: '/old', existingClaim: 'legacy-data', accessMode: 'ReadWriteMany' } })));
+      expect(objects.some((o) => o.kind === 'PersistentVolumeClaim')).toBe(false);
+      expect(find(objects, 'Deployment', 'web').spec.template.spec.volumes).toContainEqual({ name: 'old', persistentVolumeClaim: { claimName: 'legacy-data' } });
+    });
+
+    it('schedules the database backup with berth\'s image and retention', () => {
+      const config = withConfig((c) => {
+        c.backups = { store: { pvc: { size: '30Gi' } } };
+        c.apps.web.backups = { schedule: '0 3 * * *', timeZone: 'Australia/Perth', retention: { daily: 30 } };
+      });
+      const objects = renderOf(config);
+      const backup = find(objects, 'CronJob', 'web-backup');
+      const container = backup.spec.jobTemplate.spec.template.spec.containers[0];
+      expect(container.command).toEqual(['berth', 'backup', 'run', '--app', 'web', '--env', 'production', '--keep-daily', '30', '--keep-weekly', '4', '--keep-monthly', '6']);
+      expect(container.image).toMatch(/^ghcr\.io\/berth-sh\/berth:/);
+      expect(backup.spec).toMatchObject({ schedule: '0 3 * * *', timeZone: 'Australia/Perth', concurrencyPolicy: 'Forbid' });
+      expect(find(objects, 'PersistentVolumeClaim', 'berth-backups').spec.resources.requests.storage).toBe('30Gi');
+    });
+
+    it('skips backups where an environment turns them off', () => {
+      const config = withConfig((c) => {
+        c.backups = { store: { pvc: {} } };
+        c.apps.web.backups = { schedule: '@daily' };
+        c.environments.staging.apps.web.backups = false;
+      });
+      expect(renderOf(config, 'staging').some((o) => o.metadata.name === 'web-backup')).toBe(false);
+    });
+  });
+
+  describe('selection', () => {
+    it('renders only the requested apps', () => {
+      const config = withConfig((c) => {
+        c.apps.blog = { image: 'ghcr.io/acme/blog', port: 80 };
+      });
+      const objects = renderOf(config, 'production', { apps: ['blog'] });
+      expect(objects.every((o) => ['Namespace'].includes(o.kind) || o.metadata.labels?.['berth.dev/app'] === 'blog')).toBe(true);
+    });
+    it('refuses unknown apps and environments with the known ones listed', () => {
+      expect(() => renderOf(baseConfig(), 'production', { apps: ['nope'] })).toThrow(/Unknown app in production: nope/);
+      expect(() => renderOf(baseConfig(), 'qa')).toThrow(/Unknown environment "qa"/);
+    });
+  });
+});
