@@ -5,7 +5,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { BerthError, ConfigError, ExitCode } from '../errors.ts';
 import { validateConfig, type ValidConfig } from './validate.ts';
 
@@ -37,10 +36,12 @@ export async function readConfigFile(file: string): Promise<unknown> {
   const ext = extname(file);
   if (ext === '.json' || ext === '.yaml' || ext === '.yml') {
     const text = await readFile(file, 'utf8');
+    // Loaded only for YAML configs: the parser is the largest module a render would import.
+    const yaml = ext === '.json' ? undefined : await import('yaml');
     try {
-      return ext === '.json' ? JSON.parse(text) : parseYaml(text);
+      return yaml ? yaml.parse(text) : JSON.parse(text);
     } catch (error) {
-      const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : '';
+      const where = yaml && error instanceof yaml.YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : '';
       throw new ConfigError([{ path: '', message: `cannot parse ${ext.slice(1).toUpperCase()}${where}: ${(error as Error).message.split('\n')[0]}` }], file);
     }
   }

@@ -1,10 +1,9 @@
 /** Rendered objects as text: a YAML stream for kubectl/GitOps, or a JSON v1 List. */
-import { stringify } from 'yaml';
 import type { KubeObject } from './object.ts';
+import { emitYaml } from './yaml-emit.ts';
 
 export function toYaml(object: KubeObject): string {
-  // lineWidth 0: never fold long strings, so the YAML round-trips exactly.
-  return stringify(object, { lineWidth: 0, aliasDuplicateObjects: false });
+  return emitYaml(object);
 }
 
 export function toYamlStream(objects: KubeObject[]): string {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { render } from '../../src/render/index.ts';
+import { parseAllDocuments } from 'yaml';
 import { toYamlStream } from '../../src/render/serialize.ts';
 
 const root = join(import.meta.dirname, '../../examples');
@@ -22,7 +23,10 @@ describe('examples', () => {
       const { config, warnings } = await loadConfig({ cwd: join(root, name) });
       expect(warnings).toEqual([]);
       for (const env of Object.keys(config.environments)) {
-        const yaml = toYamlStream(render(config, env, { tags: Object.fromEntries(Object.keys(config.apps).map((a) => [a, tagFor(name)])) }));
+        const objects = render(config, env, { tags: Object.fromEntries(Object.keys(config.apps).map((a) => [a, tagFor(name)])) });
+        const yaml = toYamlStream(objects);
+        // What kubectl or Flux reads back must be exactly what was rendered.
+        expect(parseAllDocuments(yaml).map((d) => d.toJS())).toEqual(JSON.parse(JSON.stringify(objects)));
         await expect(yaml).toMatchFileSnapshot(`__snapshots__/examples/${name}.${env}.yaml`);
       }
     });
