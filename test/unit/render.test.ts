@@ -191,6 +191,21 @@ describe('render', () => {
     });
   });
 
+  describe('ConfigMap', () => {
+    it('holds the app\'s env, sorted, with a content hash, and is absent without env', () => {
+      const config = withConfig((c) => (c.apps.web.env = { ZED: '1', ALPHA: 'two words' }));
+      const configMap = find(renderOf(config), 'ConfigMap', 'web-env');
+      expect(Object.entries(configMap.data)).toEqual([['ALPHA', 'two words'], ['ZED', '1']]);
+      expect(configMap.metadata.annotations['berth.dev/config-hash']).toMatch(/^[0-9a-f]{16}$/);
+      expect(renderOf(withConfig((c) => delete c.apps.web.env)).some((o) => o.kind === 'ConfigMap')).toBe(false);
+    });
+
+    it('merges environment env over the app\'s', () => {
+      const config = withConfig((c) => (c.environments.staging.apps.web.env = { NODE_ENV: 'staging', DEBUG: '1' }));
+      expect(find(renderOf(config, 'staging'), 'ConfigMap', 'web-env').data).toEqual({ DEBUG: '1', NODE_ENV: 'staging' });
+    });
+  });
+
   describe('Service and Ingress', () => {
     it('exposes the web port as a ClusterIP service', () => {
       expect(find(renderOf(baseConfig()), 'Service', 'web').spec).toMatchObject({ type: 'ClusterIP', ports: [{ name: 'http', port: 3000, targetPort: 'http' }] });

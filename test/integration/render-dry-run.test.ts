@@ -1,0 +1,65 @@
+/**
+ * Everything berth renders must be accepted by a real kube-apiserver with strict field
+ * validation: an unknown or misspelt field (the kind a plain-object renderer can produce) fails
+ * here instead of on a user's cluster. Each example is applied with a server-side dry run into
+ * namespaces of its own.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.ts';
+import { render, type KubeObject } from '../../src/render/index.ts';
+import { toYamlStream } from '../../src/render/serialize.ts';
+import { binaries } from '../../testenv/paths.ts';
+import { run } from '../../testenv/run.ts';
+import { describeCluster, kube, requireEnv, uniqueName } from './helpers.ts';
+
+async function kubectl(args: string[], input: string): Promise<string> {
+  const { stdout } = await run([binaries.kubectl, '--kubeconfig', requireEnv().kubeconfigPath, ...args], { input, timeoutMs: 60_000 });
+  return stdout;
+}
+
+const examplesDir = join(import.meta.dirname, '../../examples');
+const created: string[] = [];
+
+/** Moves an environment's objects into a fresh namespace so parallel runs never collide. */
+function relocate(objects: KubeObject[], from: string, to: string): KubeObject[] {
+  return JSON.parse(JSON.stringify(objects).replaceAll(`"namespace":"${from}"`, `"namespace":"${to}"`)).map((o: KubeObject) =>
+    o.kind === 'Namespace' ? { ...o, metadata: { ...o.metadata, name: to } } : o.kind === 'PersistentVolume' ? { ...o, metadata: { ...o.metadata, name: `${to}-${o.metadata.name}`.slice(0, 253) } } : o,
+  );
+}
+
+describeCluster('rendered objects against the real API server', () => {
+  afterAll(async () => {
+    for (const name of created) await kube().core.deleteNamespace({ name }).catch(() => undefined);
+  });
+
+  for (const example of readdirSync(examplesDir).sort()) {
+    it(`accepts every object of examples/${example} (server-side dry run, strict validation)`, async () => {
+      const { config } = await loadConfig({ cwd: join(examplesDir, example) });
+      for (const environment of Object.keys(config.environments)) {
+        const namespace = uniqueName(`dry-${example}`).slice(0, 63);
+        const objects = relocate(render(config, environment, { tags: Object.fromEntries(Object.keys(config.apps).map((a) => [a, '1.0.0'])) }), config.environments[environment]!.namespace, namespace);
+        // The namespace itself must exist for a dry run of what goes into it.
+        await kube().core.createNamespace({ body: { metadata: { name: namespace } } });
+        created.push(namespace);
+        const extra = objects.filter((o) => o.metadata.namespace && o.metadata.namespace !== namespace).map((o) => o.metadata.namespace!);
+        for (const ns of new Set(extra)) {
+          await kube().core.createNamespace({ body: { metadata: { name: ns } } }).catch(() => undefined);
+        }
+        const output = await kubectl(['apply', '--server-side', '--dry-run=server', '--validate=strict', '--field-manager=berth', '-f', '-'], toYamlStream(objects));
+        const lines = output.trim().split('\n');
+        expect(lines, `${example}/${environment}`).toHaveLength(objects.length);
+        expect(lines.every((l) => l.endsWith('(server dry run)'))).toBe(true);
+      }
+    });
+  }
+
+  it('rejects an object with a misspelt field, so the check above can fail', async () => {
+    const namespace = uniqueName('dry-bad');
+    await kube().core.createNamespace({ body: { metadata: { name: namespace } } });
+    created.push(namespace);
+    const bad = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace }, spec: { ports: [{ port: 80, targetPrt: 'http' }] } };
+    await expect(kubectl(['apply', '--server-side', '--dry-run=server', '--validate=strict', '-f', '-'], JSON.stringify(bad))).rejects.toThrow(/targetPrt/);
+  });
+});
