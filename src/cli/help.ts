@@ -14,8 +14,7 @@ export function mainHelp(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     'Global options:',
-    ...optionLines(GLOBAL_OPTIONS),
-    '  --version             print the version',
+    ...optionLines({ ...GLOBAL_OPTIONS, version: { type: 'boolean', description: 'print the version' } }),
     '',
     'Run `berth <command> --help` for a command\'s options.',
   ].join('\n');

@@ -5,6 +5,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { BerthError, ExitCode, UsageError } from '../errors.ts';
+import { closest } from '../suggest.ts';
 import { BERTH_VERSION } from '../version.ts';
 import { GLOBAL_OPTIONS, type CommandSpec } from './command.ts';
 import { commandHelp, groupHelp, mainHelp } from './help.ts';
@@ -55,7 +56,9 @@ async function dispatch(argv: string[], out: Output, io: CliIo & { env: Record<s
         return words.length === 1 && !argv.includes('--help') && !argv.includes('-h') ? ExitCode.usage : ExitCode.ok;
       }
     }
-    throw new UsageError(`Unknown command "${words.slice(0, 2).join(' ') || argv[0]}"`, {
+    const typed = words[0] ?? argv[0] ?? '';
+    const guess = closest(typed, [...new Set(COMMANDS.map((c) => c.name.split(' ')[0]!))]);
+    throw new UsageError(`Unknown command "${typed}"${guess ? ` — did you mean "${guess}"?` : ''}`, {
       hint: `Commands: ${COMMANDS.map((c) => c.name).join(', ')}. Run \`berth --help\`.`,
     });
   }

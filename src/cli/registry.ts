@@ -6,6 +6,11 @@ import type { CommandSpec } from './command.ts';
 
 const ENV_OPTION = { type: 'string', short: 'e', value: 'ENV', description: 'environment (default: the first one in the config)' } as const;
 
+const MIGRATE_OPTIONS = {
+  dir: { type: 'string', value: 'DIR', description: 'directory of *.sql migrations (default: ./migrations)' },
+  'database-url': { type: 'string', value: 'URL', description: 'database to migrate (default: $DATABASE_DIRECT_URL, then $DATABASE_URL; prefer the env var: argv is visible in ps)' },
+} as const;
+
 export const COMMANDS: CommandSpec[] = [
   {
     name: 'init',
@@ -35,6 +40,58 @@ export const COMMANDS: CommandSpec[] = [
     },
     examples: ['berth render --env staging', 'berth render --app api --tag prod-20260301.4', 'berth render --env production --out deploy/production'],
     load: () => import('./commands/render.ts'),
+  },
+  {
+    name: 'db create',
+    summary: "create an app's database, login role and DATABASE_URL Secret (idempotent)",
+    args: 'APP',
+    description: 'Database and role are both named <app>_<env> (lower case, other characters become _). CONNECT is revoked from PUBLIC, so no other app can connect.',
+    options: { env: ENV_OPTION },
+    examples: ['berth db create api --env production'],
+    load: () => import('./commands/db-create.ts'),
+  },
+  {
+    name: 'db list',
+    summary: 'list the databases berth created, with owner, size and connections',
+    options: { env: { ...ENV_OPTION, description: 'only this environment (default: all)' } },
+    load: () => import('./commands/db-list.ts'),
+  },
+  {
+    name: 'db url',
+    summary: "print an app's DATABASE_URL (only to a terminal, or with --reveal)",
+    args: 'APP',
+    options: { env: ENV_OPTION, reveal: { type: 'boolean', description: 'print it even when stdout is not a terminal' } },
+    examples: ['psql "$(berth db url api --reveal)"'],
+    load: () => import('./commands/db-url.ts'),
+  },
+  {
+    name: 'db rotate',
+    summary: "give an app's role a new password, update its Secret and roll its pods",
+    args: 'APP',
+    options: { env: ENV_OPTION },
+    load: () => import('./commands/db-rotate.ts'),
+  },
+  {
+    name: 'db drop',
+    summary: "drop an app's database, role and Secret (asks you to type the app name)",
+    args: 'APP',
+    options: { env: ENV_OPTION, yes: { type: 'string', value: 'APP', description: 'confirm without a prompt by naming the app again' } },
+    examples: ['berth db drop old-api --env staging', 'berth db drop old-api --env staging --yes old-api'],
+    load: () => import('./commands/db-drop.ts'),
+  },
+  {
+    name: 'migrate apply',
+    summary: 'apply pending SQL migrations under an advisory lock (no berth config needed)',
+    description: 'Files: *.sql in DIR, applied in name order, each in a transaction (first-line `-- berth:no-transaction` opts out). Journal: berth.migrations. Exit code 5 on schema drift.',
+    options: MIGRATE_OPTIONS,
+    examples: ['DATABASE_URL=postgres://… berth migrate apply', 'berth migrate apply --dir db/migrations'],
+    load: () => import('./commands/migrate-apply.ts'),
+  },
+  {
+    name: 'migrate status',
+    summary: 'show applied and pending migrations; exit code 5 on schema drift',
+    options: MIGRATE_OPTIONS,
+    load: () => import('./commands/migrate-status.ts'),
   },
 ];
 

@@ -41,6 +41,7 @@ describe('berth CLI', () => {
     const unknown = await cli(['deplyo']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown command "deplyo"/);
+    expect((await cli(['rendr'])).stderr).toMatch(/did you mean "render"\?/);
     const flag = await cli(['render', '--colour'], { cwd: project() });
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/--colour/);

@@ -1,0 +1,29 @@
+import { ExitCode } from '../../errors.ts';
+import { chooseDatabaseUrl } from '../../migrate/database-url.ts';
+import { hasDrift, SchemaDriftError } from '../../migrate/drift.ts';
+import { migrationStatus } from '../../migrate/status.ts';
+import type { CommandContext } from '../command.ts';
+import { stringOption } from './migrate-apply.ts';
+
+/** Exits with the drift code when applied files changed or vanished, so a boot gate can use it. */
+export async function run(context: CommandContext): Promise<number | void> {
+  const { out } = context;
+  const choice = chooseDatabaseUrl(stringOption(context.options['database-url']), context.env);
+  if (choice.passwordInArgv) out.warn('a password in --database-url is visible to other users of this machine (ps); prefer DATABASE_URL');
+  const status = await migrationStatus({ dir: stringOption(context.options.dir) ?? './migrations', cwd: context.cwd, databaseUrl: choice.url, urlSource: choice.source });
+  const drifted = hasDrift(status.drift);
+  out.result({ ok: !drifted, ...status });
+  const width = Math.max(10, ...status.applied.map((a) => a.name.length), ...status.pending.map((p) => p.length)) + 2;
+  for (const entry of status.applied) {
+    const state = entry.state === 'ok' ? out.paint('green', 'applied') : out.paint('red', entry.state === 'changed' ? 'CHANGED' : 'MISSING');
+    out.print(`${entry.name.padEnd(width)}${state}  ${entry.appliedAt}`);
+  }
+  for (const name of status.pending) out.print(`${name.padEnd(width)}${out.paint('yellow', 'pending')}`);
+  out.print(`${status.applied.length} applied, ${status.pending.length} pending`);
+  if (drifted) {
+    const error = new SchemaDriftError(status.drift);
+    out.error(error.message);
+    if (error.hint) out.info(`${out.paint('gray', 'hint')}  ${error.hint}`);
+    return ExitCode.drift;
+  }
+}

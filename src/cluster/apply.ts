@@ -1,0 +1,47 @@
+/**
+ * Server-side apply of any object (CRDs included), the way berth applies everything it renders:
+ * apply-patch content type, a field manager, fieldValidation=Strict (see connect.ts), force only
+ * when asked. Deploy builds on this; today `db` and the tests use it.
+ */
+import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import type { Cluster } from './connect.ts';
+import { isNotFound, kubeError } from './errors.ts';
+import { FIELD_MANAGER, type ApplyOptions } from './secrets.ts';
+
+export type { ApplyOptions } from './secrets.ts';
+
+export interface ApplyTarget {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+}
+
+export async function applyObject<T extends ApplyTarget>(cluster: Cluster, object: T, options: ApplyOptions = {}): Promise<T> {
+  try {
+    return (await cluster.objects.patch(
+      object as unknown as KubernetesObject,
+      undefined,
+      options.dryRun ? 'All' : undefined,
+      options.fieldManager ?? FIELD_MANAGER,
+      options.force,
+      PatchStrategy.ServerSideApply,
+    )) as unknown as T;
+  } catch (error) {
+    throw kubeError(error, `apply ${describe(object)}${options.dryRun ? ' (dry run)' : ''}`);
+  }
+}
+
+/** Deletes an object; 404 counts as done. True when something was deleted. */
+export async function deleteObject(cluster: Cluster, object: ApplyTarget): Promise<boolean> {
+  try {
+    await cluster.objects.delete(object as unknown as KubernetesObject);
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw kubeError(error, `delete ${describe(object)}`);
+  }
+}
+
+export function describe(object: ApplyTarget): string {
+  return `${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
+}

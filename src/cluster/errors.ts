@@ -1,0 +1,82 @@
+/**
+ * Kubernetes API failures → BerthErrors with a next step. client-node 2.x throws ApiException
+ * (an HTTP status and the Status body) for answers and plain errors with a socket code when
+ * the API server cannot be reached.
+ */
+import { BerthError, ExitCode } from '../errors.ts';
+
+interface ApiFailure {
+  code?: number | string;
+  body?: unknown;
+  message?: string;
+  cause?: { code?: string };
+}
+
+/** The HTTP status of an API answer, or undefined for a transport failure. */
+export function httpStatus(error: unknown): number | undefined {
+  const code = (error as ApiFailure | undefined)?.code;
+  return typeof code === 'number' && code >= 100 && code < 600 ? code : undefined;
+}
+
+export function isNotFound(error: unknown): boolean {
+  return httpStatus(error) === 404;
+}
+
+/** The Status message the API server sent (e.g. `secrets "x" is forbidden: …`). */
+function statusMessage(error: ApiFailure): string | undefined {
+  let body = error.body;
+  if (typeof body === 'string') {
+    const text = body;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return text.trim() || undefined;
+    }
+  }
+  const message = (body as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? message : undefined;
+}
+
+/** `doing` completes "Could not …": `read Secret shop/api-db`. */
+export function kubeError(error: unknown, doing: string): BerthError {
+  if (error instanceof BerthError) return error;
+  const failure = (error ?? {}) as ApiFailure;
+  const status = httpStatus(error);
+  const said = statusMessage(failure);
+  switch (status) {
+    case undefined: {
+      const socket = typeof failure.code === 'string' ? failure.code : failure.cause?.code;
+      return new BerthError(`Could not ${doing}: the Kubernetes API is unreachable (${socket ?? failure.message ?? String(error)})`, {
+        exitCode: ExitCode.unreachable,
+        hint: 'Check KUBECONFIG and the context (cluster.context in the config, or `kubectl config current-context`), and that the API server is up.',
+        cause: error,
+      });
+    }
+    case 401:
+      return new BerthError(`Could not ${doing}: the cluster refused our credentials (401)`, {
+        exitCode: ExitCode.unreachable,
+        hint: 'The kubeconfig token or certificate is expired or wrong; fetch a fresh kubeconfig.',
+        cause: error,
+      });
+    case 403:
+      return new BerthError(`Could not ${doing}: forbidden${said ? ` (${said})` : ''}`, {
+        hint: 'The kubeconfig user lacks RBAC permission for this; ask a cluster admin, or use a context with more rights.',
+        cause: error,
+      });
+    case 404:
+      return new BerthError(`Could not ${doing}: not found${said ? ` (${said})` : ''}`, {
+        hint: 'The namespace or object does not exist yet; a CRD may be missing if it is a custom resource (is the operator installed?).',
+        cause: error,
+      });
+    case 409:
+      return new BerthError(`Could not ${doing}: conflict${said ? ` (${said})` : ''}`, {
+        exitCode: ExitCode.conflict,
+        hint: 'Someone else changed the object or owns these fields; look at it with kubectl and try again.',
+        cause: error,
+      });
+    case 422:
+      return new BerthError(`Could not ${doing}: the API server rejected the object${said ? ` (${said})` : ''}`, { cause: error });
+    default:
+      return new BerthError(`Could not ${doing}: HTTP ${status}${said ? ` (${said})` : ''}`, { cause: error });
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * `berth migrate apply`: under the lock, check for drift, then apply each pending file in order,
+ * each in its own transaction together with its journal row, so a migration and the record of
+ * it commit or roll back as one.
+ */
+import { connect, type Client } from '../db/connect.ts';
+import { BerthError, ExitCode } from '../errors.ts';
+import { connectError } from '../db/errors.ts';
+import { findDrift, hasDrift, SchemaDriftError } from './drift.ts';
+import { migrationFailed } from './failure.ts';
+import { readMigrationFiles, type MigrationFile } from './files.ts';
+import { ensureJournal, readJournal, recordApplied } from './journal.ts';
+import { withMigrationLock } from './lock.ts';
+import { splitStatements } from './split.ts';
+
+export interface ApplyEvents {
+  onWait?: (holderPid: number | undefined) => void;
+  onStart?: (file: MigrationFile) => void;
+  onApplied?: (file: MigrationFile, durationMs: number) => void;
+  /** A pending file sorts before one already applied (e.g. merged from a branch). */
+  onOutOfOrder?: (file: MigrationFile, lastApplied: string) => void;
+}
+
+export interface ApplyOptions {
+  dir: string;
+  cwd?: string;
+  databaseUrl: string;
+  /** Where the URL came from, for messages (`DATABASE_URL`). */
+  urlSource: string;
+  events?: ApplyEvents;
+  /** Checked between migrations: Ctrl-C never interrupts one halfway. */
+  signal?: AbortSignal;
+}
+
+export interface ApplyResult {
+  applied: { name: string; durationMs: number }[];
+  /** Already in the journal before this run. */
+  upToDate: number;
+  lockWaitMs: number;
+}
+
+export async function applyMigrations(options: ApplyOptions): Promise<ApplyResult> {
+  const files = await readMigrationFiles(options.dir, options.cwd);
+  const client = await connect(options.databaseUrl, { label: options.urlSource, applicationName: 'berth migrate' });
+  try {
+    const { value, waitedMs } = await withMigrationLock(client, { onWait: options.events?.onWait }, async () => {
+      await ensureJournal(client);
+      const journal = await readJournal(client);
+      const drift = findDrift(files, journal);
+      if (hasDrift(drift)) throw new SchemaDriftError(drift);
+      const done = new Set(journal.map((e) => e.name));
+      const last = journal.map((e) => e.name).sort().at(-1);
+      const applied: ApplyResult['applied'] = [];
+      for (const file of files.filter((f) => !done.has(f.name))) {
+        if (options.signal?.aborted) throw interrupted(applied.map((a) => a.name));
+        if (last && file.name < last) options.events?.onOutOfOrder?.(file, last);
+        options.events?.onStart?.(file);
+        const durationMs = await applyOne(client, file, applied.map((a) => a.name));
+        applied.push({ name: file.name, durationMs });
+        options.events?.onApplied?.(file, durationMs);
+      }
+      return { applied, upToDate: done.size };
+    });
+    return { ...value, lockWaitMs: waitedMs };
+  } catch (error) {
+    // A connection lost mid-run surfaces from a query; report it like a failed connect.
+    if (isConnectionLoss(error)) throw connectError(error, { what: `${options.urlSource}` });
+    throw error;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function applyOne(client: Client, file: MigrationFile, appliedThisRun: string[]): Promise<number> {
+  const started = performance.now();
+  if (file.transactional) {
+    await client.query('BEGIN');
+    try {
+      await client.query(file.sql);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw migrationFailed(error, file, 0, appliedThisRun);
+    }
+    const durationMs = performance.now() - started;
+    await recordApplied(client, file.name, file.checksum, durationMs);
+    await client.query('COMMIT');
+    return durationMs;
+  }
+  for (const statement of splitStatements(file.sql)) {
+    try {
+      await client.query(statement.text);
+    } catch (error) {
+      throw migrationFailed(error, file, statement.offset, appliedThisRun);
+    }
+  }
+  const durationMs = performance.now() - started;
+  await recordApplied(client, file.name, file.checksum, durationMs);
+  return durationMs;
+}
+
+function interrupted(applied: string[]): BerthError {
+  return new BerthError(`Interrupted after ${applied.length} migration${applied.length === 1 ? '' : 's'}${applied.length ? ` (${applied.join(', ')})` : ''}`, {
+    exitCode: ExitCode.interrupted,
+    hint: 'Every migration either applied fully or not at all; run again to continue.',
+  });
+}
+
+function isConnectionLoss(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return e?.code === 'ECONNRESET' || e?.code === '57P01' || /Connection terminated/i.test(e?.message ?? '');
+}

@@ -1,0 +1,30 @@
+/** A migration that failed: its file, the line, and Postgres' own words. */
+import { BerthError } from '../errors.ts';
+import { redactText } from '../db/redact.ts';
+import { lineAt } from './split.ts';
+import type { MigrationFile } from './files.ts';
+
+interface PgError {
+  message?: string;
+  code?: string;
+  position?: string;
+  detail?: string;
+  hint?: string;
+  where?: string;
+}
+
+/** `offset`: where the statement sent to the server starts in the file. */
+export function migrationFailed(error: unknown, file: MigrationFile, offset: number, applied: string[]): BerthError {
+  const pg = (error ?? {}) as PgError;
+  const position = Number(pg.position);
+  const line = Number.isFinite(position) && position > 0 ? lineAt(file.sql, offset + position - 1) : undefined;
+  const lines = [`Migration ${file.name} failed${line ? ` at line ${line}` : ''}: ${redactText(pg.message ?? String(error))}${pg.code ? ` (SQLSTATE ${pg.code})` : ''}`];
+  if (pg.detail) lines.push(`  detail: ${pg.detail}`);
+  if (pg.where) lines.push(`  where: ${pg.where}`);
+  if (pg.hint) lines.push(`  postgres hint: ${pg.hint}`);
+  if (applied.length) lines.push(`  applied before it in this run: ${applied.join(', ')}`);
+  const hint = file.transactional
+    ? 'Its transaction was rolled back: nothing from this file was applied, and later migrations were not run. Fix the file and run again.'
+    : 'It ran outside a transaction (-- berth:no-transaction): statements before the failing one took effect. Make the file safe to re-run (IF NOT EXISTS), then run again.';
+  return new BerthError(lines.join('\n'), { hint, cause: error });
+}

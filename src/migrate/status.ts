@@ -1,0 +1,35 @@
+/** `berth migrate status`: applied, pending and drifted migrations, without taking the lock. */
+import { withConnection } from '../db/connect.ts';
+import { findDrift, type Drift } from './drift.ts';
+import { readMigrationFiles } from './files.ts';
+import { readJournal } from './journal.ts';
+
+export interface StatusOptions {
+  dir: string;
+  cwd?: string;
+  databaseUrl: string;
+  urlSource: string;
+}
+
+export interface MigrationStatus {
+  applied: { name: string; appliedAt: string; durationMs: number; state: 'ok' | 'changed' | 'missing' }[];
+  pending: string[];
+  drift: Drift;
+}
+
+export async function migrationStatus(options: StatusOptions): Promise<MigrationStatus> {
+  const files = await readMigrationFiles(options.dir, options.cwd);
+  const journal = await withConnection(options.databaseUrl, { label: options.urlSource, applicationName: 'berth migrate status' }, readJournal);
+  const drift = findDrift(files, journal);
+  const done = new Set(journal.map((e) => e.name));
+  return {
+    applied: journal.map((e) => ({
+      name: e.name,
+      appliedAt: e.appliedAt.toISOString(),
+      durationMs: e.durationMs,
+      state: drift.missing.includes(e.name) ? 'missing' : drift.changed.includes(e.name) ? 'changed' : 'ok',
+    })),
+    pending: files.filter((f) => !done.has(f.name)).map((f) => f.name),
+    drift,
+  };
+}
