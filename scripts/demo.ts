@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseImage } from '../src/config/image-ref.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { render } from '../src/render/index.ts';
 import { toYamlStream } from '../src/render/serialize.ts';
@@ -35,7 +36,8 @@ const namespaces: string[] = [];
 for (const name of readdirSync(examplesDir).sort()) {
   const { config } = await loadConfig({ cwd: join(examplesDir, name) });
   for (const environment of Object.keys(config.environments)) {
-    const tags = Object.fromEntries(Object.keys(config.apps).map((app) => [app, TAGS[name] ?? 'latest']));
+    // Apps that pin their own tag (postgres:16-alpine) keep it; the others get the example's build.
+    const tags = Object.fromEntries(Object.entries(config.apps).filter(([, app]) => !parseImage(app.image).tag).map(([app]) => [app, TAGS[name] ?? 'latest']));
     const objects = render(config, environment, { tags });
     process.stdout.write(`applying ${name}/${environment}: ${objects.length} objects … `);
     await kubectl(['apply', '--server-side', '--field-manager=berth', '-f', '-'], toYamlStream(objects));

@@ -5,6 +5,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseImage } from '../../src/config/image-ref.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { render } from '../../src/render/index.ts';
 import { parseAllDocuments } from 'yaml';
@@ -23,7 +24,8 @@ describe('examples', () => {
       const { config, warnings } = await loadConfig({ cwd: join(root, name) });
       expect(warnings).toEqual([]);
       for (const env of Object.keys(config.environments)) {
-        const objects = render(config, env, { tags: Object.fromEntries(Object.keys(config.apps).map((a) => [a, tagFor(name)])) });
+        const tags = Object.fromEntries(Object.entries(config.apps).filter(([, app]) => !parseImage(app.image).tag).map(([a]) => [a, tagFor(name)]));
+        const objects = render(config, env, { tags });
         const yaml = toYamlStream(objects);
         // What kubectl or Flux reads back must be exactly what was rendered.
         expect(parseAllDocuments(yaml).map((d) => d.toJS())).toEqual(JSON.parse(JSON.stringify(objects)));
