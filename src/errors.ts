@@ -60,12 +60,12 @@ export class ConfigError extends BerthError {
   readonly issues: readonly ConfigIssue[];
   readonly file: string | undefined;
 
-  constructor(issues: readonly ConfigIssue[], file?: string) {
+  constructor(issues: readonly ConfigIssue[], file?: string, hint?: string) {
     const where = file ? ` in ${file}` : '';
     const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
     super(`Invalid config${where}: ${count}\n${issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n')}`, {
       exitCode: ExitCode.usage,
-      hint: 'Fix the fields above and run `berth validate` again. Nothing was rendered or applied.',
+      hint: hint ?? 'Fix the fields above and run `berth validate` again. Nothing was rendered or applied.',
     });
     this.issues = issues;
     this.file = file;

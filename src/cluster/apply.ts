@@ -1,9 +1,9 @@
 /**
  * Server-side apply of any object (CRDs included), the way berth applies everything it renders:
- * apply-patch content type, a field manager, fieldValidation=Strict (see connect.ts), force only
- * when asked. Deploy builds on this; today `db` and the tests use it.
+ * apply-patch content type, a field manager, fieldValidation=Strict, force only when asked, and
+ * the object sent as given (see object-api.ts). Deploy builds on this; today `db` and the tests use it.
  */
-import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Cluster } from './connect.ts';
 import { isNotFound, kubeError } from './errors.ts';
 import { FIELD_MANAGER, type ApplyOptions } from './secrets.ts';
@@ -18,14 +18,11 @@ export interface ApplyTarget {
 
 export async function applyObject<T extends ApplyTarget>(cluster: Cluster, object: T, options: ApplyOptions = {}): Promise<T> {
   try {
-    return (await cluster.objects.patch(
-      object as unknown as KubernetesObject,
-      undefined,
-      options.dryRun ? 'All' : undefined,
-      options.fieldManager ?? FIELD_MANAGER,
-      options.force,
-      PatchStrategy.ServerSideApply,
-    )) as unknown as T;
+    return (await cluster.objects.applyRaw(object as unknown as KubernetesObject, {
+      fieldManager: options.fieldManager ?? FIELD_MANAGER,
+      force: options.force,
+      dryRun: options.dryRun,
+    })) as unknown as T;
   } catch (error) {
     throw kubeError(error, `apply ${describe(object)}${options.dryRun ? ' (dry run)' : ''}`);
   }

@@ -3,23 +3,17 @@
  * `Cluster` from here; nothing else imports @kubernetes/client-node at run time (it takes about
  * half a second to import, so commands load this module lazily, only when they need the API).
  */
-import {
-  AppsV1Api,
-  CoreV1Api,
-  createConfiguration,
-  KubeConfig,
-  KubernetesObjectApi,
-  ServerConfiguration,
-  type RequestContext,
-} from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { delimiter } from 'node:path';
 import { BerthError, ExitCode } from '../errors.ts';
+import { ObjectApi } from './object-api.ts';
 
 export interface Cluster {
   kubeConfig: KubeConfig;
   core: CoreV1Api;
   apps: AppsV1Api;
-  /** Generic apply/read/delete of any kind, CRDs included; applies use fieldValidation=Strict. */
-  objects: KubernetesObjectApi;
+  /** Generic apply/read/delete of any kind, CRDs included. */
+  objects: ObjectApi;
   context: string;
   server: string;
 }
@@ -27,15 +21,25 @@ export interface Cluster {
 export interface ConnectClusterOptions {
   /** A kubeconfig context; default: the kubeconfig's current context. */
   context?: string;
-  /** A kubeconfig file; default: $KUBECONFIG, then ~/.kube/config, then in-cluster. */
+  /** KUBECONFIG as given (one path, or several joined by `:`); default: the process's $KUBECONFIG, then ~/.kube/config. */
   kubeconfig?: string;
 }
 
 export function connectCluster(options: ConnectClusterOptions = {}): Cluster {
   const kubeConfig = new KubeConfig();
   try {
-    if (options.kubeconfig) kubeConfig.loadFromFile(options.kubeconfig);
-    else kubeConfig.loadFromDefault();
+    const files = (options.kubeconfig ?? '').split(delimiter).filter(Boolean);
+    if (files.length === 0) kubeConfig.loadFromDefault();
+    for (const [index, file] of files.entries()) {
+      if (index === 0) {
+        kubeConfig.loadFromFile(file);
+      } else {
+        // Merged as client-node's loadFromDefault merges $KUBECONFIG (a duplicate name is an error).
+        const more = new KubeConfig();
+        more.loadFromFile(file);
+        kubeConfig.mergeConfig(more, true);
+      }
+    }
   } catch (error) {
     throw new BerthError(`Could not read the kubeconfig: ${(error as Error).message}`, {
       exitCode: ExitCode.unreachable,
@@ -63,28 +67,8 @@ export function connectCluster(options: ConnectClusterOptions = {}): Cluster {
     kubeConfig,
     core: kubeConfig.makeApiClient(CoreV1Api),
     apps: kubeConfig.makeApiClient(AppsV1Api),
-    objects: strictObjectApi(kubeConfig, server),
+    objects: kubeConfig.makeApiClient(ObjectApi),
     context: kubeConfig.getCurrentContext(),
     server,
   };
-}
-
-/**
- * KubernetesObjectApi.patch has no fieldValidation parameter; a middleware adds it to apply
- * requests so a misspelt field fails loudly instead of being dropped by the server.
- */
-function strictObjectApi(kubeConfig: KubeConfig, server: string): KubernetesObjectApi {
-  const strict = {
-    pre: async (request: RequestContext) => {
-      if (request.getHeaders()['Content-Type'] === 'application/apply-patch+yaml') request.setQueryParam('fieldValidation', 'Strict');
-      return request;
-    },
-    post: async <T>(response: T) => response,
-  };
-  const configuration = createConfiguration({
-    baseServer: new ServerConfiguration(server, {}),
-    authMethods: { default: kubeConfig },
-    promiseMiddleware: [strict],
-  });
-  return new KubernetesObjectApi(configuration);
 }

@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BerthError, ConfigError, ExitCode } from '../errors.ts';
+import { treatAsTypeScriptModule } from './typescript-hook.ts';
 import { validateConfig, type ValidConfig } from './validate.ts';
 
 export const CONFIG_FILES = ['berth.config.ts', 'berth.config.mts', 'berth.config.mjs', 'berth.config.js', 'berth.config.json', 'berth.config.yaml', 'berth.config.yml'];
@@ -49,12 +50,15 @@ export async function readConfigFile(file: string): Promise<unknown> {
     throw new BerthError(`Unsupported config file type: ${file}`, { exitCode: ExitCode.usage, hint: `Use one of ${CONFIG_FILES.join(', ')}.` });
   }
   const { mtimeMs } = await stat(file);
+  const url = pathToFileURL(file).href;
+  if (ext === '.ts') treatAsTypeScriptModule(url);
   let module: { default?: unknown };
   try {
     // The query makes a re-read after an edit load the new file instead of the cached module.
-    module = (await import(`${pathToFileURL(file).href}?mtime=${mtimeMs}`)) as { default?: unknown };
+    module = (await import(`${url}?mtime=${mtimeMs}`)) as { default?: unknown };
   } catch (error) {
-    throw new ConfigError([{ path: '', message: `cannot load the config module: ${firstLine(error)}` }], file);
+    const missingBerth = (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && /'berth'/.test(firstLine(error));
+    throw new ConfigError([{ path: '', message: `cannot load the config module: ${firstLine(error)}` }], file, missingBerth ? 'The config imports defineConfig from berth: install berth in this project (`npm install -D berth`).' : undefined);
   }
   if (module.default === undefined) {
     throw new ConfigError([{ path: '', message: 'the file has no default export; end it with `export default defineConfig({ … })`' }], file);

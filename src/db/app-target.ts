@@ -36,7 +36,7 @@ export function serverTarget(sources: TargetSources): ServerTarget {
   let cluster: Promise<Cluster> | undefined;
   const openCluster = () =>
     (cluster ??= import('../cluster/connect.ts').then(({ connectCluster }) =>
-      connectCluster({ context: sources.config.cluster?.context }),
+      connectCluster({ context: sources.config.cluster?.context, kubeconfig: sources.env.KUBECONFIG }),
     ));
   let adminUrl: Promise<string> | undefined;
   return {

@@ -38,6 +38,8 @@ export function parsePostgresUrl(url: string, label: string): URL {
 export async function connect(url: string, options: ConnectOptions): Promise<pg.Client> {
   const parsed = parsePostgresUrl(url, options.label);
   if (options.database) parsed.pathname = `/${encodeURIComponent(options.database)}`;
+  // CloudNativePG's superuser Secret writes its `uri` with database `*` ("any", as in pgpass).
+  else if (parsed.pathname === '/*' || parsed.pathname === '/%2A') parsed.pathname = '/postgres';
   const client = new pg.Client({
     connectionString: parsed.toString(),
     connectionTimeoutMillis: options.timeoutMs ?? 10_000,

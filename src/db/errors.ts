@@ -32,7 +32,7 @@ export interface ConnectTarget {
 /** An error from opening a connection. */
 export function connectError(error: unknown, target: ConnectTarget): BerthError {
   if (error instanceof BerthError) return error;
-  const e = (error ?? {}) as DriverError;
+  const e = (typeof error === 'object' && error !== null ? error : {}) as DriverError;
   // Node reports a failed connect to several addresses (IPv4 + IPv6) as an AggregateError.
   const code = e.code ?? e.errors?.find((inner) => inner.code)?.code;
   const detail = redactText(e.message || e.errors?.[0]?.message || String(error), target.secrets);
@@ -89,8 +89,9 @@ export function connectError(error: unknown, target: ConnectTarget): BerthError 
 /** An error from a statement berth runs as admin (not a user's migration: see migrate/). */
 export function statementError(error: unknown, doing: string, secrets: readonly (string | undefined)[] = []): BerthError {
   if (error instanceof BerthError) return error;
-  const e = (error ?? {}) as DriverError;
-  if (!('severity' in (e as object)) && e.code && !/^[0-9A-Z]{5}$/.test(e.code)) return connectError(error, { what: 'the database server', secrets });
+  const e = (typeof error === 'object' && error !== null ? error : {}) as DriverError;
+  // A socket error mid-statement (ECONNRESET …) is a lost server, not a failed statement.
+  if (!('severity' in e) && e.code && !/^[0-9A-Z]{5}$/.test(e.code)) return connectError(error, { what: 'the database server', secrets });
   const detail = redactText(e.message ?? String(error), secrets);
   if (e.code === '42501') {
     return new BerthError(`Could not ${doing}: ${detail}`, {

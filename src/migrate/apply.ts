@@ -7,9 +7,9 @@ import { connect, type Client } from '../db/connect.ts';
 import { BerthError, ExitCode } from '../errors.ts';
 import { connectError } from '../db/errors.ts';
 import { findDrift, hasDrift, SchemaDriftError } from './drift.ts';
-import { migrationFailed } from './failure.ts';
+import { migrationFailed, runnerError } from './failure.ts';
 import { readMigrationFiles, type MigrationFile } from './files.ts';
-import { ensureJournal, readJournal, recordApplied } from './journal.ts';
+import { ensureJournal, readJournal, recordApplied, recordAppliedSql } from './journal.ts';
 import { withMigrationLock } from './lock.ts';
 import { splitStatements } from './split.ts';
 
@@ -65,25 +65,32 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
   } catch (error) {
     // A connection lost mid-run surfaces from a query; report it like a failed connect.
     if (isConnectionLoss(error)) throw connectError(error, { what: `${options.urlSource}` });
-    throw error;
+    throw runnerError(error);
   } finally {
     await client.end().catch(() => {});
   }
 }
 
+const BEGIN = 'BEGIN;\n';
+
 async function applyOne(client: Client, file: MigrationFile, appliedThisRun: string[]): Promise<number> {
   const started = performance.now();
   if (file.transactional) {
-    await client.query('BEGIN');
+    // Two round trips per migration: BEGIN with the file, then the journal row with COMMIT.
     try {
-      await client.query(file.sql);
+      await client.query(`${BEGIN}${file.sql}`);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
-      throw migrationFailed(error, file, 0, appliedThisRun);
+      throw migrationFailed(error, file, -BEGIN.length, appliedThisRun);
     }
     const durationMs = performance.now() - started;
-    await recordApplied(client, file.name, file.checksum, durationMs);
-    await client.query('COMMIT');
+    try {
+      await client.query(`${recordAppliedSql(file.name, file.checksum, durationMs)};\nCOMMIT`);
+    } catch (error) {
+      // A deferred constraint fails only at COMMIT; the transaction is gone either way.
+      await client.query('ROLLBACK').catch(() => {});
+      throw migrationFailed(error, file, Number.NaN, appliedThisRun);
+    }
     return durationMs;
   }
   for (const statement of splitStatements(file.sql)) {

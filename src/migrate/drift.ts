@@ -38,7 +38,7 @@ export class SchemaDriftError extends BerthError {
       ...drift.changed.map((name) => `  changed since it was applied: ${name}`),
       ...drift.missing.map((name) => `  applied but the file is gone:  ${name}`),
     ];
-    super(`schema drift: ${lines.length} applied migration${lines.length === 1 ? '' : 's'} no longer match the files\n${lines.join('\n')}`, {
+    super(`schema drift: ${lines.length === 1 ? '1 applied migration no longer matches its file' : `${lines.length} applied migrations no longer match their files`}\n${lines.join('\n')}`, {
       exitCode: ExitCode.drift,
       hint: 'Applied migrations must not be edited or deleted: restore the original files and put the change in a new migration. Nothing was applied.',
     });

@@ -1,4 +1,4 @@
-/** A migration that failed: its file, the line, and Postgres' own words. */
+/** A migration that failed: its file, the line, and Postgres' own words; and the runner's other failures. */
 import { BerthError } from '../errors.ts';
 import { redactText } from '../db/redact.ts';
 import { lineAt } from './split.ts';
@@ -13,11 +13,11 @@ interface PgError {
   where?: string;
 }
 
-/** `offset`: where the statement sent to the server starts in the file. */
+/** `offset`: where the text sent to the server starts, relative to the file (negative when berth sent a prefix such as BEGIN). */
 export function migrationFailed(error: unknown, file: MigrationFile, offset: number, applied: string[]): BerthError {
   const pg = (error ?? {}) as PgError;
   const position = Number(pg.position);
-  const line = Number.isFinite(position) && position > 0 ? lineAt(file.sql, offset + position - 1) : undefined;
+  const line = Number.isFinite(position) && position > 0 && Number.isFinite(offset) ? lineAt(file.sql, offset + position - 1) : undefined;
   const lines = [`Migration ${file.name} failed${line ? ` at line ${line}` : ''}: ${redactText(pg.message ?? String(error))}${pg.code ? ` (SQLSTATE ${pg.code})` : ''}`];
   if (pg.detail) lines.push(`  detail: ${pg.detail}`);
   if (pg.where) lines.push(`  where: ${pg.where}`);
@@ -27,4 +27,14 @@ export function migrationFailed(error: unknown, file: MigrationFile, offset: num
     ? 'Its transaction was rolled back: nothing from this file was applied, and later migrations were not run. Fix the file and run again.'
     : 'It ran outside a transaction (-- berth:no-transaction): statements before the failing one took effect. Make the file safe to re-run (IF NOT EXISTS), then run again.';
   return new BerthError(lines.join('\n'), { hint, cause: error });
+}
+
+/** Anything not already explained (the journal, the lock) still reaches the user redacted and typed. */
+export function runnerError(error: unknown): BerthError {
+  if (error instanceof BerthError) return error;
+  const e = error as { message?: string; code?: string };
+  return new BerthError(`Migrations stopped: ${redactText(e?.message ?? String(error))}${e?.code ? ` (SQLSTATE ${e.code})` : ''}`, {
+    hint: 'berth keeps its journal in the schema `berth`: the role needs CREATE on the database (an app role owns its database).',
+    cause: error,
+  });
 }

@@ -2,7 +2,7 @@
  * The journal: one row per applied migration, in berth.migrations. Its own schema keeps it out
  * of the app's tables and out of `public` dumps people diff.
  */
-import type { Client } from '../db/connect.ts';
+import { escapeLiteral, type Client } from '../db/connect.ts';
 
 export const JOURNAL = 'berth.migrations';
 
@@ -34,4 +34,12 @@ export async function readJournal(client: Client): Promise<JournalEntry[]> {
 
 export async function recordApplied(client: Client, name: string, checksum: string, durationMs: number): Promise<void> {
   await client.query(`INSERT INTO ${JOURNAL} (name, checksum, duration_ms) VALUES ($1, $2, $3)`, [name, checksum, Math.round(durationMs)]);
+}
+
+/**
+ * The same row as a statement to send along with COMMIT in one round trip (a simple query takes
+ * no parameters; the name is quoted, the checksum is hex, the duration an integer).
+ */
+export function recordAppliedSql(name: string, checksum: string, durationMs: number): string {
+  return `INSERT INTO ${JOURNAL} (name, checksum, duration_ms) VALUES (${escapeLiteral(name)}, ${escapeLiteral(checksum)}, ${Math.round(durationMs)})`;
 }

@@ -3,6 +3,7 @@ import { withConnection } from '../db/connect.ts';
 import { findDrift, type Drift } from './drift.ts';
 import { readMigrationFiles } from './files.ts';
 import { readJournal } from './journal.ts';
+import { runnerError } from './failure.ts';
 
 export interface StatusOptions {
   dir: string;
@@ -19,7 +20,11 @@ export interface MigrationStatus {
 
 export async function migrationStatus(options: StatusOptions): Promise<MigrationStatus> {
   const files = await readMigrationFiles(options.dir, options.cwd);
-  const journal = await withConnection(options.databaseUrl, { label: options.urlSource, applicationName: 'berth migrate status' }, readJournal);
+  const journal = await withConnection(options.databaseUrl, { label: options.urlSource, applicationName: 'berth migrate status' }, (client) =>
+    readJournal(client).catch((error: unknown) => {
+      throw runnerError(error);
+    }),
+  );
   const drift = findDrift(files, journal);
   const done = new Set(journal.map((e) => e.name));
   return {

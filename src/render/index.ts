@@ -10,6 +10,7 @@ import { UsageError } from '../errors.ts';
 import { renderHpa, renderPdb } from './availability.ts';
 import { canonical } from './canonical.ts';
 import { renderBackupCronJob, renderCronTask } from './cronjob.ts';
+import { renderDatabaseObjects } from './database-cnpg.ts';
 import { renderDeployment } from './deployment.ts';
 import { contentHash } from './hash.ts';
 import { hostsOf, renderCertificate, renderIngress } from './ingress.ts';
@@ -46,6 +47,7 @@ export function render(config: ParsedConfig, environment: string, options: Rende
 export function renderEnvironment(env: ResolvedEnvironment, secretsHashes: Record<string, string> = {}): KubeObject[] {
   const objects: KubeObject[] = [renderNamespace(env), ...renderBackupStore(env)];
   for (const app of env.apps) objects.push(...renderApp(app, env, secretsHashes[app.name]));
+  objects.push(...renderDatabaseObjects(env));
   if (env.cluster.certIssuer !== false) {
     const hosts = new Set(env.apps.flatMap((app) => app.processes.filter((p) => p.port !== undefined).flatMap((p) => hostsOf(app, p))));
     for (const host of [...hosts].sort()) objects.push(renderCertificate(host, env.namespace, env.name, env.cluster.certIssuer));

@@ -99,6 +99,14 @@ describe('berth CLI', () => {
       expect(stderr).toMatch(/cannot parse YAML at line \d/);
     });
 
+    it('loads a TypeScript config inside a "type": "commonjs" package, as `npm init` writes', async () => {
+      const dir = project(`const config = ${JSON.stringify(parse(GOOD_YAML))} satisfies object;\nexport default config;\n`, 'berth.config.ts');
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'x', type: 'commonjs' }));
+      const { code, stderr } = await cli(['validate'], { cwd: dir });
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+    });
+
     it('explains how to start when there is no config', async () => {
       const { code, stderr } = await cli(['validate'], { cwd: tempDir() });
       expect(code).toBe(2);

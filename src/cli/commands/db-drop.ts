@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { dropAppDatabase } from '../../db/drop.ts';
 import { BerthError, UsageError } from '../../errors.ts';
+import { databaseSecretName } from '../../render/names.ts';
 import type { CommandContext } from '../command.ts';
 import { dbTarget } from './db-common.ts';
 
@@ -22,10 +23,11 @@ export async function run(context: CommandContext): Promise<void> {
     if (answer.trim() !== target.app) throw new BerthError('Not confirmed; nothing was dropped');
   }
   const result = await dropAppDatabase({ identity: target.identity, namespace: target.namespace, adminUrl: await target.adminUrl(), cluster: await target.cluster() });
+  const secret = databaseSecretName({ name: target.app });
   out.result({ ok: true, ...result, backup: 'none (backups are not implemented yet)' });
   out.print(result.databaseDropped ? `Dropped database ${result.database}${result.terminatedSessions ? ` (terminated ${result.terminatedSessions} open session${result.terminatedSessions === 1 ? '' : 's'})` : ''}` : `Database ${result.database} did not exist`);
   out.print(result.roleDropped ? `Dropped role ${target.identity.role}` : `Role ${target.identity.role} did not exist`);
-  out.print(result.secretDeleted ? `Deleted Secret ${target.namespace}/${target.app}-db` : `Secret ${target.namespace}/${target.app}-db did not exist`);
+  out.print(result.secretDeleted ? `Deleted Secret ${target.namespace}/${secret}` : `Secret ${target.namespace}/${secret} did not exist`);
 }
 
 async function ask(context: CommandContext, question: string): Promise<string> {

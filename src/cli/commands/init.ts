@@ -6,6 +6,7 @@ import { STARTER_OBJECT, STARTER_TS } from '../../config/starter.ts';
 import { BerthError, ExitCode, UsageError } from '../../errors.ts';
 import type { CommandContext } from '../command.ts';
 import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 
 const FORMATS: Record<string, { file: string; content: () => string }> = {
   ts: { file: 'berth.config.ts', content: () => STARTER_TS },
@@ -32,5 +33,16 @@ export async function run(context: CommandContext): Promise<void> {
   context.out.result({ ok: true, file: path });
   context.out.print(`Wrote ${path}`);
   context.out.print('Next: edit the apps and domains, then run `berth validate` and `berth render`.');
-  if (format === 'ts') context.out.print('The file imports defineConfig from berth: install it in the project with `npm install -D berth`.');
+  if (format === 'ts' && !resolvable('berth', context.cwd)) {
+    context.out.print('The file imports defineConfig from berth: install it in the project with `npm install -D berth`.');
+  }
+}
+
+function resolvable(name: string, cwd: string): boolean {
+  try {
+    createRequire(join(cwd, 'noop.js')).resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,0 +1,138 @@
+/**
+ * CloudNativePG objects for `database.mode: 'cnpg'`: the shared Postgres `Cluster`, its PgBouncer
+ * `Pooler`, and one `Database` per app and environment (postgresql.cnpg.io/v1).
+ *
+ * The Cluster and Pooler are platform objects shared by every environment. They are rendered
+ * into each environment's output that has an app with `database: true`, byte-identical whichever
+ * environment renders them, and without an environment label: applying any environment creates
+ * or updates them, the same server-side apply from two environments is a no-op, and a prune of
+ * one environment's objects (selected by that label) can never delete the database server.
+ *
+ * Databases and roles themselves are created by `berth db create` (it needs a password, which a
+ * pure render cannot make). The `Database` resource records the database declaratively with
+ * `databaseReclaimPolicy: retain`, so deleting the resource never drops data.
+ */
+import type { ResolvedApp, ResolvedEnvironment } from '../config/resolved.ts';
+import { DEFAULTS } from '../config/defaults.ts';
+import type { DatabaseConfig } from '../config/schema.ts';
+import { databaseIdentity } from '../db/names.ts';
+import { cnpgPoolerName } from '../db/server.ts';
+import { appLabels, LABEL, MANAGED_BY } from './labels.ts';
+import type { KubeObject } from './object.ts';
+
+type CnpgConfig = Extract<DatabaseConfig, { mode: 'cnpg' }>;
+
+const API_VERSION = 'postgresql.cnpg.io/v1';
+
+/** Everything database-related an environment's output needs; nothing for external servers. */
+export function renderDatabaseObjects(env: ResolvedEnvironment): KubeObject[] {
+  const database = env.database;
+  if (database?.mode !== 'cnpg') return [];
+  const apps = env.apps.filter((a) => a.database);
+  if (apps.length === 0) return [];
+  const settings = cnpgSettings(database);
+  const objects = [renderCnpgCluster(settings)];
+  if (settings.pooler) objects.push(renderCnpgPooler(settings, settings.pooler));
+  // The database namespace comes with the server unless it is the environment's own.
+  if (settings.namespace !== env.namespace) objects.unshift(renderDatabaseNamespace(settings));
+  for (const app of apps) objects.push(renderCnpgDatabase(app, settings));
+  return objects;
+}
+
+export interface CnpgSettings {
+  name: string;
+  namespace: string;
+  instances: number;
+  storage: string;
+  storageClass: string | undefined;
+  imageName: string;
+  pooler: { instances: number; poolMode: 'transaction' | 'session' } | undefined;
+}
+
+export function cnpgSettings(database: CnpgConfig): CnpgSettings {
+  const d = DEFAULTS.database.cnpg;
+  return {
+    name: database.name ?? d.name,
+    namespace: database.namespace ?? d.namespace,
+    instances: database.instances ?? d.instances,
+    storage: database.storage ?? d.storage,
+    storageClass: database.storageClass,
+    imageName: database.imageName ?? d.imageName,
+    pooler:
+      database.pooler === false
+        ? undefined
+        : { instances: database.pooler?.instances ?? d.pooler.instances, poolMode: database.pooler?.poolMode ?? d.pooler.poolMode },
+  };
+}
+
+function platformLabels(component: string): Record<string, string> {
+  return { [LABEL.managedBy]: MANAGED_BY, [LABEL.partOf]: 'berth', [LABEL.component]: component };
+}
+
+function renderDatabaseNamespace(settings: CnpgSettings): KubeObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: settings.namespace, labels: platformLabels('database') } };
+}
+
+export function renderCnpgCluster(settings: CnpgSettings): KubeObject {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Cluster',
+    metadata: { name: settings.name, namespace: settings.namespace, labels: platformLabels('database') },
+    spec: {
+      instances: settings.instances,
+      imageName: settings.imageName,
+      // berth's admin connects as the superuser (Secret <name>-superuser) to create per-app roles.
+      enableSuperuserAccess: true,
+      // The operator switches over to an updated replica by itself: no human needed at 3 a.m.
+      primaryUpdateStrategy: 'unsupervised',
+      storage: { size: settings.storage, storageClass: settings.storageClass },
+      // Instances on different nodes when there are enough of them; a one-node cluster still runs.
+      affinity: { enablePodAntiAffinity: true, podAntiAffinityType: 'preferred', topologyKey: 'kubernetes.io/hostname' },
+      postgresql: {
+        parameters: {
+          // Many apps share one server; PgBouncer keeps the real count low.
+          max_connections: '200',
+          shared_buffers: '256MB',
+          // A session stuck in an open transaction holds locks that block migrations.
+          idle_in_transaction_session_timeout: '10min',
+          log_lock_waits: 'on',
+          log_min_duration_statement: '1s',
+        },
+      },
+    },
+  };
+}
+
+export function renderCnpgPooler(settings: CnpgSettings, pooler: NonNullable<CnpgSettings['pooler']>): KubeObject {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Pooler',
+    metadata: { name: cnpgPoolerName(settings.name), namespace: settings.namespace, labels: platformLabels('database-pooler') },
+    spec: {
+      cluster: { name: settings.name },
+      instances: pooler.instances,
+      type: 'rw',
+      pgbouncer: {
+        poolMode: pooler.poolMode,
+        parameters: { max_client_conn: '1000', default_pool_size: '20' },
+      },
+    },
+  };
+}
+
+export function renderCnpgDatabase(app: ResolvedApp, settings: CnpgSettings): KubeObject {
+  const identity = databaseIdentity(app.name, app.environment);
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Database',
+    // Lives with the Cluster (CNPG requires the same namespace), named for app and environment.
+    metadata: { name: `${app.name}-${app.environment}`.slice(0, 253), namespace: settings.namespace, labels: appLabels(app, 'database') },
+    spec: {
+      cluster: { name: settings.name },
+      name: identity.database,
+      owner: identity.role,
+      ensure: 'present',
+      databaseReclaimPolicy: 'retain',
+    },
+  };
+}

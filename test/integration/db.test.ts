@@ -1,0 +1,238 @@
+/**
+ * Per-app databases on the shared PostgreSQL, end to end through the CLI (in-process): the role,
+ * the database, the Secret in the app's namespace, and what another app's role can and cannot do.
+ * Real Postgres and a real kube-apiserver from the harness.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ExitCode } from '../../src/errors.ts';
+import { cli, tempDir } from '../unit/cli-harness.ts';
+import { describeCluster, kube, requireEnv, useNamespace, withClient } from './helpers.ts';
+
+const suffix = randomBytes(3).toString('hex');
+const shop = `shop${suffix}`;
+const blog = `blog${suffix}`;
+const extra = `extra${suffix}`;
+const environment = 'it';
+const dbName = (app: string) => `${app}_${environment}`;
+
+describeCluster('per-app databases on the shared PostgreSQL', () => {
+  const namespace = useNamespace('db');
+  let dir = '';
+  let env: Record<string, string> = {};
+
+  beforeAll(() => {
+    const harness = requireEnv();
+    dir = tempDir();
+    writeFileSync(join(dir, 'berth.config.json'), JSON.stringify(config(harness.postgres.port, namespace.name)));
+    env = { ADMIN_URL: harness.pgUrl, KUBECONFIG: harness.kubeconfigPath };
+  });
+
+  afterAll(async () => {
+    const harness = requireEnv();
+    await withClient(harness.pgUrl, async (client) => {
+      for (const app of [shop, blog, extra]) {
+        await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(dbName(app))} WITH (FORCE)`);
+        await client.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(dbName(app))}`);
+      }
+      await client.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(`admin${suffix}`)}`);
+    });
+  });
+
+  const berth = (args: string[], more: Record<string, string> = {}) => cli(args, { cwd: dir, env: { ...env, ...more } });
+  const json = async (args: string[], more: Record<string, string> = {}) => {
+    const result = await berth([...args, '--json'], more);
+    expect(result.code, result.stderr).toBe(0);
+    return JSON.parse(result.stdout);
+  };
+  const secret = async (app: string) => {
+    const s = await kube().core.readNamespacedSecret({ name: `${app}-db`, namespace: namespace.name });
+    const data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+    return { data, resourceVersion: s.metadata!.resourceVersion!, labels: s.metadata!.labels };
+  };
+
+  it('creates a login role, a database it owns and the Secret; a second run changes nothing', async () => {
+    const first = await json(['db', 'create', shop]);
+    expect(first).toMatchObject({ database: dbName(shop), role: dbName(shop), roleCreated: true, databaseCreated: true, secretWritten: true });
+    const before = await secret(shop);
+    expect(Object.keys(before.data).sort()).toEqual(['DATABASE_URL', 'PGDATABASE', 'PGHOST', 'PGPASSWORD', 'PGPORT', 'PGSSLMODE', 'PGUSER']);
+    expect(before.data.PGPASSWORD!.length).toBeGreaterThanOrEqual(40);
+    expect(before.labels).toMatchObject({ 'berth.dev/app': shop, 'berth.dev/environment': environment });
+    // The URL in the Secret is what the app uses, and it works.
+    expect(await login(before.data.DATABASE_URL!)).toBe('ok');
+
+    const facts = await withClient(requireEnv().pgUrl, (c) =>
+      c.query(
+        `SELECT pg_get_userbyid(d.datdba) AS owner, r.rolconnlimit, r.rolsuper, r.rolcreatedb, r.rolcreaterole,
+                EXISTS (SELECT 1 FROM aclexplode(d.datacl) a WHERE a.grantee = 0 AND a.privilege_type = 'CONNECT') AS public_connect
+           FROM pg_database d JOIN pg_roles r ON r.rolname = $1 WHERE d.datname = $1`,
+        [dbName(shop)],
+      ),
+    );
+    expect(facts.rows[0]).toEqual({ owner: dbName(shop), rolconnlimit: 7, rolsuper: false, rolcreatedb: false, rolcreaterole: false, public_connect: false });
+
+    const second = await json(['db', 'create', shop]);
+    expect(second).toMatchObject({ roleCreated: false, databaseCreated: false, passwordSet: false, secretWritten: false });
+    const after = await secret(shop);
+    expect(after.resourceVersion).toBe(before.resourceVersion);
+    expect(after.data).toEqual(before.data);
+  });
+
+  it("keeps each app's role out of the other app's database", async () => {
+    await json(['db', 'create', blog]);
+    const a = (await secret(shop)).data;
+    const b = (await secret(blog)).data;
+    expect(await login(withDatabase(a.DATABASE_URL!, b.PGDATABASE!))).toBe('42501'); // permission denied for database
+    expect(await login(withDatabase(b.DATABASE_URL!, a.PGDATABASE!))).toBe('42501');
+    expect(await login(b.DATABASE_URL!)).toBe('ok');
+  });
+
+  it('rotates: a new password in the Secret, the old one refused, the pods of the app rolled', async () => {
+    const labels = { 'berth.dev/app': shop };
+    await kube().apps.createNamespacedDeployment({
+      namespace: namespace.name,
+      body: {
+        metadata: { name: shop, labels },
+        spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'ghcr.io/acme/shop:1' }] } } },
+      },
+    });
+    const before = (await secret(shop)).data;
+    const result = await json(['db', 'rotate', shop]);
+    expect(result.restarted).toEqual([shop]);
+    const after = (await secret(shop)).data;
+    expect(after.PGPASSWORD).not.toBe(before.PGPASSWORD);
+    expect(await login(before.DATABASE_URL!)).toBe('28P01');
+    expect(await login(after.DATABASE_URL!)).toBe('ok');
+    const deployment = await kube().apps.readNamespacedDeployment({ name: shop, namespace: namespace.name });
+    expect(deployment.spec!.template.metadata!.annotations!['kubectl.kubernetes.io/restartedAt']).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('repairs: a password changed behind its back is reset to the Secret, a lost Secret gets a new password', async () => {
+    const stored = (await secret(shop)).data;
+    await withClient(requireEnv().pgUrl, (c) => c.query(`ALTER ROLE ${pg.escapeIdentifier(dbName(shop))} PASSWORD 'changed-by-hand'`));
+    expect(await login(stored.DATABASE_URL!)).toBe('28P01');
+    expect(await json(['db', 'create', shop])).toMatchObject({ passwordSet: true, secretWritten: false });
+    expect(await login(stored.DATABASE_URL!)).toBe('ok');
+
+    await kube().core.deleteNamespacedSecret({ name: `${shop}-db`, namespace: namespace.name });
+    expect(await json(['db', 'create', shop])).toMatchObject({ roleCreated: false, passwordSet: true, secretWritten: true });
+    const fresh = (await secret(shop)).data;
+    expect(fresh.PGPASSWORD).not.toBe(stored.PGPASSWORD);
+    expect(await login(fresh.DATABASE_URL!)).toBe('ok');
+    expect(await login(stored.DATABASE_URL!)).toBe('28P01');
+  });
+
+  it('works with an admin that has only CREATEROLE and CREATEDB, as on a managed server', async () => {
+    const admin = `admin${suffix}`;
+    const password = randomBytes(12).toString('hex');
+    await withClient(requireEnv().pgUrl, (c) => c.query(`CREATE ROLE ${pg.escapeIdentifier(admin)} LOGIN CREATEROLE CREATEDB PASSWORD ${pg.escapeLiteral(password)}`));
+    const url = new URL(requireEnv().pgUrl);
+    url.username = admin;
+    url.password = password;
+    expect(await json(['db', 'create', extra], { ADMIN_URL: url.toString() })).toMatchObject({ roleCreated: true, databaseCreated: true });
+    expect(await login((await secret(extra)).data.DATABASE_URL!)).toBe('ok');
+  });
+
+  it("reads the admin URL from a Kubernetes Secret, as CloudNativePG's superuser Secret holds it (database `*`)", async () => {
+    const star = new URL(requireEnv().pgUrl);
+    star.pathname = '/*';
+    await kube().core.createNamespacedSecret({
+      namespace: namespace.name,
+      body: { metadata: { name: 'pg-superuser' }, stringData: { uri: star.toString() } },
+    });
+    const withSecret = config(requireEnv().postgres.port, namespace.name);
+    withSecret.database.admin = { secret: { namespace: namespace.name, name: 'pg-superuser', key: 'uri' } } as never;
+    writeFileSync(join(dir, 'secret-admin.json'), JSON.stringify(withSecret));
+    const result = await json(['db', 'create', shop, '--config', 'secret-admin.json'], { ADMIN_URL: '' });
+    expect(result).toMatchObject({ roleCreated: false, databaseCreated: false });
+  });
+
+  it('lists the databases it created with owner, size and connections', async () => {
+    const { databases } = await json(['db', 'list', '--env', environment]);
+    const mine = databases.filter((d: { app: string }) => [shop, blog].includes(d.app));
+    expect(mine.map((d: { name: string }) => d.name).sort()).toEqual([dbName(blog), dbName(shop)].sort());
+    for (const d of mine) {
+      expect(d.owner).toBe(d.name);
+      expect(d.sizeBytes).toBeGreaterThan(1_000_000);
+      expect(typeof d.connections).toBe('number');
+      expect(d.connectionLimit).toBe(7);
+    }
+    const text = await berth(['db', 'list']);
+    expect(text.stdout).toMatch(new RegExp(`${dbName(shop)}\\s+${shop}\\s+${environment}\\s+${dbName(shop)}\\s+\\d`));
+  });
+
+  it('drops with --yes APP: open sessions terminated, database, role and Secret gone', async () => {
+    const url = (await secret(blog)).data.DATABASE_URL!;
+    const open = new pg.Client({ connectionString: url });
+    open.on('error', () => {});
+    await open.connect();
+    const result = await json(['db', 'drop', blog, '--yes', blog]);
+    expect(result).toMatchObject({ databaseDropped: true, roleDropped: true, secretDeleted: true, terminatedSessions: 1 });
+    await expect(open.query('SELECT 1')).rejects.toThrow();
+    await open.end().catch(() => {});
+    const left = await withClient(requireEnv().pgUrl, (c) =>
+      c.query('SELECT (SELECT count(*) FROM pg_database WHERE datname = $1)::int AS dbs, (SELECT count(*) FROM pg_roles WHERE rolname = $1)::int AS roles', [dbName(blog)]),
+    );
+    expect(left.rows[0]).toEqual({ dbs: 0, roles: 0 });
+    await expect(secret(blog)).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('fails clearly on an unreachable server, a wrong admin password, no database: true, an unreachable cluster', async () => {
+    const closed = new URL(requireEnv().pgUrl);
+    closed.port = '1';
+    const unreachable = await berth(['db', 'create', shop], { ADMIN_URL: closed.toString() });
+    expect(unreachable.code).toBe(ExitCode.unreachable);
+    expect(unreachable.stderr).toContain('Cannot reach the admin connection');
+    expect(unreachable.stderr).toContain('connection refused');
+    expect(unreachable.stderr).not.toContain(closed.password);
+
+    const wrong = new URL(requireEnv().pgUrl);
+    wrong.password = 'not-the-password-123';
+    const refused = await berth(['db', 'create', shop], { ADMIN_URL: wrong.toString() });
+    expect(refused.code).toBe(ExitCode.unreachable);
+    expect(refused.stderr).toContain('wrong password');
+    expect(refused.stderr).not.toContain('not-the-password-123');
+
+    const plain = await berth(['db', 'create', 'static']);
+    expect(plain.code).toBe(ExitCode.usage);
+    expect(plain.stderr).toContain('does not use a database (database: true is not set)');
+
+    const deadKubeconfig = join(dir, 'dead-kubeconfig');
+    writeFileSync(deadKubeconfig, readFileSync(requireEnv().kubeconfigPath, 'utf8').replace(/server: https:\/\/[^\s]+/, 'server: https://127.0.0.1:1'));
+    const noCluster = await berth(['db', 'create', shop], { KUBECONFIG: deadKubeconfig });
+    expect(noCluster.code).toBe(ExitCode.unreachable);
+    expect(noCluster.stderr).toContain('the Kubernetes API is unreachable');
+  });
+});
+
+function config(port: number, namespace: string) {
+  return {
+    database: { mode: 'external', host: '127.0.0.1', port, sslMode: 'disable', admin: { env: 'ADMIN_URL' }, connectionLimit: 7 },
+    environments: { [environment]: { namespace } },
+    apps: {
+      [shop]: { image: 'ghcr.io/acme/shop', port: 3000, database: true },
+      [blog]: { image: 'ghcr.io/acme/blog', port: 3000, database: true },
+      [extra]: { image: 'ghcr.io/acme/extra', port: 3000, database: true },
+      static: { image: 'ghcr.io/acme/static', port: 80 },
+    },
+  };
+}
+
+/** 'ok', or the SQLSTATE / socket code the login failed with. */
+async function login(url: string): Promise<string> {
+  try {
+    await withClient(url, (c) => c.query('SELECT 1'));
+    return 'ok';
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}

@@ -1,0 +1,78 @@
+/** The pure parts of the migration runner: file reading, statement splitting, drift. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findDrift, SchemaDriftError } from '../../src/migrate/drift.ts';
+import { checksum, hasNoTransactionMarker, readMigrationFiles } from '../../src/migrate/files.ts';
+import { lineAt, splitStatements } from '../../src/migrate/split.ts';
+import { ExitCode } from '../../src/errors.ts';
+
+describe('migration files', () => {
+  it('reads *.sql in byte order of their names, ignoring other files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-mig-'));
+    for (const name of ['0010_c.sql', '0002_b.sql', '0001_a.sql', 'README.md']) writeFileSync(join(dir, name), 'SELECT 1;\n');
+    expect((await readMigrationFiles(dir)).map((f) => f.name)).toEqual(['0001_a.sql', '0002_b.sql', '0010_c.sql']);
+  });
+
+  it('says which directory is missing', async () => {
+    await expect(readMigrationFiles('/nonexistent/migrations')).rejects.toThrow(/migrations directory \/nonexistent\/migrations: it does not exist/);
+  });
+
+  it('ignores line endings in checksums, so a CRLF checkout is not drift', () => {
+    expect(checksum('SELECT 1;\r\nSELECT 2;\r\n')).toBe(checksum('SELECT 1;\nSELECT 2;\n'));
+    expect(checksum('SELECT 1;')).not.toBe(checksum('SELECT 2;'));
+  });
+
+  it('opts out of the transaction only with the marker in the leading comments', () => {
+    expect(hasNoTransactionMarker('-- berth:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (c);')).toBe(true);
+    expect(hasNoTransactionMarker('-- adds an index\n--  berth:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (c);')).toBe(true);
+    expect(hasNoTransactionMarker('SELECT 1;\n-- berth:no-transaction')).toBe(false);
+    expect(hasNoTransactionMarker('CREATE TABLE t (c int);')).toBe(false);
+  });
+});
+
+describe('splitting statements', () => {
+  it('splits at top-level semicolons only', () => {
+    const sql = [
+      "INSERT INTO t VALUES ('a;b', 'it''s;', E'x\\';y');",
+      'CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;',
+      'CREATE FUNCTION g() RETURNS int AS $body$ BEGIN RETURN 1; END $body$ LANGUAGE plpgsql;',
+      '-- a comment; with a semicolon',
+      '/* block; /* nested; */ still; */ SELECT "we;ird" FROM t;',
+      'SELECT 2',
+    ].join('\n');
+    expect(splitStatements(sql).map((s) => s.text.replace(/\s+/g, ' '))).toEqual([
+      "INSERT INTO t VALUES ('a;b', 'it''s;', E'x\\';y')",
+      'CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql',
+      'CREATE FUNCTION g() RETURNS int AS $body$ BEGIN RETURN 1; END $body$ LANGUAGE plpgsql',
+      '-- a comment; with a semicolon /* block; /* nested; */ still; */ SELECT "we;ird" FROM t',
+      'SELECT 2',
+    ]);
+  });
+
+  it('drops empty and comment-only pieces and keeps offsets for line numbers', () => {
+    const sql = '-- berth:no-transaction\n\nCREATE INDEX CONCURRENTLY a ON t (x);\n;\n  CREATE INDEX CONCURRENTLY b ON t (y);\n-- done\n';
+    const statements = splitStatements(sql);
+    expect(statements).toHaveLength(2);
+    expect(lineAt(sql, statements[1]!.offset)).toBe(5);
+  });
+});
+
+describe('drift', () => {
+  const file = (name: string, sql: string) => ({ name, path: name, sql, checksum: checksum(sql), transactional: true });
+  const entry = (name: string, sql: string) => ({ name, checksum: checksum(sql), appliedAt: new Date(0), durationMs: 1 });
+
+  it('finds applied files that changed or vanished, and only those', () => {
+    const drift = findDrift([file('1.sql', 'A'), file('2.sql', 'B2'), file('4.sql', 'D')], [entry('1.sql', 'A'), entry('2.sql', 'B'), entry('3.sql', 'C')]);
+    expect(drift).toEqual({ changed: ['2.sql'], missing: ['3.sql'] });
+  });
+
+  it('is an error with its own exit code, naming the files', () => {
+    const error = new SchemaDriftError({ changed: ['0002_users.sql'], missing: ['0003_gone.sql'] });
+    expect(error.exitCode).toBe(ExitCode.drift);
+    expect(error.message).toMatch(/^schema drift: 2 applied migrations no longer match their files/);
+    expect(error.message).toContain('0002_users.sql');
+    expect(error.message).toContain('0003_gone.sql');
+  });
+});

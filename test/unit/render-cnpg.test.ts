@@ -1,0 +1,81 @@
+/** CloudNativePG objects for `database.mode: 'cnpg'`: rendered once per environment output, stable, and wired to the apps. */
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/validate.ts';
+import { render, type KubeObject } from '../../src/render/index.ts';
+import { toYamlStream } from '../../src/render/serialize.ts';
+import type { BerthConfig } from '../../src/config/schema.ts';
+import { withConfig } from './fixtures.ts';
+
+const cnpg = (edit: (c: any) => void = () => {}): BerthConfig =>
+  withConfig((c) => {
+    c.database = { mode: 'cnpg', name: 'pg', namespace: 'postgres', instances: 2, storage: '20Gi', pooler: { instances: 2, poolMode: 'transaction' } };
+    c.apps.api = { image: 'ghcr.io/acme/api', port: 8080, database: true, migrate: { dir: '/app/migrations' } };
+    c.apps.static = { image: 'ghcr.io/acme/static', port: 80 };
+    edit(c);
+  });
+
+const renderOf = (config: BerthConfig, env = 'production') => render(validateConfig(config).config, env, { tags: { web: '1.0.0', api: '1.0.0', static: '1.0.0' } });
+const databaseObjects = (objects: KubeObject[]) => objects.filter((o) => o.apiVersion.startsWith('postgresql.cnpg.io/') || (o.kind === 'Namespace' && o.metadata.name === 'postgres'));
+
+describe('CloudNativePG rendering', () => {
+  it('renders the Cluster, Pooler and one Database per database app (snapshot)', async () => {
+    const objects = databaseObjects(renderOf(cnpg()));
+    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)).toEqual([
+      'Namespace//postgres',
+      'Cluster/postgres/pg',
+      'Pooler/postgres/pg-pooler',
+      'Database/postgres/api-production',
+      'Database/postgres/web-production',
+    ]);
+    await expect(toYamlStream(objects)).toMatchFileSnapshot('__snapshots__/render-cnpg.production.yaml');
+  });
+
+  it('names each database and its owner <app>_<env>, and never drops data when the resource goes', () => {
+    const db = renderOf(cnpg(), 'staging').find((o) => o.kind === 'Database' && o.metadata.name === 'api-staging') as any;
+    expect(db.spec).toEqual({ cluster: { name: 'pg' }, name: 'api_staging', owner: 'api_staging', ensure: 'present', databaseReclaimPolicy: 'retain' });
+    expect(db.metadata.labels).toMatchObject({ 'berth.dev/app': 'api', 'berth.dev/environment': 'staging' });
+  });
+
+  it('renders the shared Cluster and Pooler identically from every environment, without an environment label', () => {
+    const shared = (env: string) => renderOf(cnpg(), env).filter((o) => o.kind === 'Cluster' || o.kind === 'Pooler');
+    expect(shared('staging')).toEqual(shared('production'));
+    for (const object of shared('production')) {
+      expect(object.metadata.labels!['app.kubernetes.io/managed-by']).toBe('berth');
+      expect(object.metadata.labels!['berth.dev/environment']).toBeUndefined();
+    }
+  });
+
+  it('lets berth connect as superuser and applies the configured size and image', () => {
+    const cluster = renderOf(cnpg((c) => Object.assign(c.database, { storageClass: 'local-path', imageName: 'ghcr.io/cloudnative-pg/postgresql:16' }))).find((o) => o.kind === 'Cluster') as any;
+    expect(cluster.spec).toMatchObject({
+      instances: 2,
+      enableSuperuserAccess: true,
+      imageName: 'ghcr.io/cloudnative-pg/postgresql:16',
+      storage: { size: '20Gi', storageClass: 'local-path' },
+    });
+  });
+
+  it('omits the Pooler with pooler: false', () => {
+    expect(renderOf(cnpg((c) => (c.database.pooler = false))).some((o) => o.kind === 'Pooler')).toBe(false);
+  });
+
+  it('renders no database objects when no app in the output uses the database', () => {
+    const config = cnpg((c) => {
+      c.apps.web.database = false;
+      c.apps.api.database = false;
+      delete c.apps.api.migrate;
+    });
+    expect(databaseObjects(renderOf(config))).toEqual([]);
+  });
+
+  it('renders nothing CloudNativePG for an external server', () => {
+    expect(databaseObjects(renderOf(withConfig(() => {})))).toEqual([]);
+  });
+
+  it('uses the defaults (berth-pg in postgres, 2 instances, transaction pooling) when only the mode is set', () => {
+    const objects = renderOf(withConfig((c) => (c.database = { mode: 'cnpg' })));
+    const pooler = objects.find((o) => o.kind === 'Pooler') as any;
+    expect(pooler.metadata).toMatchObject({ name: 'berth-pg-pooler', namespace: 'postgres' });
+    expect(pooler.spec).toMatchObject({ cluster: { name: 'berth-pg' }, instances: 2, type: 'rw', pgbouncer: { poolMode: 'transaction' } });
+  });
+});
