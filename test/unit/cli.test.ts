@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -102,9 +103,11 @@ describe('berth CLI', () => {
     it('loads a TypeScript config inside a "type": "commonjs" package, as `npm init` writes', async () => {
       const dir = project(`const config = ${JSON.stringify(parse(GOOD_YAML))} satisfies object;\nexport default config;\n`, 'berth.config.ts');
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'x', type: 'commonjs' }));
-      const { code, stderr } = await cli(['validate'], { cwd: dir });
-      expect(stderr).toBe('');
-      expect(code).toBe(0);
+      // Node's own module loader decides this, so run the built CLI as a user would.
+      const bin = join(import.meta.dirname, '../../bin/berth.js');
+      const result = spawnSync(process.execPath, [bin, 'validate'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
     });
 
     it('explains how to start when there is no config', async () => {
