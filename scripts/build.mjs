@@ -1,5 +1,6 @@
 // Bundles the CLI and the library with esbuild and emits type declarations with tsc.
-// Dependencies stay external (resolved from node_modules); our own code is split into chunks so
+// Dependencies are bundled too: @kubernetes/client-node alone is hundreds of files, and loading
+// them one by one took ~0.8 s against ~0.3 s from one bundled chunk. Code is split into chunks so
 // each command loads only what it imports.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -16,7 +17,12 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node24',
-  packages: 'external',
+  // pg's optional native driver is not installed; pg falls back to JavaScript without it.
+  external: ['pg-native'],
+  // Bundled CommonJS dependencies call require(); give the ESM output one.
+  banner: { js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);" },
+  minifySyntax: true,
+  minifyWhitespace: true,
   chunkNames: 'chunks/[name]-[hash]',
   define: { __BERTH_VERSION__: JSON.stringify(pkg.version) },
   sourcemap: 'linked',

@@ -11,4 +11,12 @@ process.on('SIGINT', () => {
   controller.abort(new Error('interrupted'));
 });
 
+// `berth render | head` closes the pipe early: that is the reader's choice, not a failure.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 process.exitCode = await runCli(process.argv.slice(2), { signal: controller.signal });

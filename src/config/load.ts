@@ -37,14 +37,17 @@ export async function readConfigFile(file: string): Promise<unknown> {
   const ext = extname(file);
   if (ext === '.json' || ext === '.yaml' || ext === '.yml') {
     const text = await readFile(file, 'utf8');
-    // Loaded only for YAML configs: the parser is the largest module a render would import.
-    const yaml = ext === '.json' ? undefined : await import('yaml');
-    try {
-      return yaml ? yaml.parse(text) : JSON.parse(text);
-    } catch (error) {
-      const where = yaml && error instanceof yaml.YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : '';
-      throw new ConfigError([{ path: '', message: `cannot parse ${ext.slice(1).toUpperCase()}${where}: ${(error as Error).message.split('\n')[0]}` }], file);
+    if (ext === '.json') {
+      try {
+        return JSON.parse(text);
+      } catch (error) {
+        throw new ConfigError([{ path: '', message: `cannot parse JSON: ${firstLine(error)}` }], file);
+      }
     }
+    const parsed = (await import('./parse-yaml.ts')).parseYaml(text);
+    if ('value' in parsed) return parsed.value;
+    const where = parsed.problem.line === undefined ? '' : ` at line ${parsed.problem.line}`;
+    throw new ConfigError([{ path: '', message: `cannot parse YAML${where}: ${parsed.problem.message}` }], file);
   }
   if (!['.ts', '.mts', '.mjs', '.js'].includes(ext)) {
     throw new BerthError(`Unsupported config file type: ${file}`, { exitCode: ExitCode.usage, hint: `Use one of ${CONFIG_FILES.join(', ')}.` });

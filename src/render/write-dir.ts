@@ -51,8 +51,8 @@ async function readPrevious(path: string): Promise<string[]> {
       hint: 'Choose an empty directory for --out, or move your own kustomization.yaml one level up and list the berth directory in it.',
     });
   }
-  const { parse } = await import('yaml');
-  const resources = (parse(text) as { resources?: unknown })?.resources;
+  const parsed = (await import('../config/parse-yaml.ts')).parseYaml(text);
+  const resources = 'value' in parsed ? (parsed.value as { resources?: unknown } | null)?.resources : undefined;
   return Array.isArray(resources) ? resources.filter((r): r is string => typeof r === 'string' && !r.includes('/')) : [];
 }
 
