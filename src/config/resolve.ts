@@ -17,6 +17,7 @@ import type {
   Resources,
 } from './resolved.ts';
 import type { AppConfig, AppOverride, HealthConfig, HpaConfig, ParsedConfig, ResourcesConfig } from './schema.ts';
+import { byCodePoint } from '../compare.ts';
 import { UsageError } from '../errors.ts';
 
 export interface ResolveOptions {
@@ -168,7 +169,7 @@ function resolveHpa(hpa: HpaConfig | undefined): Hpa | undefined {
 
 function resolveVolumes(app: string, environment: string, base: AppConfig): ResolvedVolume[] {
   return Object.entries(base.volumes ?? {})
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byCodePoint(a, b))
     .map(([name, v]) => {
       const claimName = v.existingClaim ?? `${app}-${name}`;
       return {
@@ -187,7 +188,7 @@ function resolveVolumes(app: string, environment: string, base: AppConfig): Reso
 
 function resolveCron(app: string, base: AppConfig): ResolvedCron[] {
   return Object.entries(base.cron ?? {})
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byCodePoint(a, b))
     .map(([name, task]) => ({
       name,
       objectName: `${app}-${name}`,

@@ -3,6 +3,7 @@
  * as types only) keep field names honest without pulling the client into the render path.
  */
 import type { V1ObjectMeta } from '@kubernetes/client-node';
+import { byCodePoint } from '../compare.ts';
 
 export interface KubeObject {
   apiVersion: string;
@@ -33,16 +34,15 @@ export const KIND_ORDER = [
   'NetworkPolicy',
 ];
 
+const RANK = new Map(KIND_ORDER.map((kind, i) => [kind, i]));
+
 export function compareObjects(a: KubeObject, b: KubeObject): number {
-  const rank = (o: KubeObject) => {
-    const i = KIND_ORDER.indexOf(o.kind);
-    return i < 0 ? KIND_ORDER.length : i;
-  };
+  const rank = (o: KubeObject) => RANK.get(o.kind) ?? KIND_ORDER.length;
   return (
     rank(a) - rank(b) ||
-    a.kind.localeCompare(b.kind) ||
-    (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') ||
-    a.metadata.name.localeCompare(b.metadata.name)
+    byCodePoint(a.kind, b.kind) ||
+    byCodePoint(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
+    byCodePoint(a.metadata.name, b.metadata.name)
   );
 }
 
