@@ -1,0 +1,58 @@
+// The running environment's description: state.json for code (tests read it),
+// env.sh for shells. Both hold the database password, so both are 0600.
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { ClusterInfo } from './cluster.ts';
+import { envDir, envShPath, statePath } from './paths.ts';
+import type { PostgresInfo } from './postgres.ts';
+
+export interface TestEnv {
+  kubeconfigPath: string;
+  /** https://127.0.0.1:<port> */
+  kubeServer: string;
+  pgUrl: string;
+  postgres: PostgresInfo;
+  cluster: ClusterInfo;
+  startedAt: string;
+}
+
+export async function readState(): Promise<TestEnv | undefined> {
+  try {
+    return JSON.parse(await readFile(statePath, 'utf8')) as TestEnv;
+  } catch {
+    return undefined;
+  }
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The lines `up` prints and env.sh holds. */
+export function exportLines(env: TestEnv): string[] {
+  const vars: Record<string, string> = {
+    KUBECONFIG: env.kubeconfigPath,
+    BERTH_TEST_PG_URL: env.pgUrl,
+    PGHOST: env.postgres.host,
+    PGPORT: String(env.postgres.port),
+    PGUSER: env.postgres.user,
+    PGPASSWORD: env.postgres.password,
+    PGDATABASE: env.postgres.database,
+  };
+  return Object.entries(vars).map(([name, value]) => `export ${name}=${shellQuote(value)}`);
+}
+
+export async function writeState(env: TestEnv): Promise<void> {
+  await mkdir(envDir, { recursive: true });
+  for (const [path, text] of [
+    [statePath, `${JSON.stringify(env, null, 2)}\n`],
+    [envShPath, `# berth test environment; source this file\n${exportLines(env).join('\n')}\n`],
+  ] as const) {
+    await writeFile(path, text, { mode: 0o600 });
+    await chmod(path, 0o600);
+  }
+}
+
+export async function clearState(): Promise<void> {
+  await rm(statePath, { force: true });
+  await rm(envShPath, { force: true });
+}

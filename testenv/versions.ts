@@ -1,0 +1,11 @@
+// Pinned versions of everything the test environment builds. Changing one of
+// these invalidates the build stamp, so the next `testenv build` rebuilds.
+
+/** Kubernetes control plane (kube-apiserver, controller-manager, scheduler, kubectl). */
+export const KUBERNETES_VERSION = 'v1.34.4';
+/** Staging modules (k8s.io/api, ...) carry the same patch as v0.<minor>.<patch>. */
+export const KUBERNETES_STAGING_VERSION = 'v0.34.4';
+/** etcd 3.6 is what kubeadm pairs with Kubernetes 1.34. */
+export const ETCD_VERSION = 'v3.6.16';
+/** kwok fakes kubelets (nodes and pod lifecycles); kwokctl runs the processes. */
+export const KWOK_VERSION = 'v0.8.0';
