@@ -8,7 +8,6 @@ import { resolveEnvironment, type ResolveOptions } from '../config/resolve.ts';
 import type { ParsedConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import { renderHpa, renderPdb } from './availability.ts';
-import { canonical } from './canonical.ts';
 import { renderBackupCronJob, renderCronTask } from './cronjob.ts';
 import { renderDatabaseObjects } from './database-cnpg.ts';
 import { renderDeployment } from './deployment.ts';
@@ -52,7 +51,7 @@ export function renderEnvironment(env: ResolvedEnvironment, secretsHashes: Recor
     const hosts = new Set(env.apps.flatMap((app) => app.processes.filter((p) => p.port !== undefined).flatMap((p) => hostsOf(app, p))));
     for (const host of [...hosts].sort()) objects.push(renderCertificate(host, env.namespace, env.name, env.cluster.certIssuer));
   }
-  return objects.sort(compareObjects).map((o) => canonical(o));
+  return objects.sort(compareObjects);
 }
 
 function renderNamespace(env: ResolvedEnvironment): KubeObject {

@@ -1,4 +1,5 @@
 /** Rendered objects as text: a YAML stream for kubectl/GitOps, or a JSON v1 List. */
+import { canonical } from './canonical.ts';
 import type { KubeObject } from './object.ts';
 import { emitYaml } from './yaml-emit.ts';
 
@@ -11,5 +12,5 @@ export function toYamlStream(objects: KubeObject[]): string {
 }
 
 export function toJsonList(objects: KubeObject[]): string {
-  return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`;
+  return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects.map((o) => canonical(o)) }, null, 2)}\n`;
 }

@@ -6,6 +6,8 @@
  * and the tests check every example round-trips through the `yaml` parser unchanged.
  */
 
+import { orderedKeys } from './canonical.ts';
+
 /** Letters first, then the characters that never start YAML syntax mid-scalar. */
 const PLAIN = /^[A-Za-z_/][A-Za-z0-9_./@+=,():-]*( [A-Za-z0-9_./@+=,():-]+)*$/;
 /** Kubernetes quantities such as 100m, 256Mi, 2.5Gi read as strings in YAML 1.1 and 1.2. */
@@ -32,7 +34,7 @@ function isEmpty(value: object): boolean {
   return Array.isArray(value) ? value.length === 0 : Object.keys(value).length === 0;
 }
 
-function emit(value: unknown, indent: string, lines: string[]): void {
+function emit(value: unknown, indent: string, lines: string[], top = false): void {
   if (Array.isArray(value)) {
     for (const item of value) {
       if (isCollection(item) && !isEmpty(item)) {
@@ -45,8 +47,9 @@ function emit(value: unknown, indent: string, lines: string[]): void {
     }
     return;
   }
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    if (item === undefined) continue;
+  const record = value as Record<string, unknown>;
+  for (const key of orderedKeys(record, top)) {
+    const item = record[key];
     if (isCollection(item) && !isEmpty(item)) {
       lines.push(`${indent}${scalar(key)}:`);
       // Sequences sit two spaces under their key, as kubectl and the yaml library write them.
@@ -63,8 +66,9 @@ function inline(value: unknown): string {
   return scalar(value);
 }
 
+/** Writes keys in canonical order (see canonical.ts), so equal objects give equal bytes. */
 export function emitYaml(value: object): string {
   const lines: string[] = [];
-  emit(value, '', lines);
+  emit(value, '', lines, true);
   return `${lines.join('\n')}\n`;
 }

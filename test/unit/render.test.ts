@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.ts';
 import { render, type KubeObject } from '../../src/render/index.ts';
-import { toYamlStream } from '../../src/render/serialize.ts';
+import { toJsonList, toYamlStream } from '../../src/render/serialize.ts';
 import type { BerthConfig } from '../../src/config/schema.ts';
 import { baseConfig, withConfig } from './fixtures.ts';
 
@@ -35,7 +35,9 @@ describe('render', () => {
     const a = toYamlStream(renderOf(baseConfig()));
     const b = toYamlStream(renderOf(baseConfig()));
     expect(a).toBe(b);
-    for (const object of renderOf(baseConfig())) expect(Object.keys(object).slice(0, 3)).toEqual(['apiVersion', 'kind', 'metadata']);
+    for (const doc of a.split('---\n').slice(1)) expect(doc).toMatch(/^apiVersion: .*\nkind: .*\nmetadata:\n  name: /);
+    const json = JSON.parse(toJsonList(renderOf(baseConfig())));
+    for (const item of json.items) expect(Object.keys(item).slice(0, 3)).toEqual(['apiVersion', 'kind', 'metadata']);
   });
 
   it('labels every object as berth-managed, and app objects with their app and environment', () => {

@@ -15,7 +15,12 @@ describe('YAML emitter', () => {
   });
 
   it('writes Kubernetes quantities and plain names unquoted, like kubectl', () => {
-    expect(emitYaml({ cpu: '100m', memory: '256Mi', name: 'web', image: 'ghcr.io/acme/shop:1.0' })).toBe('cpu: 100m\nmemory: 256Mi\nname: web\nimage: ghcr.io/acme/shop:1.0\n');
+    expect(emitYaml({ cpu: '100m', memory: '256Mi', image: 'ghcr.io/acme/shop:1.0' })).toBe('cpu: 100m\nimage: ghcr.io/acme/shop:1.0\nmemory: 256Mi\n');
+  });
+
+  it('writes keys in canonical order: apiVersion, kind, metadata first; name first below', () => {
+    const yaml = emitYaml({ spec: { b: 1, name: 'x', a: 2 }, metadata: { namespace: 'ns', name: 'm' }, kind: 'K', apiVersion: 'v1' });
+    expect(yaml).toBe('apiVersion: v1\nkind: K\nmetadata:\n  name: m\n  namespace: ns\nspec:\n  name: x\n  a: 2\n  b: 1\n');
   });
 
   it('round-trips nested structures, empty collections and non-string scalars', () => {
