@@ -2,7 +2,6 @@
 // see the same machine load, reported as median and p90.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 export function timeCommand(argv, options = {}) {
@@ -31,28 +30,14 @@ export function compare(commands, runs, options = {}) {
 
 export const fmt = (ms) => `${ms.toFixed(1)} ms`.padStart(10);
 
-/** kubectl from the test harness's cache, else from PATH. */
-export function findKubectl() {
-  const cache = process.env.BERTH_CACHE_DIR ?? join(homedir(), '.cache', 'berth');
-  const candidates = [process.env.BERTH_KUBECTL, ...listKubectl(cache)].filter(Boolean);
-  for (const c of candidates) if (existsSync(c)) return c;
+/** kubectl built by the test harness (the same version as its API server), else from PATH. */
+export async function findKubectl() {
+  const { binaries } = await import('../testenv/paths.ts');
+  for (const candidate of [process.env.BERTH_KUBECTL, binaries.kubectl]) {
+    if (candidate && existsSync(candidate)) return candidate;
+  }
   for (const dir of (process.env.PATH ?? '').split(':')) {
     if (existsSync(join(dir, 'kubectl'))) return join(dir, 'kubectl');
   }
   return undefined;
-}
-
-function listKubectl(cache) {
-  if (!existsSync(cache)) return [];
-  const out = [];
-  const walk = (dir, depth) => {
-    if (depth > 3) return;
-    for (const entry of spawnSync('ls', [dir], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) {
-      const path = join(dir, entry);
-      if (entry === 'kubectl') out.push(path);
-      else if (!entry.includes('.') && depth < 3) walk(path, depth + 1);
-    }
-  };
-  walk(cache, 0);
-  return out;
 }

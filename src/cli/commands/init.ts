@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { dump } from 'js-yaml';
 import { CONFIG_FILES } from '../../config/load.ts';
 import { STARTER_OBJECT, STARTER_TS } from '../../config/starter.ts';
 import { BerthError, ExitCode, UsageError } from '../../errors.ts';
@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 const FORMATS: Record<string, { file: string; content: () => string }> = {
   ts: { file: 'berth.config.ts', content: () => STARTER_TS },
   json: { file: 'berth.config.json', content: () => `${JSON.stringify(STARTER_OBJECT, null, 2)}\n` },
-  yaml: { file: 'berth.config.yaml', content: () => `# berth config: check with \`berth validate\`\n${stringify(STARTER_OBJECT)}` },
+  yaml: { file: 'berth.config.yaml', content: () => `# berth config: check with \`berth validate\`\n${dump(STARTER_OBJECT, { lineWidth: -1 })}` },
 };
 
 export async function run(context: CommandContext): Promise<void> {
