@@ -176,6 +176,12 @@ describe('berth CLI', () => {
       expect(existsSync(join(out, 'deployment-web.yaml'))).toBe(true);
     });
 
+    it('refuses --out with --app, which would prune the other apps\' files', async () => {
+      const { code, stderr } = await cli(['render', '--out', 'deploy', '--app', 'web'], { cwd: project() });
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/cannot be combined with --app/);
+    });
+
     it('never overwrites a kustomization.yaml it did not write', async () => {
       const dir = project();
       const { mkdirSync } = await import('node:fs');

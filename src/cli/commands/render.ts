@@ -10,6 +10,12 @@ export async function run(context: CommandContext): Promise<void> {
   const loaded = await loadProject(context);
   const environment = pickEnvironment(loaded, context.options.env);
   const appNames = stringList(context.options.app);
+  if (appNames.length && typeof context.options.out === 'string') {
+    // A GitOps directory stands for a whole environment: writing one app would prune the others.
+    throw new UsageError('--out writes a whole environment and removes files it no longer renders; it cannot be combined with --app', {
+      hint: 'Drop --app to write the environment, or print one app with `berth render --app APP`.',
+    });
+  }
   const tags = parseTags(stringList(context.options.tag), appNames.length ? appNames : Object.keys(loaded.config.apps));
   const scheme = loaded.config.environments[environment]!.tagScheme;
   if (scheme) {
