@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseImage } from '../src/config/image-ref.ts';
 import { loadConfig } from '../src/config/load.ts';
-import { render } from '../src/render/index.ts';
+import { render, renderPlatform } from '../src/render/index.ts';
 import { toYamlStream } from '../src/render/serialize.ts';
 import { ensureUp } from '../testenv/index.ts';
 import { binaries } from '../testenv/paths.ts';
@@ -35,6 +35,12 @@ const kubectl = (args: string[], input?: string) => run([binaries.kubectl, ...ar
 const namespaces: string[] = [];
 for (const name of readdirSync(examplesDir).sort()) {
   const { config } = await loadConfig({ cwd: join(examplesDir, name) });
+  const platform = renderPlatform(config);
+  if (platform.length) {
+    process.stdout.write(`applying ${name} platform (shared database server): ${platform.length} objects … `);
+    await kubectl(['apply', '--server-side', '--field-manager=berth', '-f', '-'], toYamlStream(platform));
+    process.stdout.write('done\n');
+  }
   for (const environment of Object.keys(config.environments)) {
     // Apps that pin their own tag (postgres:16-alpine) keep it; the others get the example's build.
     const tags = Object.fromEntries(Object.entries(config.apps).filter(([, app]) => !parseImage(app.image).tag).map(([app]) => [app, TAGS[name] ?? 'latest']));

@@ -4,7 +4,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { BerthError, ExitCode, UsageError } from '../errors.ts';
+import { BerthError, ConfigError, ExitCode, UsageError } from '../errors.ts';
 import { closest } from '../suggest.ts';
 import { BERTH_VERSION } from '../version.ts';
 import { GLOBAL_OPTIONS, type CommandSpec } from './command.ts';
@@ -55,6 +55,11 @@ async function dispatch(argv: string[], out: Output, io: CliIo & { env: Record<s
         out.write(`${groupHelp(words[0]!, group)}\n`);
         return words.length === 1 && !argv.includes('--help') && !argv.includes('-h') ? ExitCode.usage : ExitCode.ok;
       }
+      const sub = words[1] ?? '';
+      const guess = closest(sub, group.map((c) => c.name.split(' ')[1]!));
+      throw new UsageError(`Unknown command "${words[0]} ${sub}"${guess ? ` — did you mean "${words[0]} ${guess}"?` : ''}`, {
+        hint: `${words[0]} commands: ${group.map((c) => c.name).join(', ')}.`,
+      });
     }
     const typed = words[0] ?? argv[0] ?? '';
     const guess = closest(typed, [...new Set(COMMANDS.map((c) => c.name.split(' ')[0]!))]);
@@ -67,6 +72,13 @@ async function dispatch(argv: string[], out: Output, io: CliIo & { env: Record<s
   if (parsed.options.help) {
     out.write(`${commandHelp(spec)}\n`);
     return ExitCode.ok;
+  }
+  const expected = spec.args ? spec.args.split(' ').length : 0;
+  if (parsed.positionals.length > expected) {
+    const extra = parsed.positionals.slice(expected);
+    throw new UsageError(`Unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((a) => `"${a}"`).join(', ')} (berth ${spec.name}${spec.args ? ` ${spec.args}` : ''})`, {
+      hint: `Run \`berth ${spec.name} --help\` for its usage.`,
+    });
   }
   const module = await spec.load();
   const controller = new AbortController();
@@ -100,13 +112,21 @@ function parse(spec: CommandSpec, argv: string[]) {
   const rest = [...argv];
   for (const word of spec.name.split(' ')) rest.splice(rest.indexOf(word), 1);
   const options = { ...GLOBAL_OPTIONS, ...spec.options };
+  let parsed;
   try {
-    const { values, positionals } = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
-    return { options: values as Record<string, string | boolean | string[] | undefined>, positionals };
+    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true, tokens: true });
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw new UsageError(`${message} (berth ${spec.name})`, { hint: `Run \`berth ${spec.name} --help\` for its options.` });
   }
+  // parseArgs keeps the last of a repeated flag; `-e production -e qa` is more likely a mistake.
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option' || options[token.name]?.multiple || options[token.name]?.type === 'boolean') continue;
+    if (seen.has(token.name)) throw new UsageError(`--${token.name} was given more than once (berth ${spec.name})`, { hint: 'Give it once.' });
+    seen.add(token.name);
+  }
+  return { options: parsed.values as Record<string, string | boolean | string[] | undefined>, positionals: parsed.positionals };
 }
 
 function reportError(error: unknown, out: Output, verbose: boolean): number {
@@ -114,7 +134,8 @@ function reportError(error: unknown, out: Output, verbose: boolean): number {
     out.error(error.message);
     if (error.hint) out.info(`${out.paint('gray', 'hint')}  ${error.hint}`);
     if (verbose && error.stack) out.info(out.paint('gray', error.stack));
-    if (out.json) out.result({ ok: false, error: { type: error.name, message: error.message, hint: error.hint, exitCode: error.exitCode } });
+    const issues = error instanceof ConfigError ? { file: error.file, issues: error.issues } : {};
+    if (out.json) out.result({ ok: false, error: { type: error.name, message: error.message, hint: error.hint, exitCode: error.exitCode, ...issues } });
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -37,8 +37,9 @@ export const COMMANDS: CommandSpec[] = [
       tag: { type: 'string', short: 't', multiple: true, value: '[APP=]TAG', description: 'image tag, for all apps or one app (repeatable)' },
       output: { type: 'string', short: 'o', value: 'yaml|json', description: 'output format (default: yaml)' },
       out: { type: 'string', value: 'DIR', description: 'write one file per object and a kustomization.yaml into DIR' },
+      platform: { type: 'boolean', description: 'the shared objects of every environment instead (the CloudNativePG server)' },
     },
-    examples: ['berth render --env staging', 'berth render --app api --tag prod-20260301.4', 'berth render --env production --out deploy/production'],
+    examples: ['berth render --env staging', 'berth render --app api --tag prod-20260301.4', 'berth render --env production --out deploy/production', 'berth render --platform --out deploy/platform'],
     load: () => import('./commands/render.ts'),
   },
   {

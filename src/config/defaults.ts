@@ -44,6 +44,7 @@ export const DEFAULTS = {
       imageName: 'ghcr.io/cloudnative-pg/postgresql:17',
       pooler: { instances: 2, poolMode: 'transaction' },
       connectionLimit: 20,
+      resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
     },
   },
 } as const;

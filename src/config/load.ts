@@ -23,10 +23,18 @@ export async function findConfigFile(cwd: string, explicit?: string): Promise<st
     }
     return file;
   }
+  const found: string[] = [];
   for (const name of CONFIG_FILES) {
-    const file = resolve(cwd, name);
-    if (await isFile(file)) return file;
+    if (await isFile(resolve(cwd, name))) found.push(name);
   }
+  if (found.length > 1) {
+    // Silently preferring one would leave edits to the other without effect.
+    throw new BerthError(`${found.length} berth configs in ${cwd}: ${found.join(', ')}`, {
+      exitCode: ExitCode.usage,
+      hint: 'Keep one and delete the others, or choose one with --config.',
+    });
+  }
+  if (found.length === 1) return resolve(cwd, found[0]!);
   throw new BerthError(`No berth config in ${cwd}`, {
     exitCode: ExitCode.usage,
     hint: 'Run `berth init` to write a starter berth.config.ts, or pass --config PATH.',
@@ -58,7 +66,7 @@ export async function readConfigFile(file: string): Promise<unknown> {
   let module: { default?: unknown };
   try {
     // The query makes a re-read after an edit load the new file instead of the cached module.
-    module = (await import(`${url}?mtime=${mtimeMs}`)) as { default?: unknown };
+    module = (await withConsoleOnStderr(() => import(`${url}?mtime=${mtimeMs}`))) as { default?: unknown };
   } catch (error) {
     const missingBerth = (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && /'berth'/.test(firstLine(error));
     throw new ConfigError([{ path: '', message: `cannot load the config module: ${firstLine(error)}` }], file, missingBerth ? 'The config imports defineConfig from berth: install berth in this project (`npm install -D berth`).' : undefined);
@@ -73,6 +81,20 @@ export async function loadConfig(options: { cwd?: string; file?: string } = {}):
   const file = await findConfigFile(options.cwd ?? process.cwd(), options.file);
   const raw = await readConfigFile(file);
   return { file, ...validateConfig(raw, file) };
+}
+
+/**
+ * A config module is code: a stray console.log in it must not end up inside `render`'s YAML on
+ * stdout, so while it loads, console output goes to stderr.
+ */
+async function withConsoleOnStderr<T>(load: () => Promise<T>): Promise<T> {
+  const { log, info, debug } = console;
+  console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
+  try {
+    return await load();
+  } finally {
+    Object.assign(console, { log, info, debug });
+  }
 }
 
 async function isFile(path: string): Promise<boolean> {

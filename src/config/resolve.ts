@@ -79,7 +79,7 @@ function resolveApp(
   const configured = override.image ?? base.image;
   const effectiveTag = tag ?? parseImage(configured).tag ?? 'latest';
   const image = tag ? withTag(configured, tag) : parseImage(configured).tag ? configured : withTag(configured, effectiveTag);
-  const volumes = resolveVolumes(name, environment, base);
+  const volumes = resolveVolumes(name, namespace, base);
   const processes = resolveProcesses(name, base, override);
   for (const process of processes) {
     process.volumes = volumes.filter((v) => mountedIn(base, v.name, processes).includes(process.name)).map((v) => v.name);
@@ -167,7 +167,7 @@ function resolveHpa(hpa: HpaConfig | undefined): Hpa | undefined {
   return hpa ? { min: hpa.min, max: hpa.max, cpuPercent: hpa.cpuPercent ?? DEFAULTS.hpa.cpuPercent } : undefined;
 }
 
-function resolveVolumes(app: string, environment: string, base: AppConfig): ResolvedVolume[] {
+function resolveVolumes(app: string, namespace: string, base: AppConfig): ResolvedVolume[] {
   return Object.entries(base.volumes ?? {})
     .sort(([a], [b]) => byCodePoint(a, b))
     .map(([name, v]) => {
@@ -180,8 +180,8 @@ function resolveVolumes(app: string, environment: string, base: AppConfig): Reso
         readOnly: v.readOnly ?? false,
         accessMode: v.accessMode ?? (v.nfs ? 'ReadWriteMany' : DEFAULTS.volume.accessMode),
         create: v.existingClaim ? undefined : { size: v.size ?? '1Gi', storageClass: v.nfs ? '' : v.storageClass },
-        // Seed 004 named NFS volumes {app}-{env}-pv: PVs are cluster-wide, so the env is in the name.
-        nfs: v.nfs ? { ...v.nfs, persistentVolumeName: `${app}-${environment}-${name}-pv` } : undefined,
+        // PVs are cluster-wide: the namespace in the name keeps two projects' apps from colliding.
+        nfs: v.nfs ? { ...v.nfs, persistentVolumeName: `${namespace}-${app}-${name}-pv` } : undefined,
       };
     });
 }

@@ -6,7 +6,8 @@ import type { ConfigIssue } from '../errors.ts';
 import { DEFAULTS, WEB_PROCESS } from './defaults.ts';
 import { DNS_LABEL } from './fields.ts';
 import { placeholderProblem } from './placeholders.ts';
-import type { AppConfig, ParsedConfig } from './schema.ts';
+import { quantityValue } from './quantity.ts';
+import type { AppConfig, ParsedConfig, ResourcesConfig } from './schema.ts';
 
 export interface RuleResult {
   errors: ConfigIssue[];
@@ -24,6 +25,7 @@ export function checkRules(config: ParsedConfig): RuleResult {
   for (const [name, app] of Object.entries(config.apps)) checkApp(config, name, app, result);
   checkEnvironments(config, result);
   checkRoutes(config, result);
+  checkNotYetBuilt(config, result);
   if (Object.keys(config.environments).length === 0) {
     result.errors.push({ path: 'environments', message: 'define at least one environment, e.g. { production: { namespace: "myapp" } }' });
   }
@@ -70,6 +72,18 @@ function checkApp(config: ParsedConfig, name: string, app: AppConfig, result: Ru
     }
   }
   checkHpa(app.hpa, join(at, 'hpa'), result);
+  checkResources(app.resources, join(at, 'resources'), result);
+  for (const [task, cron] of Object.entries(app.cron ?? {})) checkResources(cron.resources, join(join(join(at, 'cron'), task), 'resources'), result);
+  const seenSecrets = new Set<string>();
+  for (const [i, secret] of (app.secrets ?? []).entries()) {
+    if (seenSecrets.has(secret)) error(`${join(at, 'secrets')}[${i}]`, `${secret} is listed twice`);
+    seenSecrets.add(secret);
+  }
+  if (config.cluster?.certIssuer !== false) {
+    for (const [i, d] of (app.domains ?? []).entries()) {
+      if (d.startsWith('*.')) warn(`${join(at, 'domains')}[${i}]`, `a wildcard certificate needs a DNS-01 ClusterIssuer; HTTP-01 (the usual Let's Encrypt setup) cannot issue one`);
+    }
+  }
 
   for (const [pname, process] of Object.entries(app.processes ?? {})) {
     const ppath = join(join(at, 'processes'), pname);
@@ -86,6 +100,7 @@ function checkApp(config: ParsedConfig, name: string, app: AppConfig, result: Ru
       error(join(ppath, 'domains'), 'domains need a port to route to: set `port` on this process');
     }
     checkHpa(process.hpa, join(ppath, 'hpa'), result);
+    checkResources(process.resources, join(ppath, 'resources'), result);
   }
 
   for (const [task] of Object.entries(app.cron ?? {})) {
@@ -118,6 +133,16 @@ function checkApp(config: ParsedConfig, name: string, app: AppConfig, result: Ru
     }
   }
 
+  const mounts = new Map<string, string>();
+  for (const [vname, volume] of Object.entries(app.volumes ?? {})) {
+    for (const p of volume.processes ?? processNames.slice(0, 1)) {
+      const key = `${p}\n${volume.mountPath.replace(/\/+$/, '')}`;
+      const other = mounts.get(key);
+      if (other) error(join(join(join(at, 'volumes'), vname), 'mountPath'), `${volume.mountPath} is already where volume ${other} is mounted in process ${p}`);
+      else mounts.set(key, vname);
+    }
+  }
+
   const envNames = Object.keys(app.env ?? {});
   for (const [i, secret] of (app.secrets ?? []).entries()) {
     if (envNames.includes(secret)) {
@@ -138,6 +163,35 @@ function checkApp(config: ParsedConfig, name: string, app: AppConfig, result: Ru
   if (app.backups) {
     if (!app.database) error(join(at, 'backups'), 'backs up the app\'s database: set `database: true`');
     if (!config.backups) error(join(at, 'backups'), 'needs a top-level `backups.store` saying where backups go');
+  }
+}
+
+/** The API server refuses a request above its limit; say so before anything is applied. */
+function checkResources(resources: ResourcesConfig | undefined, path: string, result: RuleResult): void {
+  for (const kind of ['cpu', 'memory'] as const) {
+    const request = resources?.requests?.[kind];
+    const limit = resources?.limits?.[kind];
+    if (request === undefined || limit === undefined) continue;
+    const r = quantityValue(request);
+    const l = quantityValue(limit);
+    if (r !== undefined && l !== undefined && r > l) {
+      result.errors.push({ path: join(join(path, 'requests'), kind), message: `request ${request} is above the limit ${limit}; raise the limit or lower the request` });
+    }
+  }
+}
+
+/**
+ * Settings berth accepts today but whose in-cluster runner is not built yet. They are validated
+ * so configs are ready, and said plainly instead of rendering jobs that would fail every night.
+ */
+function checkNotYetBuilt(config: ParsedConfig, result: RuleResult): void {
+  for (const [name, app] of Object.entries(config.apps)) {
+    if (app.backups) {
+      result.warnings.push({ path: join(join('apps', name), 'backups'), message: 'not scheduled yet: berth\'s backup runner is not built, so no backup CronJob is rendered; keep your current backups' });
+    }
+    if (app.migrate && !app.migrate.command && config.cluster?.berthImage === undefined) {
+      result.warnings.push({ path: join(join('apps', name), 'migrate'), message: `berth's migration runner runs from the berth image (${DEFAULTS.cluster.berthImage}), which is not published: build it from the repository's Dockerfile and set cluster.berthImage, or give migrate.command` });
+    }
   }
 }
 
@@ -185,10 +239,15 @@ function checkRoutes(config: ParsedConfig, result: RuleResult): void {
     for (const [appName, app] of Object.entries(config.apps)) {
       const override = environment.apps?.[appName] ?? {};
       if (override.enabled === false) continue;
-      const routes: Array<{ path: string; domains: string[]; where: string; process: string }> = [];
+      const routes: Array<{ path: string; hosts: Array<{ host: string; index: number }>; where: string; process: string }> = [];
+      const listed = (domains: string[]) => domains.map((host, index) => ({ host, index }));
       const webDomains = override.processes?.[WEB_PROCESS]?.domains ?? override.domains;
+      const redirectsWww = override.wwwRedirect ?? app.wwwRedirect ?? false;
+      // The redirect answers www.<domain> for every path, so that host is taken too.
+      const withWww = (domains: string[]) =>
+        listed(domains).flatMap((h) => (redirectsWww && !h.host.startsWith('*.') ? [h, { ...h, host: `www.${h.host}` }] : [h]));
       routes.push({
-        domains: webDomains ?? app.domains ?? [],
+        hosts: withWww(webDomains ?? app.domains ?? []),
         path: app.path ?? DEFAULTS.app.path,
         process: WEB_PROCESS,
         where: webDomains ? join(join(join('environments', envName), 'apps'), appName) + '.domains' : join(join('apps', appName), 'domains'),
@@ -196,10 +255,10 @@ function checkRoutes(config: ParsedConfig, result: RuleResult): void {
       for (const [pname, process] of Object.entries(app.processes ?? {})) {
         if (pname === WEB_PROCESS) continue;
         const domains = override.processes?.[pname]?.domains ?? process.domains ?? [];
-        routes.push({ domains, path: process.path ?? DEFAULTS.app.path, process: pname, where: join(join(join('apps', appName), 'processes'), pname) + '.domains' });
+        routes.push({ hosts: listed(domains), path: process.path ?? DEFAULTS.app.path, process: pname, where: join(join(join('apps', appName), 'processes'), pname) + '.domains' });
       }
       for (const route of routes) {
-        for (const [i, host] of route.domains.entries()) {
+        for (const { host, index: i } of route.hosts) {
           const key = `${host}${normalisePath(route.path)}`;
           const owner = route.process === WEB_PROCESS ? `app ${appName} in ${envName}` : `app ${appName} (process ${route.process}) in ${envName}`;
           const previous = seen.get(key);

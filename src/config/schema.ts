@@ -180,6 +180,8 @@ const cnpgDatabase = z.strictObject({
     .optional(),
   admin: credentialRef.optional(),
   connectionLimit: z.number().int().min(1).optional(),
+  /** Per Postgres instance; defaults to 250m/512Mi requests and a 1Gi memory limit. */
+  resources: resources.optional(),
 });
 
 const backupStore = z.union(

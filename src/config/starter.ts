@@ -38,7 +38,7 @@ export default defineConfig({
       replicas: 2,
       resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
       env: { NODE_ENV: 'production' },
-      secrets: ['SESSION_SECRET'],    // set with: berth secret set web SESSION_SECRET
+      secrets: ['SESSION_SECRET'],    // values live in the Secret web-secrets (kubectl create secret …)
       database: true,                 // berth creates a database and sets DATABASE_URL
       migrate: { command: ['npm', 'run', 'migrate'] },
       processes: {

@@ -17,7 +17,7 @@ export function validateConfig(input: unknown, file?: string): ValidConfig {
     throw new ConfigError([{ path: '', message: 'the config must be an object with `environments` and `apps`; export it with `export default defineConfig({ … })`' }], file);
   }
   const parsed = configSchema.safeParse(input);
-  if (!parsed.success) throw new ConfigError(toConfigIssues(parsed.error, configSchema), file);
+  if (!parsed.success) throw new ConfigError(toConfigIssues(parsed.error, configSchema, input), file);
   const { errors, warnings } = checkRules(parsed.data);
   if (errors.length > 0) throw new ConfigError(unique(errors), file);
   return { config: parsed.data, warnings: unique(warnings) };

@@ -17,7 +17,7 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
-export function toConfigIssues(error: z.ZodError, schema: Schema): ConfigIssue[] {
+export function toConfigIssues(error: z.ZodError, schema: Schema, input: unknown): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
@@ -35,13 +35,44 @@ export function toConfigIssues(error: z.ZodError, schema: Schema): ConfigIssue[]
       issues.push({ path: formatPath(issue.path), message: `invalid name "${String(key)}": ${why}` });
       continue;
     }
-    if (issue.code === 'invalid_type' && issue.input === undefined) {
-      issues.push({ path: formatPath(issue.path), message: `is required (${issue.expected})` });
+    if (issue.code === 'invalid_type') {
+      const value = valueAt(input, issue.path);
+      const message = value === undefined ? `is required (${issue.expected})` : wrongType(issue.expected, value);
+      issues.push({ path: formatPath(issue.path), message });
       continue;
     }
     issues.push({ path: formatPath(issue.path), message: issue.message });
   }
   return issues;
+}
+
+function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return `the text ${JSON.stringify(value)}`;
+  return `${typeof value === 'number' && !Number.isInteger(value) ? 'the decimal' : 'the ' + typeof value} ${String(value)}`;
+}
+
+/** Says what was found instead, with the usual YAML fix: numbers and booleans must be quoted to be text. */
+function wrongType(expected: string, value: unknown): string {
+  const found = describe(value);
+  if (expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
+    return `must be text, not ${found}; quote it ("${String(value)}")`;
+  }
+  if (expected === 'number' && typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) {
+    return `must be a number, not ${found}; remove the quotes`;
+  }
+  return `must be ${expected === 'int' ? 'a whole number' : `a ${expected}`}, not ${found}`;
 }
 
 /** Walks the schema along a data path to list the fields an object there may have. */

@@ -23,19 +23,26 @@ import type { KubeObject } from './object.ts';
 type CnpgConfig = Extract<DatabaseConfig, { mode: 'cnpg' }>;
 
 const API_VERSION = 'postgresql.cnpg.io/v1';
+const POOLER_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
 
-/** Everything database-related an environment's output needs; nothing for external servers. */
+/** An environment's own database objects: one `Database` per app; nothing for external servers. */
 export function renderDatabaseObjects(env: ResolvedEnvironment): KubeObject[] {
   const database = env.database;
   if (database?.mode !== 'cnpg') return [];
-  const apps = env.apps.filter((a) => a.database);
-  if (apps.length === 0) return [];
   const settings = cnpgSettings(database);
-  const objects = [renderCnpgCluster(settings)];
+  return env.apps.filter((a) => a.database).map((app) => renderCnpgDatabase(app, settings));
+}
+
+/**
+ * The shared server: its namespace, the Cluster and the Pooler. They belong to no environment,
+ * so they are rendered on their own (`berth render --platform`): a GitOps tree keeps them in one
+ * place, and pruning or deleting an environment can never take the database server with it.
+ */
+export function renderDatabasePlatform(database: DatabaseConfig | undefined): KubeObject[] {
+  if (database?.mode !== 'cnpg') return [];
+  const settings = cnpgSettings(database);
+  const objects = [renderDatabaseNamespace(settings), renderCnpgCluster(settings)];
   if (settings.pooler) objects.push(renderCnpgPooler(settings, settings.pooler));
-  // The database namespace comes with the server unless it is the environment's own.
-  if (settings.namespace !== env.namespace) objects.unshift(renderDatabaseNamespace(settings));
-  for (const app of apps) objects.push(renderCnpgDatabase(app, settings));
   return objects;
 }
 
@@ -47,6 +54,7 @@ export interface CnpgSettings {
   storageClass: string | undefined;
   imageName: string;
   pooler: { instances: number; poolMode: 'transaction' | 'session' } | undefined;
+  resources: { requests: Record<string, string>; limits: Record<string, string> };
 }
 
 export function cnpgSettings(database: CnpgConfig): CnpgSettings {
@@ -58,6 +66,10 @@ export function cnpgSettings(database: CnpgConfig): CnpgSettings {
     storage: database.storage ?? d.storage,
     storageClass: database.storageClass,
     imageName: database.imageName ?? d.imageName,
+    resources: {
+      requests: { ...d.resources.requests, ...database.resources?.requests },
+      limits: { ...d.resources.limits, ...database.resources?.limits },
+    },
     pooler:
       database.pooler === false
         ? undefined
@@ -86,6 +98,8 @@ export function renderCnpgCluster(settings: CnpgSettings): KubeObject {
       // The operator switches over to an updated replica by itself: no human needed at 3 a.m.
       primaryUpdateStrategy: 'unsupervised',
       storage: { size: settings.storage, storageClass: settings.storageClass },
+      // Without requests Postgres is the first thing evicted on a full node.
+      resources: settings.resources,
       // Instances on different nodes when there are enough of them; a one-node cluster still runs.
       affinity: { enablePodAntiAffinity: true, podAntiAffinityType: 'preferred', topologyKey: 'kubernetes.io/hostname' },
       postgresql: {
@@ -112,6 +126,7 @@ export function renderCnpgPooler(settings: CnpgSettings, pooler: NonNullable<Cnp
       cluster: { name: settings.name },
       instances: pooler.instances,
       type: 'rw',
+      template: { spec: { containers: [{ name: 'pgbouncer', resources: POOLER_RESOURCES }] } },
       pgbouncer: {
         poolMode: pooler.poolMode,
         parameters: { max_client_conn: '1000', default_pool_size: '20' },

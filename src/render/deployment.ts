@@ -11,6 +11,8 @@ import { kube, type KubeObject } from './object.ts';
 import { basePodSpec, containerSecurity, envFrom, failoverTolerations, imagePullPolicy, podVolumes, resources, secretEnv } from './pod.ts';
 import { probesFor } from './probes.ts';
 
+const PRESTOP_SECONDS = 5;
+
 export interface PodAnnotations {
   configHash: string;
   secretsHash: string | undefined;
@@ -38,8 +40,13 @@ export function renderDeployment(app: ResolvedApp, process: ResolvedProcess, clu
   return kube(deployment);
 }
 
-/** ReadWriteOnce allows one node, ReadWriteOncePod one pod: a surge pod could not mount it. */
+/**
+ * Recreate stops the old pod before starting the new one. A singleton needs it (two schedulers
+ * for a moment is two schedulers), and so does a single-writer volume: ReadWriteOnce allows one
+ * node, ReadWriteOncePod one pod, so a surge pod could not mount it.
+ */
 export function needsRecreate(app: ResolvedApp, process: ResolvedProcess): boolean {
+  if (process.singleton) return true;
   return app.volumes.some((v) => process.volumes.includes(v.name) && !v.readOnly && v.accessMode.startsWith('ReadWriteOnce'));
 }
 
@@ -72,6 +79,8 @@ function podTemplate(app: ResolvedApp, process: ResolvedProcess, cluster: Resolv
           envFrom: envFrom(app),
           resources: resources(process.resources),
           ...probesFor(process),
+          // Endpoints are removed asynchronously; keep serving briefly so no request meets a closed port.
+          lifecycle: process.port === undefined ? undefined : { preStop: { sleep: { seconds: PRESTOP_SECONDS } } },
           volumeMounts: mounts,
           securityContext: containerSecurity(),
         },

@@ -8,8 +8,8 @@ import { resolveEnvironment, type ResolveOptions } from '../config/resolve.ts';
 import type { ParsedConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import { renderHpa, renderPdb } from './availability.ts';
-import { renderBackupCronJob, renderCronTask } from './cronjob.ts';
-import { renderDatabaseObjects } from './database-cnpg.ts';
+import { renderCronTask } from './cronjob.ts';
+import { renderDatabaseObjects, renderDatabasePlatform } from './database-cnpg.ts';
 import { renderDeployment } from './deployment.ts';
 import { contentHash } from './hash.ts';
 import { hostsOf, renderCertificate, renderIngress } from './ingress.ts';
@@ -18,7 +18,7 @@ import { configMapName } from './names.ts';
 import { renderNetworkPolicy } from './network-policy.ts';
 import { compareObjects, kube, type KubeObject } from './object.ts';
 import { renderService } from './service.ts';
-import { renderBackupStore, renderVolume } from './storage.ts';
+import { renderVolume } from './storage.ts';
 
 export type { KubeObject } from './object.ts';
 
@@ -32,6 +32,12 @@ export interface RenderOptions extends ResolveOptions {
 export function render(config: ParsedConfig, environment: string, options: RenderOptions = {}): KubeObject[] {
   const env = resolveEnvironment(config, environment, options);
   if (options.apps) {
+    const disabled = options.apps.filter((a) => config.apps[a] && !env.apps.some((x) => x.name === a));
+    if (disabled.length) {
+      throw new UsageError(`${disabled.join(', ')} ${disabled.length > 1 ? 'are' : 'is'} disabled in ${environment} (environments.${environment}.apps.${disabled[0]}.enabled: false)`, {
+        hint: `Render another environment, or enable the app there.`,
+      });
+    }
     const unknown = options.apps.filter((a) => !env.apps.some((x) => x.name === a));
     if (unknown.length) {
       throw new UsageError(`Unknown app${unknown.length > 1 ? 's' : ''} in ${environment}: ${unknown.join(', ')}`, {
@@ -43,8 +49,13 @@ export function render(config: ParsedConfig, environment: string, options: Rende
   return renderEnvironment(env, options.secretsHashes ?? {});
 }
 
+/** Objects shared by every environment (the CloudNativePG server); empty for an external database. */
+export function renderPlatform(config: ParsedConfig): KubeObject[] {
+  return renderDatabasePlatform(config.database).sort(compareObjects);
+}
+
 export function renderEnvironment(env: ResolvedEnvironment, secretsHashes: Record<string, string> = {}): KubeObject[] {
-  const objects: KubeObject[] = [renderNamespace(env), ...renderBackupStore(env)];
+  const objects: KubeObject[] = [renderNamespace(env)];
   for (const app of env.apps) objects.push(...renderApp(app, env, secretsHashes[app.name]));
   objects.push(...renderDatabaseObjects(env));
   if (env.cluster.certIssuer !== false) {
@@ -80,8 +91,6 @@ export function renderApp(app: ResolvedApp, env: ResolvedEnvironment, secretsHas
     }
   }
   for (const task of app.cron) objects.push(renderCronTask(app, task, env.cluster));
-  const backup = renderBackupCronJob(app, env);
-  if (backup) objects.push(backup);
   objects.push(renderNetworkPolicy(app, env.cluster, env.database));
   return objects;
 }

@@ -7,4 +7,3 @@ export const secretName = (app: ResolvedApp) => `${app.name}-secrets`;
 /** Holds DATABASE_URL and PG*, written by `berth db create`. */
 export const databaseSecretName = (app: { name: string }) => `${app.name}-db`;
 export const tlsSecretName = (host: string) => `tls-${host.replace(/^\*\./, 'wildcard.').replaceAll('.', '-')}`.slice(0, 253);
-export const backupClaimName = 'berth-backups';

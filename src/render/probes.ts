@@ -15,9 +15,8 @@ export interface Probes {
 
 export function probesFor(process: ResolvedProcess): Probes {
   if (process.port === undefined) return {};
-  const check: V1Probe = process.health.path
-    ? { httpGet: { path: process.health.path, port: 'http' } }
-    : { tcpSocket: { port: 'http' } };
+  const tcp: V1Probe = { tcpSocket: { port: 'http' } };
+  const check: V1Probe = process.health.path ? { httpGet: { path: process.health.path, port: 'http' } } : tcp;
   return {
     startupProbe: {
       ...check,
@@ -27,6 +26,8 @@ export function probesFor(process: ResolvedProcess): Probes {
     },
     // Seed 003's failover tuning: unready after two missed checks.
     readinessProbe: { ...check, periodSeconds: process.health.interval, timeoutSeconds: 3, failureThreshold: 2 },
-    livenessProbe: { ...check, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    // Liveness only asks whether the process answers at all: a health path that checks the
+    // database would restart every pod while the database is down, turning an outage into a crash loop.
+    livenessProbe: { ...tcp, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
   };
 }

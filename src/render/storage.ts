@@ -1,11 +1,10 @@
 /**
- * Claims for app volumes and the backup store. An NFS export gets its own PersistentVolume bound
+ * Claims for app volumes. An NFS export gets its own PersistentVolume bound
  * to exactly one claim (seed 004), so data cannot be picked up by another app's claim.
  */
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import type { ResolvedApp, ResolvedEnvironment, ResolvedVolume } from '../config/resolved.ts';
-import { appLabels, environmentLabels } from './labels.ts';
-import { backupClaimName } from './names.ts';
+import type { ResolvedApp, ResolvedVolume } from '../config/resolved.ts';
+import { appLabels } from './labels.ts';
 import { kube, type KubeObject } from './object.ts';
 
 interface ClaimSpec {
@@ -67,21 +66,5 @@ export function renderVolume(app: ResolvedApp, volume: ResolvedVolume): KubeObje
     accessMode: volume.accessMode,
     storageClass: volume.create.storageClass,
     nfs: volume.nfs,
-  });
-}
-
-export function renderBackupStore(env: ResolvedEnvironment): KubeObject[] {
-  const store = env.backupStore;
-  if (!store || 's3' in store) return [];
-  if ('pvc' in store && store.pvc.existingClaim) return [];
-  const nfs = 'nfs' in store ? { ...store.nfs, persistentVolumeName: `berth-backups-${env.name}-pv` } : undefined;
-  return claimObjects({
-    name: backupClaimName,
-    namespace: env.namespace,
-    labels: { ...environmentLabels(env.name), 'app.kubernetes.io/component': 'backups' },
-    size: 'pvc' in store ? (store.pvc.size ?? '20Gi') : '20Gi',
-    accessMode: nfs ? 'ReadWriteMany' : 'ReadWriteOnce',
-    storageClass: 'pvc' in store ? store.pvc.storageClass : undefined,
-    nfs,
   });
 }

@@ -26,7 +26,12 @@ export async function writeKustomization(dir: string, objects: KubeObject[], opt
   const directory = resolve(options.cwd, dir);
   const kustomizationPath = join(directory, 'kustomization.yaml');
   const previous = await readPrevious(kustomizationPath);
-  await mkdir(directory, { recursive: true });
+  await mkdir(directory, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EEXIST' || error.code === 'ENOTDIR') {
+      throw new BerthError(`--out ${dir}: ${directory} exists and is not a directory`, { exitCode: ExitCode.usage, hint: 'Give --out a directory path.' });
+    }
+    throw error;
+  });
   const files = objects.map(fileNameFor);
   for (const [i, object] of objects.entries()) {
     await writeAtomically(join(directory, files[i]!), `${MARKER}\n${toYaml(object)}`);

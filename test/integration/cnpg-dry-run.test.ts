@@ -6,7 +6,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.ts';
 import { applyObject, connectCluster, ensureNamespace, type Cluster } from '../../src/cluster/index.ts';
-import { render } from '../../src/render/index.ts';
+import { render, renderPlatform } from '../../src/render/index.ts';
 import { describeCluster, kube, requireEnv, uniqueName } from './helpers.ts';
 
 describeCluster('CloudNativePG manifests against the real API server', () => {
@@ -27,7 +27,8 @@ describeCluster('CloudNativePG manifests against the real API server', () => {
         worker: { image: 'ghcr.io/acme/worker', processes: { jobs: { command: ['node', 'jobs.js'] } }, database: true },
       },
     });
-    const objects = render(config, 'production', { tags: { api: '1.0.0', worker: '1.0.0' } }).filter((o) => o.apiVersion === 'postgresql.cnpg.io/v1');
+    const shared = renderPlatform(config).filter((o) => o.apiVersion === 'postgresql.cnpg.io/v1');
+    const objects = [...shared, ...render(config, 'production', { tags: { api: '1.0.0', worker: '1.0.0' } }).filter((o) => o.apiVersion === 'postgresql.cnpg.io/v1')];
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Cluster/pg', 'Pooler/pg-pooler', 'Database/api-production', 'Database/worker-production']);
     const api = cluster();
     await ensureNamespace(api, dbNamespace);

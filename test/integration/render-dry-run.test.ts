@@ -8,13 +8,17 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
-import { render, type KubeObject } from '../../src/render/index.ts';
+import { render, renderPlatform, type KubeObject } from '../../src/render/index.ts';
 import { toYamlStream } from '../../src/render/serialize.ts';
 import { binaries } from '../../testenv/paths.ts';
 import { run } from '../../testenv/run.ts';
 import { describeCluster, kube, requireEnv, uniqueName } from './helpers.ts';
 
-async function kubectl(args: string[], input: string): Promise<string> {
+async function kubectl(args: string[], input: string, createNamespace?: string): Promise<string> {
+  if (createNamespace) {
+    await kube().core.createNamespace({ body: { metadata: { name: createNamespace } } });
+    created.push(createNamespace);
+  }
   const { stdout } = await run([binaries.kubectl, '--kubeconfig', requireEnv().kubeconfigPath, ...args], { input, timeoutMs: 60_000 });
   return stdout;
 }
@@ -37,6 +41,14 @@ describeCluster('rendered objects against the real API server', () => {
   for (const example of readdirSync(examplesDir).sort()) {
     it(`accepts every object of examples/${example} (server-side dry run, strict validation)`, async () => {
       const { config } = await loadConfig({ cwd: join(examplesDir, example) });
+      const platform = renderPlatform(config);
+      if (platform.length) {
+        const namespace = uniqueName(`dry-${example}-db`).slice(0, 63);
+        const from = platform.find((o) => o.kind === 'Namespace')!.metadata.name;
+        const objects = relocate(platform, from, namespace);
+        const output = await kubectl(['apply', '--server-side', '--dry-run=server', '--validate=strict', '--field-manager=berth', '-f', '-'], toYamlStream(objects.filter((o) => o.kind !== 'Namespace')), namespace);
+        expect(output.trim().split('\n'), `${example} platform`).toHaveLength(objects.length - 1);
+      }
       for (const environment of Object.keys(config.environments)) {
         const namespace = uniqueName(`dry-${example}`).slice(0, 63);
         const objects = relocate(render(config, environment, { tags: Object.fromEntries(Object.keys(config.apps).map((a) => [a, '1.0.0'])) }), config.environments[environment]!.namespace, namespace);

@@ -43,6 +43,7 @@ describe('berth CLI', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown command "deplyo"/);
     expect((await cli(['rendr'])).stderr).toMatch(/did you mean "render"\?/);
+    expect((await cli(['db', 'craete'])).stderr).toMatch(/Unknown command "db craete" — did you mean "db create"\?/);
     const flag = await cli(['render', '--colour'], { cwd: project() });
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/--colour/);
@@ -67,10 +68,30 @@ describe('berth CLI', () => {
 
     it('refuses to overwrite an existing config without --force', async () => {
       const dir = project();
-      const again = await cli(['init'], { cwd: dir });
+      const again = await cli(['init', '--format', 'yaml'], { cwd: dir });
       expect(again.code).toBe(2);
       expect(again.stderr).toMatch(/berth.config.yaml already exists/);
       expect(again.stderr).toMatch(/--force/);
+      expect((await cli(['init', '--format', 'yaml', '--force'], { cwd: dir })).code).toBe(0);
+    });
+
+    it('will not add a second config in another format, which berth would refuse to choose between', async () => {
+      const dir = project();
+      const other = await cli(['init', '--format', 'json', '--force'], { cwd: dir });
+      expect(other.code).toBe(2);
+      expect(other.stderr).toMatch(/delete it first/);
+      expect(readdirSync(dir)).toEqual(['berth.config.yaml']);
+    });
+
+    it('writes to the path given with --config, in the format of its extension', async () => {
+      const dir = tempDir();
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(join(dir, 'deploy'));
+      expect((await cli(['init', '--config', 'deploy/berth.config.yaml'], { cwd: dir })).code).toBe(0);
+      expect(readFileSync(join(dir, 'deploy', 'berth.config.yaml'), 'utf8')).toMatch(/^# berth config/);
+      const toml = await cli(['init', '--config', 'x.toml'], { cwd: dir });
+      expect(toml.code).toBe(2);
+      expect(toml.stderr).toMatch(/\.ts, \.json or \.yaml/);
     });
   });
 
@@ -108,6 +129,46 @@ describe('berth CLI', () => {
       const result = spawnSync(process.execPath, [bin, 'validate'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
+    });
+
+    it('refuses to guess between two configs in one directory', async () => {
+      const dir = project();
+      writeFileSync(join(dir, 'berth.config.json'), JSON.stringify(parse(GOOD_YAML)));
+      const { code, stderr } = await cli(['validate'], { cwd: dir });
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/2 berth configs in .*: berth.config.json, berth.config.yaml/);
+    });
+
+    it('says what was found when a field has the wrong type, with the YAML fix', async () => {
+      const config = GOOD_YAML.replace('port: 3000', 'port: "3000"\n    replicas: 2.5\n    env: { PORT: 3000 }');
+      const { code, stderr } = await cli(['validate'], { cwd: project(config) });
+      expect(code).toBe(2);
+      expect(stderr).toContain('apps.web.port: must be a number, not the text "3000"; remove the quotes');
+      expect(stderr).toContain('apps.web.replicas: must be a whole number, not the decimal 2.5');
+      expect(stderr).toContain('apps.web.env.PORT: must be text, not the number 3000; quote it ("3000")');
+    });
+
+    it('keeps a config module\'s console output out of stdout', async () => {
+      const dir = project(`console.log('hello from the config');\nexport default ${JSON.stringify(parse(GOOD_YAML))};`, 'berth.config.mjs');
+      const bin = join(import.meta.dirname, '../../bin/berth.js');
+      const result = spawnSync(process.execPath, [bin, 'render', '-o', 'json'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(result.status).toBe(0);
+      expect(JSON.parse(result.stdout).kind).toBe('List');
+      expect(result.stderr).toContain('hello from the config');
+    });
+
+    it('refuses arguments a command does not take and flags given twice', async () => {
+      const extra = await cli(['validate', 'extra'], { cwd: project() });
+      expect(extra.code).toBe(2);
+      expect(extra.stderr).toMatch(/Unexpected argument "extra"/);
+      const twice = await cli(['render', '-e', 'production', '-e', 'qa'], { cwd: project() });
+      expect(twice.code).toBe(2);
+      expect(twice.stderr).toMatch(/--env was given more than once/);
+    });
+
+    it('lists the problems as data under --json', async () => {
+      const { stdout } = await cli(['validate', '--json'], { cwd: project(GOOD_YAML.replace('port: 3000', 'port: 0')) });
+      expect(JSON.parse(stdout).error.issues).toEqual([{ path: 'apps.web.port', message: expect.stringMatching(/>=1/) }]);
     });
 
     it('explains how to start when there is no config', async () => {
@@ -191,6 +252,40 @@ describe('berth CLI', () => {
       expect(code).toBe(2);
       expect(stderr).toMatch(/was not written by berth/);
       expect(readFileSync(join(dir, 'deploy', 'kustomization.yaml'), 'utf8')).toBe('resources: [mine.yaml]\n');
+    });
+
+    it('renders the shared database server on its own with --platform', async () => {
+      const config = GOOD_YAML.replace('apps:', 'database: { mode: cnpg }\napps:') + '    database: true\n';
+      const platform = await cli(['render', '--platform'], { cwd: project(config) });
+      expect(platform.code).toBe(0);
+      expect(parseAllDocuments(platform.stdout).map((d) => d.toJS().kind)).toEqual(['Namespace', 'Cluster', 'Pooler']);
+      const env = await cli(['render'], { cwd: project(config) });
+      expect(parseAllDocuments(env.stdout).map((d) => d.toJS().kind)).not.toContain('Cluster');
+      expect((await cli(['render', '--platform', '--env', 'production'], { cwd: project(config) })).code).toBe(2);
+    });
+
+    it('keeps tags pinned in the config when --tag is given for all apps, and warns about :latest', async () => {
+      const config = GOOD_YAML + '  db:\n    image: postgres:16-alpine\n    port: 5432\n';
+      const { stdout, stderr } = await cli(['render', '--tag', '2.0.0'], { cwd: project(config) });
+      const images = parseAllDocuments(stdout).map((d) => d.toJS()).filter((o) => o.kind === 'Deployment').map((o) => o.spec.template.spec.containers[0].image);
+      expect(images.sort()).toEqual(['ghcr.io/acme/shop:2.0.0', 'postgres:16-alpine']);
+      expect(stderr).toBe('');
+      expect((await cli(['render'], { cwd: project(config) })).stderr).toMatch(/no tag for web: rendering :latest/);
+    });
+
+    it('says an app is disabled in an environment rather than unknown', async () => {
+      const config = GOOD_YAML.replace('production: { namespace: shop }', 'production: { namespace: shop }\n  qa: { namespace: qa, apps: { web: { enabled: false } } }');
+      const { code, stderr } = await cli(['render', '--env', 'qa', '--app', 'web'], { cwd: project(config) });
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/web is disabled in qa/);
+    });
+
+    it('refuses an --out path that is a file', async () => {
+      const dir = project();
+      writeFileSync(join(dir, 'file'), 'x');
+      const { code, stderr } = await cli(['render', '--out', 'file'], { cwd: dir });
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/is not a directory/);
     });
 
     it('names unknown environments and apps', async () => {

@@ -1,7 +1,7 @@
-/** CloudNativePG objects for `database.mode: 'cnpg'`: rendered once per environment output, stable, and wired to the apps. */
+/** CloudNativePG objects for `database.mode: 'cnpg'`: the shared server on its own (`render --platform`), a Database per app in each environment. */
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.ts';
-import { render, type KubeObject } from '../../src/render/index.ts';
+import { render, renderPlatform, type KubeObject } from '../../src/render/index.ts';
 import { toYamlStream } from '../../src/render/serialize.ts';
 import type { BerthConfig } from '../../src/config/schema.ts';
 import { withConfig } from './fixtures.ts';
@@ -15,11 +15,12 @@ const cnpg = (edit: (c: any) => void = () => {}): BerthConfig =>
   });
 
 const renderOf = (config: BerthConfig, env = 'production') => render(validateConfig(config).config, env, { tags: { web: '1.0.0', api: '1.0.0', static: '1.0.0' } });
+const platformOf = (config: BerthConfig) => renderPlatform(validateConfig(config).config);
 const databaseObjects = (objects: KubeObject[]) => objects.filter((o) => o.apiVersion.startsWith('postgresql.cnpg.io/') || (o.kind === 'Namespace' && o.metadata.name === 'postgres'));
 
 describe('CloudNativePG rendering', () => {
   it('renders the Cluster, Pooler and one Database per database app (snapshot)', async () => {
-    const objects = databaseObjects(renderOf(cnpg()));
+    const objects = [...platformOf(cnpg()), ...databaseObjects(renderOf(cnpg()))];
     expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)).toEqual([
       'Namespace//postgres',
       'Cluster/postgres/pg',
@@ -36,17 +37,19 @@ describe('CloudNativePG rendering', () => {
     expect(db.metadata.labels).toMatchObject({ 'berth.dev/app': 'api', 'berth.dev/environment': 'staging' });
   });
 
-  it('renders the shared Cluster and Pooler identically from every environment, without an environment label', () => {
-    const shared = (env: string) => renderOf(cnpg(), env).filter((o) => o.kind === 'Cluster' || o.kind === 'Pooler');
-    expect(shared('staging')).toEqual(shared('production'));
-    for (const object of shared('production')) {
+  it('keeps the shared Cluster and Pooler out of every environment, without an environment label', () => {
+    for (const env of ['production', 'staging']) {
+      expect(renderOf(cnpg(), env).some((o) => o.kind === 'Cluster' || o.kind === 'Pooler' || o.metadata.name === 'postgres')).toBe(false);
+    }
+    for (const object of platformOf(cnpg())) {
       expect(object.metadata.labels!['app.kubernetes.io/managed-by']).toBe('berth');
       expect(object.metadata.labels!['berth.dev/environment']).toBeUndefined();
     }
   });
 
   it('lets berth connect as superuser and applies the configured size and image', () => {
-    const cluster = renderOf(cnpg((c) => Object.assign(c.database, { storageClass: 'local-path', imageName: 'ghcr.io/cloudnative-pg/postgresql:16' }))).find((o) => o.kind === 'Cluster') as any;
+    const cluster = platformOf(cnpg((c) => Object.assign(c.database, { storageClass: 'local-path', imageName: 'ghcr.io/cloudnative-pg/postgresql:16' }))).find((o) => o.kind === 'Cluster') as any;
+    expect(cluster.spec.resources).toEqual({ requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } });
     expect(cluster.spec).toMatchObject({
       instances: 2,
       enableSuperuserAccess: true,
@@ -56,7 +59,7 @@ describe('CloudNativePG rendering', () => {
   });
 
   it('omits the Pooler with pooler: false', () => {
-    expect(renderOf(cnpg((c) => (c.database.pooler = false))).some((o) => o.kind === 'Pooler')).toBe(false);
+    expect(platformOf(cnpg((c) => (c.database.pooler = false))).some((o) => o.kind === 'Pooler')).toBe(false);
   });
 
   it('renders no database objects when no app in the output uses the database', () => {
@@ -70,10 +73,11 @@ describe('CloudNativePG rendering', () => {
 
   it('renders nothing CloudNativePG for an external server', () => {
     expect(databaseObjects(renderOf(withConfig(() => {})))).toEqual([]);
+    expect(platformOf(withConfig(() => {}))).toEqual([]);
   });
 
   it('uses the defaults (berth-pg in postgres, 2 instances, transaction pooling) when only the mode is set', () => {
-    const objects = renderOf(withConfig((c) => (c.database = { mode: 'cnpg' })));
+    const objects = platformOf(withConfig((c) => (c.database = { mode: 'cnpg' })));
     const pooler = objects.find((o) => o.kind === 'Pooler') as any;
     expect(pooler.metadata).toMatchObject({ name: 'berth-pg-pooler', namespace: 'postgres' });
     expect(pooler.spec).toMatchObject({ cluster: { name: 'berth-pg' }, instances: 2, type: 'rw', pgbouncer: { poolMode: 'transaction' } });

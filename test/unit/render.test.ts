@@ -71,7 +71,8 @@ describe('render', () => {
     it('probes the health path, with a startup probe covering the startup timeout', () => {
       const c = deployment().spec.template.spec.containers[0];
       expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 5, failureThreshold: 2 });
-      expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'http' } });
+      // Liveness asks only whether the process answers, so a database outage cannot restart every pod.
+      expect(c.livenessProbe).toEqual({ tcpSocket: { port: 'http' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 });
       expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(300);
     });
 
@@ -127,8 +128,9 @@ describe('render', () => {
       expect(find(objects, 'Deployment', 'web').spec.template.metadata.annotations['berth.dev/secrets-hash']).toBe('abc123');
     });
 
-    it('runs a singleton as exactly one replica', () => {
+    it('runs a singleton as exactly one replica, never two at once, even during a rollout', () => {
       expect(find(renderOf(baseConfig()), 'Deployment', 'web-worker').spec.replicas).toBe(1);
+      expect(find(renderOf(baseConfig()), 'Deployment', 'web-worker').spec.strategy).toEqual({ type: 'Recreate' });
       expect(find(renderOf(baseConfig()), 'Deployment', 'web-worker').spec.template.spec.containers[0].command).toEqual(['node', 'worker.js']);
     });
 
@@ -139,7 +141,6 @@ describe('render', () => {
       });
       const objects = renderOf(config);
       expect(find(objects, 'Deployment', 'web').spec.strategy).toEqual({ type: 'Recreate' });
-      expect(find(objects, 'Deployment', 'web-worker').spec.strategy.type).toBe('RollingUpdate');
       expect(find(objects, 'Deployment', 'web').spec.template.spec.containers[0].volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
     });
 
@@ -308,10 +309,10 @@ describe('render', () => {
     it('binds an NFS export to the app\'s claim through its own PersistentVolume', () => {
       const config = withConfig((c) => (c.apps.web.volumes = { files: { mountPath: '/files', nfs: { server: 'nas.local', path: '/school' }, size: '50Gi' } }));
       const objects = renderOf(config);
-      const pv = find(objects, 'PersistentVolume', 'web-production-files-pv');
+      const pv = find(objects, 'PersistentVolume', 'shop-web-files-pv');
       expect(pv.metadata.namespace).toBeUndefined();
       expect(pv.spec).toMatchObject({ nfs: { server: 'nas.local', path: '/school' }, persistentVolumeReclaimPolicy: 'Retain', claimRef: { name: 'web-files', namespace: 'shop' } });
-      expect(find(objects, 'PersistentVolumeClaim', 'web-files').spec).toMatchObject({ volumeName: 'web-production-files-pv', storageClassName: '', accessModes: ['ReadWriteMany'] });
+      expect(find(objects, 'PersistentVolumeClaim', 'web-files').spec).toMatchObject({ volumeName: 'shop-web-files-pv', storageClassName: '', accessModes: ['ReadWriteMany'] });
     });
 
     it('mounts an existing claim without creating one', () => {
@@ -320,27 +321,19 @@ describe('render', () => {
       expect(find(objects, 'Deployment', 'web').spec.template.spec.volumes).toContainEqual({ name: 'old', persistentVolumeClaim: { claimName: 'legacy-data' } });
     });
 
-    it('schedules the database backup with berth\'s image and retention', () => {
+    it('renders no backup CronJob while berth\'s backup runner is not built, and says so', () => {
       const config = withConfig((c) => {
         c.backups = { store: { pvc: { size: '30Gi' } } };
         c.apps.web.backups = { schedule: '0 3 * * *', timeZone: 'Australia/Perth', retention: { daily: 30 } };
       });
-      const objects = renderOf(config);
-      const backup = find(objects, 'CronJob', 'web-backup');
-      const container = backup.spec.jobTemplate.spec.template.spec.containers[0];
-      expect(container.command).toEqual(['berth', 'backup', 'run', '--app', 'web', '--env', 'production', '--keep-daily', '30', '--keep-weekly', '4', '--keep-monthly', '6']);
-      expect(container.image).toMatch(/^ghcr\.io\/berth-sh\/berth:/);
-      expect(backup.spec).toMatchObject({ schedule: '0 3 * * *', timeZone: 'Australia/Perth', concurrencyPolicy: 'Forbid' });
-      expect(find(objects, 'PersistentVolumeClaim', 'berth-backups').spec.resources.requests.storage).toBe('30Gi');
+      expect(renderOf(config).some((o) => o.kind === 'CronJob' || o.kind === 'PersistentVolumeClaim')).toBe(false);
+      expect(validateConfig(config).warnings).toContainEqual({ path: 'apps.web.backups', message: expect.stringMatching(/not scheduled yet/) });
     });
 
-    it('skips backups where an environment turns them off', () => {
-      const config = withConfig((c) => {
-        c.backups = { store: { pvc: {} } };
-        c.apps.web.backups = { schedule: '@daily' };
-        c.environments.staging.apps.web.backups = false;
-      });
-      expect(renderOf(config, 'staging').some((o) => o.metadata.name === 'web-backup')).toBe(false);
+    it('keeps serving for a moment after the pod is told to stop, so no request meets a closed port', () => {
+      const c = find(renderOf(baseConfig()), 'Deployment', 'web').spec.template.spec.containers[0];
+      expect(c.lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
+      expect(find(renderOf(baseConfig()), 'Deployment', 'web-worker').spec.template.spec.containers[0].lifecycle).toBeUndefined();
     });
   });
 

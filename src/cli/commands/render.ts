@@ -1,6 +1,8 @@
+import { parseImage } from '../../config/image-ref.ts';
+import type { ParsedConfig } from '../../config/schema.ts';
 import { tagSchemePattern } from '../../config/tag-scheme.ts';
 import { UsageError } from '../../errors.ts';
-import { render } from '../../render/index.ts';
+import { render, renderPlatform, type KubeObject } from '../../render/index.ts';
 import { toJsonList, toYamlStream } from '../../render/serialize.ts';
 import { writeKustomization } from '../../render/write-dir.ts';
 import type { CommandContext } from '../command.ts';
@@ -8,42 +10,74 @@ import { loadProject, pickEnvironment, stringList } from '../project.ts';
 
 export async function run(context: CommandContext): Promise<void> {
   const loaded = await loadProject(context);
+  const format = context.options.output ?? (context.out.json ? 'json' : 'yaml');
+  if (format !== 'yaml' && format !== 'json') throw new UsageError(`--output must be yaml or json, not "${String(format)}"`);
+  const out = typeof context.options.out === 'string' ? context.options.out : undefined;
+
+  if (context.options.platform) {
+    for (const flag of ['env', 'app', 'tag'] as const) {
+      if (context.options[flag] !== undefined) throw new UsageError(`--platform renders the shared database server, which has no --${flag}`);
+    }
+    const objects = renderPlatform(loaded.config);
+    if (objects.length === 0) context.out.info('Nothing shared to render: the database is not CloudNativePG (database.mode is not "cnpg").');
+    return emit(context, objects, { format, out, label: 'platform' });
+  }
+
   const environment = pickEnvironment(loaded, context.options.env);
   const appNames = stringList(context.options.app);
-  if (appNames.length && typeof context.options.out === 'string') {
+  if (appNames.length && out) {
     // A GitOps directory stands for a whole environment: writing one app would prune the others.
     throw new UsageError('--out writes a whole environment and removes files it no longer renders; it cannot be combined with --app', {
       hint: 'Drop --app to write the environment, or print one app with `berth render --app APP`.',
     });
   }
-  const tags = parseTags(stringList(context.options.tag), appNames.length ? appNames : Object.keys(loaded.config.apps));
-  const scheme = loaded.config.environments[environment]!.tagScheme;
-  if (scheme) {
-    const pattern = tagSchemePattern(scheme)!;
-    for (const [app, tag] of Object.entries(tags)) {
-      if (!pattern.test(tag)) {
-        throw new UsageError(`Tag "${tag}" for ${app} does not match ${environment}'s tag scheme "${scheme}"`, {
-          hint: `Environment ${environment} accepts tags like its tagScheme; check you are deploying the right build.`,
-        });
-      }
-    }
-  }
+  // Unknown names are reported by render() below, with the apps the environment has.
+  const selected = (appNames.length ? appNames : Object.keys(loaded.config.apps)).filter((a) => loaded.config.apps[a]);
+  const tags = parseTags(stringList(context.options.tag), selected, loaded.config);
+  checkTagScheme(loaded.config, environment, tags);
   const objects = render(loaded.config, environment, { apps: appNames.length ? appNames : undefined, tags });
-  const format = context.options.output ?? (context.out.json ? 'json' : 'yaml');
-  if (format !== 'yaml' && format !== 'json') throw new UsageError(`--output must be yaml or json, not "${String(format)}"`);
-
-  if (typeof context.options.out === 'string') {
-    const written = await writeKustomization(context.options.out, objects, { cwd: context.cwd, environment });
-    context.out.result({ ok: true, environment, directory: written.directory, files: written.files, removed: written.removed });
-    context.out.print(`Wrote ${written.files.length} files to ${written.directory} (kustomization.yaml lists them)`);
-    if (written.removed.length) context.out.print(`Removed ${written.removed.length} files for objects no longer rendered: ${written.removed.join(', ')}`);
-    return;
-  }
-  context.out.write(format === 'json' ? toJsonList(objects) : toYamlStream(objects));
+  warnUntagged(context, loaded.config, selected, tags);
+  return emit(context, objects, { format, out, label: environment });
 }
 
-/** `--tag T` applies to every selected app; `--tag api=T` to one. */
-function parseTags(values: string[], apps: string[]): Record<string, string> {
+function emit(context: CommandContext, objects: KubeObject[], options: { format: string; out: string | undefined; label: string }): Promise<void> | void {
+  if (options.out) return writeDir(context, objects, options.out, options.label);
+  context.out.write(options.format === 'json' ? toJsonList(objects) : toYamlStream(objects));
+}
+
+async function writeDir(context: CommandContext, objects: KubeObject[], dir: string, label: string): Promise<void> {
+  const written = await writeKustomization(dir, objects, { cwd: context.cwd, environment: label });
+  context.out.result({ ok: true, environment: label, directory: written.directory, files: written.files, removed: written.removed });
+  context.out.print(`Wrote ${written.files.length} files to ${written.directory} (kustomization.yaml lists them)`);
+  if (written.removed.length) context.out.print(`Removed ${written.removed.length} files for objects no longer rendered: ${written.removed.join(', ')}`);
+}
+
+function checkTagScheme(config: ParsedConfig, environment: string, tags: Record<string, string>): void {
+  const scheme = config.environments[environment]!.tagScheme;
+  if (!scheme) return;
+  const pattern = tagSchemePattern(scheme)!;
+  for (const [app, tag] of Object.entries(tags)) {
+    if (!pattern.test(tag)) {
+      throw new UsageError(`Tag "${tag}" for ${app} does not match ${environment}'s tag scheme "${scheme}"`, {
+        hint: `Environment ${environment} accepts tags like its tagScheme; check you are deploying the right build.`,
+      });
+    }
+  }
+}
+
+/** A moving tag in rendered output is a deploy nobody can reproduce; say which apps have one. */
+function warnUntagged(context: CommandContext, config: ParsedConfig, apps: string[], tags: Record<string, string>): void {
+  const untagged = apps.filter((a) => !tags[a] && !parseImage(config.apps[a]!.image).tag && !parseImage(config.apps[a]!.image).digest);
+  if (untagged.length) {
+    context.out.warn(`no tag for ${untagged.join(', ')}: rendering :latest (pulled on every start); pass --tag TAG for a reproducible release`);
+  }
+}
+
+/**
+ * `--tag T` applies to every selected app whose image has no tag of its own (a pinned
+ * `postgres:16-alpine` stays pinned); `--tag api=T` sets one app's tag whatever it had.
+ */
+function parseTags(values: string[], apps: string[], config: ParsedConfig): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const value of values) {
     const eq = value.indexOf('=');
@@ -53,7 +87,9 @@ function parseTags(values: string[], apps: string[]): Record<string, string> {
       if (!apps.includes(app)) throw new UsageError(`--tag ${value}: no app "${app}"`, { hint: `Apps: ${apps.join(', ')}.` });
       tags[app] = tag;
     } else {
-      for (const name of apps) tags[name] ??= tag;
+      for (const name of apps) {
+        if (!parseImage(config.apps[name]!.image).tag) tags[name] ??= tag;
+      }
     }
   }
   return tags;
