@@ -12,7 +12,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+RUN npm run build
 
 FROM node:24-bookworm-slim
 # pg_dump/pg_restore for backups; they must be at least the server's major version.
@@ -21,7 +21,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/berth
 COPY --from=build /src/package.json ./
-COPY --from=build /src/node_modules ./node_modules
+# The bundle carries its dependencies; no node_modules needed at run time.
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
 RUN ln -s /opt/berth/bin/berth.js /usr/local/bin/berth
