@@ -1,7 +1,7 @@
 /**
  * HTTP routing: an Ingress per routed process for the cluster's ingress class, TLS from
- * cert-manager Certificates (one per host, shared by apps that split a host by path), and the
- * www → apex redirect as a Traefik Middleware or an ingress-nginx annotation.
+ * cert-manager Certificates (one per host, shared by apps that split a host by path), HTTP → HTTPS,
+ * and the www → apex redirect as Traefik Middlewares or an ingress-nginx annotation.
  */
 import type { V1Ingress, V1IngressRule } from '@kubernetes/client-node';
 import type { ResolvedApp, ResolvedCluster, ResolvedProcess } from '../config/resolved.ts';
@@ -18,15 +18,19 @@ export function renderIngress(app: ResolvedApp, process: ResolvedProcess & { por
   const redirect = app.wwwRedirect && process.name === 'web';
   const annotations: Record<string, string> = {};
   const objects: KubeObject[] = [];
-  if (redirect && cluster.ingressClass === 'traefik') {
-    const middleware = `${process.objectName}-www-redirect`;
-    annotations['traefik.ingress.kubernetes.io/router.middlewares'] = `${app.namespace}-${middleware}@kubernetescrd`;
-    objects.push({
-      apiVersion: 'traefik.io/v1alpha1',
-      kind: 'Middleware',
-      metadata: { name: middleware, namespace: app.namespace, labels: appLabels(app, process.name) },
-      spec: { redirectRegex: { regex: '^(https?)://www\\.(.+)', replacement: '${1}://${2}', permanent: true } },
-    });
+  if (cluster.ingressClass === 'traefik') {
+    const middlewares: KubeObject[] = [];
+    // ingress-nginx sends HTTP to HTTPS by itself once a host has TLS; Traefik needs telling.
+    if (cluster.certIssuer !== false) {
+      middlewares.push(middleware(app, process, 'https-redirect', { redirectScheme: { scheme: 'https', permanent: true } }));
+    }
+    if (redirect) {
+      middlewares.push(middleware(app, process, 'www-redirect', { redirectRegex: { regex: '^(https?)://www\\.(.+)', replacement: '${1}://${2}', permanent: true } }));
+    }
+    if (middlewares.length) {
+      annotations['traefik.ingress.kubernetes.io/router.middlewares'] = middlewares.map((m) => `${app.namespace}-${m.metadata.name}@kubernetescrd`).join(',');
+      objects.push(...middlewares);
+    }
   }
   if (redirect && cluster.ingressClass === 'nginx') {
     annotations['nginx.ingress.kubernetes.io/from-to-www-redirect'] = 'true';
@@ -75,5 +79,14 @@ export function renderCertificate(host: string, namespace: string, environment: 
       dnsNames: [host],
       issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: issuer },
     },
+  };
+}
+
+function middleware(app: ResolvedApp, process: ResolvedProcess, purpose: string, spec: Record<string, unknown>): KubeObject {
+  return {
+    apiVersion: 'traefik.io/v1alpha1',
+    kind: 'Middleware',
+    metadata: { name: `${process.objectName}-${purpose}`, namespace: app.namespace, labels: appLabels(app, process.name) },
+    spec,
   };
 }

@@ -203,7 +203,7 @@ describe('berth CLI', () => {
       const { code, stdout } = await cli(['render', '--tag', '1.0.0'], { cwd: project() });
       expect(code).toBe(0);
       const docs = parseAllDocuments(stdout).map((d) => d.toJS());
-      expect(docs.map((d) => d.kind)).toEqual(['Namespace', 'Service', 'Deployment', 'PodDisruptionBudget', 'Certificate', 'Ingress', 'NetworkPolicy']);
+      expect(docs.map((d) => d.kind)).toEqual(['Namespace', 'Service', 'Deployment', 'PodDisruptionBudget', 'Certificate', 'Middleware', 'Ingress', 'NetworkPolicy']);
       expect(docs[2].spec.template.spec.containers[0].image).toBe('ghcr.io/acme/shop:1.0.0');
     });
 

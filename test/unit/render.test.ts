@@ -26,6 +26,7 @@ describe('render', () => {
       'PodDisruptionBudget/web',
       'PodDisruptionBudget/web-worker',
       'Certificate/tls-shop-dev',
+      'Middleware/web-https-redirect',
       'Ingress/web',
       'NetworkPolicy/web',
     ]);
@@ -248,9 +249,18 @@ describe('render', () => {
       const objects = renderOf(withConfig((c) => (c.apps.web.wwwRedirect = true)));
       const ingress = find(objects, 'Ingress', 'web');
       expect(ingress.spec.rules.map((r: any) => r.host)).toEqual(['shop.dev', 'www.shop.dev']);
-      expect(ingress.metadata.annotations['traefik.ingress.kubernetes.io/router.middlewares']).toBe('shop-web-www-redirect@kubernetescrd');
+      expect(ingress.metadata.annotations['traefik.ingress.kubernetes.io/router.middlewares']).toBe('shop-web-https-redirect@kubernetescrd,shop-web-www-redirect@kubernetescrd');
       expect(find(objects, 'Middleware', 'web-www-redirect').spec.redirectRegex).toMatchObject({ permanent: true, regex: '^(https?)://www\\.(.+)' });
       expect(find(objects, 'Certificate', 'tls-www-shop-dev').spec.dnsNames).toEqual(['www.shop.dev']);
+    });
+
+    it('sends HTTP to HTTPS on Traefik when there is TLS, and not without it', () => {
+      const objects = renderOf(baseConfig());
+      expect(find(objects, 'Middleware', 'web-https-redirect').spec).toEqual({ redirectScheme: { scheme: 'https', permanent: true } });
+      expect(find(objects, 'Ingress', 'web').metadata.annotations).toEqual({ 'traefik.ingress.kubernetes.io/router.middlewares': 'shop-web-https-redirect@kubernetescrd' });
+      const plain = renderOf(withConfig((c) => (c.cluster.certIssuer = false)));
+      expect(plain.some((o) => o.kind === 'Middleware')).toBe(false);
+      expect(find(plain, 'Ingress', 'web').metadata.annotations).toBeUndefined();
     });
 
     it('redirects www to the apex with the ingress-nginx annotation', () => {
