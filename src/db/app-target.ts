@@ -8,7 +8,8 @@ import { resolveEnvironment } from '../config/resolve.ts';
 import type { ParsedConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import type { Cluster } from '../cluster/connect.ts';
-import { readCredential } from './credentials.ts';
+import { parsePostgresUrl } from './connect.ts';
+import { describeCredential, readCredential } from './credentials.ts';
 import { databaseIdentity, type DatabaseIdentity } from './names.ts';
 import { databaseServer, type DatabaseServer } from './server.ts';
 
@@ -43,7 +44,11 @@ export function serverTarget(sources: TargetSources): ServerTarget {
     server,
     cluster: openCluster,
     adminUrl: () =>
-      (adminUrl ??= readCredential(server.admin, { cwd: dirname(sources.configFile), env: sources.env, cluster: openCluster, warn: sources.warn })),
+      (adminUrl ??= readCredential(server.admin, { cwd: dirname(sources.configFile), env: sources.env, cluster: openCluster, warn: sources.warn }).then((url) => {
+        // Checked here, where the message can say where the URL came from (never its value).
+        parsePostgresUrl(url, `The admin URL in ${describeCredential(server.admin)}`);
+        return url;
+      })),
   };
 }
 

@@ -3,9 +3,10 @@
  * Failures come back as BerthErrors with the URL redacted.
  */
 import pg from 'pg';
-import { BerthError, ExitCode } from '../errors.ts';
+import { BerthError, ExitCode, UsageError } from '../errors.ts';
 import { connectError } from './errors.ts';
 import { redactUrl } from './redact.ts';
+import { connectionSettings, type SslOption } from './ssl.ts';
 
 export type Client = pg.Client;
 
@@ -32,6 +33,17 @@ export function parsePostgresUrl(url: string, label: string): URL {
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new BerthError(`${label} must be a postgres:// URL, not ${parsed.protocol}//…`, { exitCode: ExitCode.usage });
   }
+  // A `%` not starting a valid escape (a password such as `Sup3r%S3cret` pasted as is) passes
+  // the URL parser but breaks decoding later ("URI malformed"); name the part, never the value.
+  for (const [part, value] of [['user name', parsed.username], ['password', parsed.password], ['database name', parsed.pathname]] as const) {
+    try {
+      decodeURIComponent(value);
+    } catch {
+      throw new UsageError(`${label} has a malformed %-escape in its ${part}`, {
+        hint: 'Percent-encode special characters in the URL: % as %25, @ as %40, : as %3A, / as %2F, # as %23, ? as %3F (encodeURIComponent does it).',
+      });
+    }
+  }
   return parsed;
 }
 
@@ -40,8 +52,27 @@ export async function connect(url: string, options: ConnectOptions): Promise<pg.
   if (options.database) parsed.pathname = `/${encodeURIComponent(options.database)}`;
   // CloudNativePG's superuser Secret writes its `uri` with database `*` ("any", as in pgpass).
   else if (parsed.pathname === '/*' || parsed.pathname === '/%2A') parsed.pathname = '/postgres';
+  const settings = await connectionSettings(parsed, options.label, process.env.PGSSLMODE);
+  const target = { what: `${options.label} (${redactUrl(parsed.toString())})`, secrets: [decodeURIComponent(parsed.password)] };
+  try {
+    return await open(settings.connectionString, settings.ssl, options);
+  } catch (error) {
+    // sslmode=prefer (libpq's default): plain when the server offers no TLS.
+    if (settings.fallbackToPlain && /does not support SSL/i.test((error as Error)?.message ?? '')) {
+      try {
+        return await open(settings.connectionString, false, options);
+      } catch (plainError) {
+        throw connectError(plainError, target);
+      }
+    }
+    throw connectError(error, target);
+  }
+}
+
+async function open(connectionString: string, ssl: SslOption, options: ConnectOptions): Promise<pg.Client> {
   const client = new pg.Client({
-    connectionString: parsed.toString(),
+    connectionString,
+    ssl,
     connectionTimeoutMillis: options.timeoutMs ?? 10_000,
     application_name: options.applicationName ?? 'berth',
   });
@@ -52,7 +83,7 @@ export async function connect(url: string, options: ConnectOptions): Promise<pg.
     await client.connect();
   } catch (error) {
     await client.end().catch(() => {});
-    throw connectError(error, { what: `${options.label} (${redactUrl(parsed.toString())})`, secrets: [decodeURIComponent(parsed.password)] });
+    throw error;
   }
   return client;
 }

@@ -1,21 +1,27 @@
 /**
  * `berth db drop`: the app's database (open sessions terminated), its role, and its Secret.
- * Only a database berth labelled for this app and environment is dropped. Confirmation is the
- * command's job; this function does what it is told.
+ * Only a role and database berth marked for this app and environment are dropped (ownership.ts);
+ * nothing is dropped while the app still has Deployments in the namespace, unless forced: DROP
+ * DATABASE … WITH (FORCE) would cut their live sessions. Confirmation is the command's job.
  */
 import type { Cluster } from '../cluster/connect.ts';
+import { listDeployments } from '../cluster/deployments.ts';
 import { deleteSecret } from '../cluster/secrets.ts';
-import { BerthError } from '../errors.ts';
+import { BerthError, ExitCode } from '../errors.ts';
+import { LABEL } from '../render/labels.ts';
 import { databaseSecretName } from '../render/names.ts';
 import { escapeIdentifier as id, withConnection } from './connect.ts';
 import { statementError } from './errors.ts';
-import { parseDatabaseComment, type DatabaseIdentity } from './names.ts';
+import type { DatabaseIdentity } from './names.ts';
+import { assertOurs, inspectObjects, requireAdminPrivileges } from './ownership.ts';
 
 export interface DropRequest {
   identity: DatabaseIdentity;
   namespace: string;
   adminUrl: string;
   cluster: Cluster;
+  /** Drop even though Deployments of the app still run in the namespace. */
+  force?: boolean;
 }
 
 export interface DropResult {
@@ -30,38 +36,38 @@ export interface DropResult {
 }
 
 export async function dropAppDatabase(request: DropRequest): Promise<DropResult> {
-  const { identity } = request;
+  const { identity, namespace } = request;
+  const running = await listDeployments(request.cluster, namespace, { [LABEL.app]: identity.app });
+  if (running.length > 0 && !request.force) {
+    throw new BerthError(`${identity.app} still has Deployments in ${namespace} (${running.join(', ')}); not dropping its database`, {
+      exitCode: ExitCode.conflict,
+      hint: `Dropping terminates their open sessions. Remove the app from ${identity.environment} and deploy first, or pass --force to drop anyway. Nothing was dropped.`,
+    });
+  }
   const outcome = await withConnection(request.adminUrl, { label: 'the admin connection', applicationName: 'berth db drop' }, async (admin) => {
+    await requireAdminPrivileges(admin, ['CREATEROLE']);
+    const state = await inspectObjects(admin, identity);
+    // Both checked before either is dropped.
+    assertOurs(state, identity, 'drop it');
     const { rows } = await admin.query(
-      `SELECT shobj_description(d.oid, 'pg_database') AS comment,
-              (SELECT count(*) FROM pg_stat_activity a WHERE a.datid = d.oid AND a.pid <> pg_backend_pid())::int AS sessions
-         FROM pg_database d WHERE d.datname = $1`,
+      `SELECT (SELECT count(*) FROM pg_stat_activity a WHERE a.datid = d.oid AND a.pid <> pg_backend_pid())::int AS sessions FROM pg_database d WHERE d.datname = $1`,
       [identity.database],
     );
-    let databaseDropped = false;
-    const row = rows[0] as { comment: string | null; sessions: number } | undefined;
-    if (row) {
-      const owner = parseDatabaseComment(row.comment);
-      if (owner?.app !== identity.app || owner.environment !== identity.environment) {
-        throw new BerthError(`Database ${identity.database} was not created by berth for ${identity.app} in ${identity.environment}; not dropping it`, {
-          hint: 'Drop it yourself with psql if you are sure.',
-        });
-      }
+    const sessions = (rows[0] as { sessions: number } | undefined)?.sessions ?? 0;
+    if (state.database.exists) {
       // WITH (FORCE) (Postgres 13+) terminates the sessions and drops in one step, so no new
       // session can slip in between.
       await admin.query(`DROP DATABASE ${id(identity.database)} WITH (FORCE)`).catch((error: unknown) => {
         throw statementError(error, `drop database ${identity.database}`);
       });
-      databaseDropped = true;
     }
-    const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [identity.role]);
-    if (role.rowCount) {
+    if (state.role.exists) {
       await admin.query(`DROP ROLE ${id(identity.role)}`).catch((error: unknown) => {
         throw statementError(error, `drop role ${identity.role} (it may own objects in other databases)`);
       });
     }
-    return { databaseDropped, roleDropped: Boolean(role.rowCount), terminatedSessions: row?.sessions ?? 0 };
+    return { databaseDropped: state.database.exists, roleDropped: state.role.exists, terminatedSessions: state.database.exists ? sessions : 0 };
   });
-  const secretDeleted = await deleteSecret(request.cluster, request.namespace, databaseSecretName({ name: identity.app }));
+  const secretDeleted = await deleteSecret(request.cluster, namespace, databaseSecretName({ name: identity.app }));
   return { app: identity.app, environment: identity.environment, database: identity.database, ...outcome, secretDeleted };
 }

@@ -94,8 +94,10 @@ export function statementError(error: unknown, doing: string, secrets: readonly 
   if (!('severity' in e) && e.code && !/^[0-9A-Z]{5}$/.test(e.code)) return connectError(error, { what: 'the database server', secrets });
   const detail = redactText(e.message ?? String(error), secrets);
   if (e.code === '42501') {
+    // Exit 3, as for refused credentials: the admin role is not allowed to do berth's work.
     return new BerthError(`Could not ${doing}: ${detail}`, {
-      hint: 'The admin role needs CREATEROLE and CREATEDB (or superuser): ALTER ROLE <admin> CREATEROLE CREATEDB;',
+      exitCode: ExitCode.unreachable,
+      hint: 'The admin role needs CREATEROLE and CREATEDB (or superuser): ALTER ROLE <admin> CREATEROLE CREATEDB; on Postgres 16+ it also needs ADMIN OPTION on roles it did not create.',
       cause: error,
     });
   }

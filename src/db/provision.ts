@@ -5,6 +5,8 @@
  *  - role gone but Secret present (server rebuilt): the role is recreated with the Secret's password;
  *  - Secret gone but role present: a new password is set and the Secret written;
  *  - password changed behind berth's back: reset to the Secret's, so running pods keep working.
+ * It never adopts what it did not create: an existing role or database without berth's marker
+ * for this app and environment is refused (exit 4) before anything is changed (ownership.ts).
  */
 import type { Cluster } from '../cluster/connect.ts';
 import { applySecret, readSecret } from '../cluster/secrets.ts';
@@ -14,7 +16,8 @@ import { environmentLabels } from '../render/labels.ts';
 import { connect, withConnection, type Client } from './connect.ts';
 import type { DatabaseIdentity } from './names.ts';
 import { generatePassword } from './password.ts';
-import { alignRole, createDatabase, createRole, joinRoleUnlessSuperuser, roleExists, secureDatabase, setPassword } from './roles.ts';
+import { assertOurs, inspectObjects, markRole, requireAdminPrivileges } from './ownership.ts';
+import { alignRole, createDatabase, createRole, joinRoleUnlessSuperuser, secureDatabase, setPassword } from './roles.ts';
 import { sameData, secretData, storedPassword } from './secret-data.ts';
 import { secretLabels } from './secret-labels.ts';
 import type { DatabaseServer } from './server.ts';
@@ -70,11 +73,16 @@ async function ensureRoleAndDatabase(admin: Client, request: AppDatabaseRequest,
   let password = kept ?? generatePassword();
   let roleCreated = false;
   let passwordSet = false;
-  if (!(await roleExists(admin, identity.role))) {
-    roleCreated = await createRole(admin, identity.role, password, server.connectionLimit);
+  await requireAdminPrivileges(admin, ['CREATEROLE', 'CREATEDB']);
+  let ownership = assertOurs(await inspectObjects(admin, identity), identity, 'take it over');
+  if (ownership === 'absent') {
+    roleCreated = await createRole(admin, identity, password, server.connectionLimit);
     passwordSet = roleCreated;
+    // Lost a race with a concurrent create: whose role is it?
+    if (!roleCreated) ownership = assertOurs(await inspectObjects(admin, identity), identity, 'take it over');
   }
   if (!roleCreated) {
+    if (ownership === 'legacy') await markRole(admin, identity);
     await alignRole(admin, identity.role, server.connectionLimit);
     if (!kept) {
       // The role exists but its password is nowhere we can read it: issue a new one.
@@ -88,6 +96,8 @@ async function ensureRoleAndDatabase(admin: Client, request: AppDatabaseRequest,
   }
   await joinRoleUnlessSuperuser(admin, identity.role);
   const databaseCreated = await createDatabase(admin, identity);
+  // Created meanwhile by someone else (a concurrent create, or a person): whose is it?
+  if (!databaseCreated) assertOurs(await inspectObjects(admin, identity), identity, 'take it over');
   await secureDatabase(admin, identity);
   return { password, roleCreated, databaseCreated, passwordSet };
 }

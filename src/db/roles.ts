@@ -8,7 +8,7 @@ import { escapeIdentifier as id, escapeLiteral as literal, type Client } from '.
 import { statementError } from './errors.ts';
 import { databaseComment, type DatabaseIdentity } from './names.ts';
 import { scramVerifier } from './password.ts';
-import { BerthError } from '../errors.ts';
+import { BerthError, ExitCode } from '../errors.ts';
 
 const DUPLICATE_OBJECT = '42710';
 const DUPLICATE_DATABASE = '42P04';
@@ -26,15 +26,21 @@ export async function roleExists(client: Client, role: string): Promise<boolean>
   return rowCount === 1;
 }
 
-/** Creates the login role; false when it appeared meanwhile (a concurrent `db create`). */
-export async function createRole(client: Client, role: string, password: string, connectionLimit: number): Promise<boolean> {
-  const sql = `CREATE ROLE ${id(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION CONNECTION LIMIT ${int(connectionLimit)} PASSWORD ${literal(scramVerifier(password))}`;
+/**
+ * Creates the login role with berth's ownership marker, in one implicit transaction (a simple
+ * query of two statements), so no unmarked role is ever left behind. False when it appeared
+ * meanwhile (a concurrent `db create`): the caller checks whose it is.
+ */
+export async function createRole(client: Client, identity: DatabaseIdentity, password: string, connectionLimit: number): Promise<boolean> {
+  const role = id(identity.role);
+  const sql = `CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION CONNECTION LIMIT ${int(connectionLimit)} PASSWORD ${literal(scramVerifier(password))};
+COMMENT ON ROLE ${role} IS ${literal(databaseComment(identity))}`;
   try {
     await client.query(sql);
     return true;
   } catch (error) {
     if ((error as { code?: string }).code === DUPLICATE_OBJECT) return false;
-    throw statementError(error, `create role ${role}`);
+    throw statementError(error, `create role ${identity.role}`);
   }
 }
 
@@ -81,12 +87,13 @@ export async function secureDatabase(client: Client, identity: DatabaseIdentity)
   const owner = await databaseOwner(client, identity.database);
   if (owner !== identity.role) {
     throw new BerthError(`Database ${identity.database} exists but is owned by ${owner}, not ${identity.role}`, {
+      exitCode: ExitCode.conflict,
       hint: `berth does not take over a database it did not create. If it is this app's, run: ALTER DATABASE ${id(identity.database)} OWNER TO ${id(identity.role)};`,
     });
   }
   const db = id(identity.database);
-  await run(client, `REVOKE CONNECT, TEMPORARY ON DATABASE ${db} FROM PUBLIC`, `revoke PUBLIC access to ${identity.database}`);
   await run(client, `COMMENT ON DATABASE ${db} IS ${literal(databaseComment(identity))}`, `label database ${identity.database}`);
+  await run(client, `REVOKE CONNECT, TEMPORARY ON DATABASE ${db} FROM PUBLIC`, `revoke PUBLIC access to ${identity.database}`);
 }
 
 function int(value: number): number {

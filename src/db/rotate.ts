@@ -3,6 +3,11 @@
  * The ALTER ROLE commits only after the Secret is written, so a failed Secret write leaves the
  * old password working. (Should the commit itself fail after the write, `berth db create`
  * repairs it: it resets the role to the Secret's password.)
+ *
+ * The old password stops working at COMMIT: sessions already open stay up, but a pod that opens
+ * a new connection with the old password before it is replaced (pool growth, reconnects) is
+ * refused until the rollout has replaced it. Rotate when a short burst of connection errors is
+ * acceptable, or scale up pools beforehand. Only a role berth marked for the app is touched.
  */
 import type { Cluster } from '../cluster/connect.ts';
 import { listDeployments, restartDeployments } from '../cluster/deployments.ts';
@@ -14,7 +19,8 @@ import { connect } from './connect.ts';
 import { statementError } from './errors.ts';
 import type { DatabaseIdentity } from './names.ts';
 import { generatePassword } from './password.ts';
-import { roleExists, setPassword } from './roles.ts';
+import { assertOurs, inspectObjects, markRole, requireAdminPrivileges } from './ownership.ts';
+import { setPassword } from './roles.ts';
 import { secretData } from './secret-data.ts';
 import { secretLabels } from './secret-labels.ts';
 import type { DatabaseServer } from './server.ts';
@@ -44,12 +50,16 @@ export async function rotateAppPassword(request: RotateRequest): Promise<RotateR
   const password = generatePassword();
   const admin = await connect(request.adminUrl, { label: 'the admin connection', applicationName: 'berth db rotate' });
   try {
-    if (!(await roleExists(admin, identity.role))) {
+    await requireAdminPrivileges(admin, ['CREATEROLE']);
+    const state = await inspectObjects(admin, identity);
+    const ownership = assertOurs(state, identity, 'change its password');
+    if (ownership === 'absent') {
       throw new BerthError(`${identity.app} has no database role in ${identity.environment} (${identity.role})`, {
         hint: `Create it first: berth db create ${identity.app} --env ${identity.environment}`,
       });
     }
     await admin.query('BEGIN');
+    if (ownership === 'legacy') await markRole(admin, identity);
     await setPassword(admin, identity.role, password);
     await applySecret(cluster, { namespace, name: secret, labels: secretLabels(identity), data: secretData(identity, request.server, password) }, { force: true });
     await admin.query('COMMIT').catch((error: unknown) => {

@@ -10,11 +10,11 @@ import { findDrift, hasDrift, SchemaDriftError } from './drift.ts';
 import { migrationFailed, runnerError } from './failure.ts';
 import { readMigrationFiles, type MigrationFile } from './files.ts';
 import { ensureJournal, readJournal, recordApplied, recordAppliedSql } from './journal.ts';
-import { withMigrationLock } from './lock.ts';
-import { splitStatements } from './split.ts';
+import { withMigrationLock, type LockHolder } from './lock.ts';
+import { lineAt, splitStatements, transactionControl } from './split.ts';
 
 export interface ApplyEvents {
-  onWait?: (holderPid: number | undefined) => void;
+  onWait?: (holderPid: number | undefined, holder?: LockHolder) => void;
   onStart?: (file: MigrationFile) => void;
   onApplied?: (file: MigrationFile, durationMs: number) => void;
   /** A pending file sorts before one already applied (e.g. merged from a branch). */
@@ -28,8 +28,12 @@ export interface ApplyOptions {
   /** Where the URL came from, for messages (`DATABASE_URL`). */
   urlSource: string;
   events?: ApplyEvents;
-  /** Checked between migrations: Ctrl-C never interrupts one halfway. */
+  /** Stops waiting for the lock, and is checked between migrations: Ctrl-C never interrupts one halfway. */
   signal?: AbortSignal;
+  /** How long to wait for another runner's lock (default 10 minutes), then exit 4. */
+  lockTimeoutMs?: number;
+  /** Lock poll interval, for tests. */
+  lockPollMs?: number;
 }
 
 export interface ApplyResult {
@@ -43,15 +47,18 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
   const files = await readMigrationFiles(options.dir, options.cwd);
   const client = await connect(options.databaseUrl, { label: options.urlSource, applicationName: 'berth migrate' });
   try {
-    const { value, waitedMs } = await withMigrationLock(client, { onWait: options.events?.onWait }, async () => {
+    const lockOptions = { onWait: options.events?.onWait, signal: options.signal, timeoutMs: options.lockTimeoutMs, pollMs: options.lockPollMs };
+    const { value, waitedMs } = await withMigrationLock(client, lockOptions, async () => {
       await ensureJournal(client);
       const journal = await readJournal(client);
       const drift = findDrift(files, journal);
       if (hasDrift(drift)) throw new SchemaDriftError(drift);
       const done = new Set(journal.map((e) => e.name));
       const last = journal.map((e) => e.name).sort().at(-1);
+      const pending = files.filter((f) => !done.has(f.name));
+      refuseTransactionControl(pending);
       const applied: ApplyResult['applied'] = [];
-      for (const file of files.filter((f) => !done.has(f.name))) {
+      for (const file of pending) {
         if (options.signal?.aborted) throw interrupted(applied.map((a) => a.name));
         if (last && file.name < last) options.events?.onOutOfOrder?.(file, last);
         options.events?.onStart?.(file);
@@ -103,6 +110,21 @@ async function applyOne(client: Client, file: MigrationFile, appliedThisRun: str
   const durationMs = performance.now() - started;
   await recordApplied(client, file.name, file.checksum, durationMs);
   return durationMs;
+}
+
+/**
+ * A transactional file with its own BEGIN/COMMIT would commit berth's transaction halfway: a
+ * later error would leave part of it applied and no journal row. Refused before anything runs.
+ */
+function refuseTransactionControl(pending: MigrationFile[]): void {
+  const found = pending.flatMap((file) =>
+    file.transactional ? transactionControl(file.sql).map((s) => `  ${file.name} line ${lineAt(file.sql, s.offset)}: ${s.text.split(/\s+/).slice(0, 3).join(' ')}`) : [],
+  );
+  if (found.length === 0) return;
+  throw new BerthError(`Transaction control in a migration that berth runs in a transaction:\n${found.join('\n')}`, {
+    exitCode: ExitCode.usage,
+    hint: 'berth wraps each file in one transaction with its journal row: remove the BEGIN/COMMIT lines, or put `-- berth:no-transaction` at the top of the file to run it statement by statement. Nothing was applied.',
+  });
 }
 
 function interrupted(applied: string[]): BerthError {

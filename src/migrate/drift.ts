@@ -30,6 +30,19 @@ export function hasDrift(drift: Drift): boolean {
   return drift.changed.length > 0 || drift.missing.length > 0;
 }
 
+/**
+ * There is deliberately no command that rewrites the journal: accepting an edited file is a
+ * person's decision, made in SQL they can read.
+ */
+export const DRIFT_HINT =
+  'Applied migrations must not be edited or deleted: restore the original files (git checkout -- FILE) and put the change in a new migration. Nothing was applied. ' +
+  'If an edit is intentional and the database already matches it (e.g. a comment), accept it by recording the new checksum: `berth migrate status` prints the UPDATE for each changed file.';
+
+/** The statement that accepts a changed file's current text as applied. */
+export function acceptChangeSql(name: string, checksum: string): string {
+  return `UPDATE berth.migrations SET checksum = '${checksum}' WHERE name = '${name.replaceAll("'", "''")}';`;
+}
+
 export class SchemaDriftError extends BerthError {
   readonly drift: Drift;
 
@@ -40,7 +53,7 @@ export class SchemaDriftError extends BerthError {
     ];
     super(`schema drift: ${lines.length === 1 ? '1 applied migration no longer matches its file' : `${lines.length} applied migrations no longer match their files`}\n${lines.join('\n')}`, {
       exitCode: ExitCode.drift,
-      hint: 'Applied migrations must not be edited or deleted: restore the original files and put the change in a new migration. Nothing was applied.',
+      hint: DRIFT_HINT,
     });
     this.drift = drift;
   }

@@ -2,8 +2,9 @@
  * Splits SQL into statements at top-level semicolons, for files that run outside a transaction:
  * Postgres runs a multi-statement query string as one implicit transaction, where CREATE INDEX
  * CONCURRENTLY and friends are refused, so those files are sent one statement at a time.
- * Understands '…' (with '' and E'\'' escapes), "…", $tag$…$tag$, -- comments and nested block comments.
- * Not SQL-standard function bodies (BEGIN ATOMIC … END): keep those in transactional files.
+ * Understands '…' (with '' and E'\'' escapes), "…", $tag$…$tag$, -- comments, nested block
+ * comments, and SQL-standard function bodies (BEGIN ATOMIC … END, with CASE … END inside), as
+ * psql does.
  */
 
 export interface Statement {
@@ -16,6 +17,9 @@ export function splitStatements(sql: string): Statement[] {
   const statements: Statement[] = [];
   let start = 0;
   let i = 0;
+  /** Inside BEGIN ATOMIC: how many END are still to come (CASE opens one more). */
+  let atomicDepth = 0;
+  let previousWord = '';
   const push = (end: number) => {
     const raw = sql.slice(start, end);
     const lead = raw.length - raw.trimStart().length;
@@ -43,9 +47,18 @@ export function splitStatements(sql: string): Statement[] {
       } else {
         i++;
       }
+    } else if (/[A-Za-z_]/.test(c) && !/[\w$]/.test(sql[i - 1] ?? ' ')) {
+      const word = /^[A-Za-z_][\w$]*/.exec(sql.slice(i, i + 64))![0].toUpperCase();
+      if (word === 'ATOMIC' && previousWord === 'BEGIN') atomicDepth++;
+      else if (atomicDepth > 0 && word === 'CASE') atomicDepth++;
+      else if (atomicDepth > 0 && word === 'END') atomicDepth--;
+      previousWord = word;
+      i += word.length;
     } else if (c === ';') {
-      push(i);
-      start = i + 1;
+      if (atomicDepth === 0) {
+        push(i);
+        start = i + 1;
+      }
       i++;
     } else {
       i++;
@@ -53,6 +66,33 @@ export function splitStatements(sql: string): Statement[] {
   }
   push(sql.length);
   return statements;
+}
+
+/**
+ * Top-level statements that end or start a transaction. In a transactional file they would end
+ * berth's own transaction (and its atomicity) halfway, so such a file is refused before it runs.
+ * ROLLBACK TO SAVEPOINT, SAVEPOINT and RELEASE stay inside the transaction and are allowed.
+ */
+export function transactionControl(sql: string): Statement[] {
+  return splitStatements(sql).map(withoutLeadingComments).filter((statement) => {
+    const words = statement.text.toUpperCase().split(/\s+/);
+    const [first, second] = words;
+    switch (first) {
+      case 'BEGIN':
+      case 'COMMIT':
+      case 'END':
+      case 'ABORT':
+        return true;
+      case 'START':
+        return second === 'TRANSACTION';
+      case 'ROLLBACK':
+        return second !== 'TO' && !(second === 'WORK' || second === 'TRANSACTION' ? words[2] === 'TO' : false);
+      case 'PREPARE':
+        return second === 'TRANSACTION';
+      default:
+        return false;
+    }
+  });
 }
 
 function skipQuoted(sql: string, i: number, quote: string, backslashEscapes: boolean): number {
@@ -83,6 +123,12 @@ function skipBlockComment(sql: string, i: number): number {
     }
   }
   return sql.length;
+}
+
+/** The statement from its first keyword on (offset moved along), for messages and matching. */
+function withoutLeadingComments(statement: Statement): Statement {
+  const lead = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/.exec(statement.text)![0].length;
+  return { text: statement.text.slice(lead), offset: statement.offset + lead };
 }
 
 function stripComments(text: string): string {

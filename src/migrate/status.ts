@@ -16,6 +16,8 @@ export interface MigrationStatus {
   applied: { name: string; appliedAt: string; durationMs: number; state: 'ok' | 'changed' | 'missing' }[];
   pending: string[];
   drift: Drift;
+  /** The current checksum of each changed file, to accept an intentional edit by hand. */
+  changedChecksums: { name: string; checksum: string }[];
 }
 
 export async function migrationStatus(options: StatusOptions): Promise<MigrationStatus> {
@@ -36,5 +38,6 @@ export async function migrationStatus(options: StatusOptions): Promise<Migration
     })),
     pending: files.filter((f) => !done.has(f.name)).map((f) => f.name),
     drift,
+    changedChecksums: files.filter((f) => drift.changed.includes(f.name)).map((f) => ({ name: f.name, checksum: f.checksum })),
   };
 }

@@ -141,7 +141,9 @@ export function renderCnpgDatabase(app: ResolvedApp, settings: CnpgSettings): Ku
     apiVersion: API_VERSION,
     kind: 'Database',
     // Lives with the Cluster (CNPG requires the same namespace), named for app and environment.
-    metadata: { name: `${app.name}-${app.environment}`.slice(0, 253), namespace: settings.namespace, labels: appLabels(app, 'database') },
+    // `<app>.<env>`: both are DNS labels, so the dot keeps every pair distinct (a dash would not:
+    // x-shop-web in qa and x-shop in web-qa would meet).
+    metadata: { name: `${app.name}.${app.environment}`, namespace: settings.namespace, labels: appLabels(app, 'database') },
     spec: {
       cluster: { name: settings.name },
       name: identity.database,

@@ -29,7 +29,7 @@ describeCluster('CloudNativePG manifests against the real API server', () => {
     });
     const shared = renderPlatform(config).filter((o) => o.apiVersion === 'postgresql.cnpg.io/v1');
     const objects = [...shared, ...render(config, 'production', { tags: { api: '1.0.0', worker: '1.0.0' } }).filter((o) => o.apiVersion === 'postgresql.cnpg.io/v1')];
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Cluster/pg', 'Pooler/pg-pooler', 'Database/api-production', 'Database/worker-production']);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Cluster/pg', 'Pooler/pg-pooler', 'Database/api.production', 'Database/worker.production']);
     const api = cluster();
     await ensureNamespace(api, dbNamespace);
     for (const object of objects) {

@@ -16,8 +16,13 @@ const suffix = randomBytes(3).toString('hex');
 const shop = `shop${suffix}`;
 const blog = `blog${suffix}`;
 const extra = `extra${suffix}`;
+const handRole = `handrole${suffix}`;
+const handDb = `handdb${suffix}`;
 const environment = 'it';
 const dbName = (app: string) => `${app}_${environment}`;
+// The reviewer's collision: these two pairs used to share one database.
+const collideA = `c${suffix}-shop-web`;
+const collideB = `c${suffix}-shop`;
 
 describeCluster('per-app databases on the shared PostgreSQL', () => {
   const namespace = useNamespace('db');
@@ -28,17 +33,25 @@ describeCluster('per-app databases on the shared PostgreSQL', () => {
     const harness = requireEnv();
     dir = tempDir();
     writeFileSync(join(dir, 'berth.config.json'), JSON.stringify(config(harness.postgres.port, namespace.name)));
+    const collide = config(harness.postgres.port, namespace.name);
+    writeFileSync(join(dir, 'collide.json'), JSON.stringify({
+      ...collide,
+      environments: { qa: { namespace: namespace.name }, 'web-qa': { namespace: `${namespace.name}-wq` } },
+      apps: { [collideA]: { image: 'ghcr.io/acme/a', port: 3000, database: true }, [collideB]: { image: 'ghcr.io/acme/b', port: 3000, database: true } },
+    }));
     env = { ADMIN_URL: harness.pgUrl, KUBECONFIG: harness.kubeconfigPath };
   });
 
   afterAll(async () => {
     const harness = requireEnv();
+    await kube().core.deleteNamespace({ name: `${namespace.name}-wq`, propagationPolicy: 'Background' }).catch(() => undefined);
     await withClient(harness.pgUrl, async (client) => {
-      for (const app of [shop, blog, extra]) {
-        await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(dbName(app))} WITH (FORCE)`);
-        await client.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(dbName(app))}`);
+      const names = [...[shop, blog, extra, handRole, handDb].map(dbName), `c${suffix}_shop_web__qa`, `c${suffix}_shop__web_qa`];
+      for (const name of names) {
+        await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+        await client.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(name)}`);
       }
-      await client.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(`admin${suffix}`)}`);
+      for (const admin of [`admin${suffix}`, `weak${suffix}`]) await client.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(admin)}`);
     });
   });
 
@@ -108,6 +121,69 @@ describeCluster('per-app databases on the shared PostgreSQL', () => {
     expect(await login(after.DATABASE_URL!)).toBe('ok');
     const deployment = await kube().apps.readNamespacedDeployment({ name: shop, namespace: namespace.name });
     expect(deployment.spec!.template.metadata!.annotations!['kubectl.kubernetes.io/restartedAt']).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('will not drop the database of an app whose Deployments still run', async () => {
+    const refused = await berth(['db', 'drop', shop, '--yes', shop]);
+    expect(refused.code).toBe(ExitCode.conflict);
+    expect(refused.stderr).toContain(`${shop} still has Deployments in ${namespace.name} (${shop}); not dropping its database`);
+    expect(refused.stderr).toContain('--force');
+    expect(await login((await secret(shop)).data.DATABASE_URL!)).toBe('ok');
+  });
+
+  it('gives apps whose names used to collide their own databases', async () => {
+    const qa = await json(['db', 'create', collideA, '--env', 'qa', '--config', 'collide.json']);
+    const webQa = await json(['db', 'create', collideB, '--env', 'web-qa', '--config', 'collide.json']);
+    expect(qa).toMatchObject({ database: `c${suffix}_shop_web__qa`, roleCreated: true, databaseCreated: true });
+    expect(webQa).toMatchObject({ database: `c${suffix}_shop__web_qa`, roleCreated: true, databaseCreated: true });
+    // The first app's credentials still work: nothing was reset or taken over.
+    const first = await kube().core.readNamespacedSecret({ name: `${collideA}-db`, namespace: namespace.name });
+    expect(await login(Buffer.from(first.data!.DATABASE_URL!, 'base64').toString())).toBe('ok');
+  });
+
+  it('refuses a role or database it did not create, and leaves it untouched', async () => {
+    await withClient(requireEnv().pgUrl, async (c) => {
+      await c.query(`CREATE ROLE ${pg.escapeIdentifier(dbName(handRole))} LOGIN PASSWORD 'made-by-hand-1'`);
+      await c.query(`CREATE DATABASE ${pg.escapeIdentifier(dbName(handDb))}`);
+    });
+    const role = await berth(['db', 'create', handRole]);
+    expect(role.code).toBe(ExitCode.conflict);
+    expect(role.stderr).toContain(`Role ${dbName(handRole)} already exists and it was not created by berth; refusing to take it over for ${handRole} in ${environment}`);
+    expect(role.stderr).toContain(`DROP ROLE "${dbName(handRole)}"`);
+    const handUrl = new URL(requireEnv().pgUrl);
+    handUrl.username = dbName(handRole);
+    handUrl.password = 'made-by-hand-1';
+    handUrl.pathname = '/postgres';
+    expect(await login(handUrl.toString())).toBe('ok');
+
+    const database = await berth(['db', 'create', handDb]);
+    expect(database.code).toBe(ExitCode.conflict);
+    expect(database.stderr).toContain(`Database ${dbName(handDb)} already exists and it was not created by berth`);
+    const left = await withClient(requireEnv().pgUrl, (c) =>
+      c.query(
+        `SELECT (SELECT count(*) FROM pg_database WHERE datname = $1)::int AS hand_role_dbs, (SELECT count(*) FROM pg_roles WHERE rolname = $2)::int AS hand_db_roles,
+                (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $2) AS owner, (SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = $1) AS comment`,
+        [dbName(handRole), dbName(handDb)],
+      ),
+    );
+    expect(left.rows[0]).toEqual({ hand_role_dbs: 0, hand_db_roles: 0, owner: new URL(requireEnv().pgUrl).username, comment: null });
+    await expect(kube().core.readNamespacedSecret({ name: `${handRole}-db`, namespace: namespace.name })).rejects.toMatchObject({ code: 404 });
+
+    const drop = await berth(['db', 'drop', handDb, '--yes', handDb]);
+    expect(drop.code).toBe(ExitCode.conflict);
+    expect((await withClient(requireEnv().pgUrl, (c) => c.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName(handDb)]))).rowCount).toBe(1);
+  });
+
+  it('says which privilege the admin role lacks, with exit 3', async () => {
+    const weak = `weak${suffix}`;
+    await withClient(requireEnv().pgUrl, (c) => c.query(`CREATE ROLE ${pg.escapeIdentifier(weak)} LOGIN CREATEDB PASSWORD 'weak-admin-pw-1'`));
+    const url = new URL(requireEnv().pgUrl);
+    url.username = weak;
+    url.password = 'weak-admin-pw-1';
+    const result = await berth(['db', 'create', blog], { ADMIN_URL: url.toString() });
+    expect(result.code).toBe(ExitCode.unreachable);
+    expect(result.stderr).toContain(`The admin role ${weak} lacks CREATEROLE`);
+    expect(result.stderr).toContain(`ALTER ROLE "${weak}" CREATEROLE`);
   });
 
   it('repairs: a password changed behind its back is reset to the Secret, a lost Secret gets a new password', async () => {
@@ -216,6 +292,8 @@ function config(port: number, namespace: string) {
       [shop]: { image: 'ghcr.io/acme/shop', port: 3000, database: true },
       [blog]: { image: 'ghcr.io/acme/blog', port: 3000, database: true },
       [extra]: { image: 'ghcr.io/acme/extra', port: 3000, database: true },
+      [handRole]: { image: 'ghcr.io/acme/hand', port: 3000, database: true },
+      [handDb]: { image: 'ghcr.io/acme/hand', port: 3000, database: true },
       static: { image: 'ghcr.io/acme/static', port: 80 },
     },
   };

@@ -7,7 +7,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import { ExitCode } from '../../src/errors.ts';
+import { applyMigrations } from '../../src/migrate/apply.ts';
+import { MIGRATION_LOCK_KEY } from '../../src/migrate/lock.ts';
 import { tempDir } from '../unit/cli-harness.ts';
 import { describeCluster, useDatabase, withClient } from './helpers.ts';
 
@@ -131,6 +134,78 @@ describeCluster('berth migrate', () => {
     });
   });
 
+  describe('a transactional file with its own BEGIN/COMMIT', () => {
+    const db = useDatabase('migtx');
+
+    it('is refused before anything runs, naming the file and line', async () => {
+      const dir = tempDir();
+      writeMigrations(join(dir, 'migrations'), {
+        '0001_ok.sql': 'CREATE TABLE ok (id int);\n',
+        '0002_tx.sql': "-- a file written for psql\nBEGIN;\nCREATE TABLE half (id int);\nCOMMIT;\nINSERT INTO missing_table VALUES (1);\n",
+      });
+      const run = await berth(['migrate', 'apply'], { DATABASE_URL: db.url }, dir);
+      expect(run.code).toBe(ExitCode.usage);
+      expect(run.stderr).toContain('Transaction control in a migration that berth runs in a transaction');
+      expect(run.stderr).toContain('0002_tx.sql line 2: BEGIN');
+      expect(run.stderr).toContain('0002_tx.sql line 4: COMMIT');
+      expect(run.stderr).toContain('-- berth:no-transaction');
+      const state = await withClient(db.url, (c) => c.query(`SELECT to_regclass('ok') AS ok, to_regclass('half') AS half, (SELECT count(*)::int FROM berth.migrations) AS journal`));
+      expect(state.rows[0]).toEqual({ ok: null, half: null, journal: 0 });
+    });
+  });
+
+  describe('waiting for the lock', () => {
+    const db = useDatabase('miglock');
+    const hold = async () => {
+      const holder = new pg.Client({ connectionString: db.url, application_name: 'lock-holder-test' });
+      await holder.connect();
+      await holder.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+      return holder;
+    };
+    const files = (dir: string) => writeMigrations(join(dir, 'migrations'), { '0001_a.sql': 'CREATE TABLE a (id int);\n' });
+    const applied = () => withClient(db.url, (c) => c.query(`SELECT to_regclass('a') AS a`)).then((r) => r.rows[0].a);
+
+    it('gives up after the lock timeout with exit 4, naming the holder', async () => {
+      const dir = tempDir();
+      files(dir);
+      const holder = await hold();
+      try {
+        const pid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+        const started = Date.now();
+        const error = await applyMigrations({ dir: 'migrations', cwd: dir, databaseUrl: db.url, urlSource: 'DATABASE_URL', lockTimeoutMs: 800, lockPollMs: 50 }).catch((e: unknown) => e);
+        expect(Date.now() - started).toBeLessThan(5_000);
+        expect(error).toMatchObject({ exitCode: ExitCode.conflict });
+        expect((error as Error).message).toContain(`backend ${pid} (lock-holder-test) holds it`);
+        expect(await applied()).toBeNull();
+      } finally {
+        await holder.end();
+      }
+    });
+
+    it('stops waiting at the first Ctrl-C: exit 130, nothing applied', async () => {
+      const dir = tempDir();
+      files(dir);
+      const holder = await hold();
+      try {
+        const child = spawn(process.execPath, [join(root, 'bin/berth.js'), 'migrate', 'apply'], { cwd: dir, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', DATABASE_URL: db.url } });
+        let stderr = '';
+        const waiting = new Promise<void>((resolve) => child.stderr.on('data', (c: Buffer) => ((stderr += c), stderr.includes('waiting for the migration lock') && resolve())));
+        const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+        await waiting;
+        child.kill('SIGINT');
+        expect(await exited).toBe(ExitCode.interrupted);
+        expect(stderr).toContain('Interrupted while waiting for the migration lock');
+        expect(stderr).toContain('lock-holder-test');
+        expect(await applied()).toBeNull();
+      } finally {
+        await holder.end();
+      }
+      // With the lock free, the same files apply.
+      const after = await berth(['migrate', 'apply'], { DATABASE_URL: db.url }, dir);
+      expect(after.code, after.stderr).toBe(0);
+    });
+  });
+
   describe('drift', () => {
     const db = useDatabase('migdrift');
 
@@ -155,6 +230,12 @@ describeCluster('berth migrate', () => {
       expect(deleted.code).toBe(ExitCode.drift);
       expect(deleted.stderr).toContain('applied but the file is gone:  0002_b.sql');
       expect(JSON.parse(deleted.stdout).error.exitCode).toBe(ExitCode.drift);
+
+      writeFileSync(join(migrations, '0001_a.sql'), 'CREATE TABLE a (id int); -- a comment\n');
+      const text = await berth(['migrate', 'status'], { DATABASE_URL: db.url }, dir);
+      expect(text.code).toBe(ExitCode.drift);
+      expect(text.stderr).toMatch(/UPDATE berth\.migrations SET checksum = '[0-9a-f]{64}' WHERE name = '0001_a\.sql';/);
+      writeFileSync(join(migrations, '0001_a.sql'), 'CREATE TABLE a (id int);\n');
 
       const status = await berth(['migrate', 'status', '--json'], { DATABASE_URL: db.url }, dir);
       expect(status.code).toBe(ExitCode.drift);

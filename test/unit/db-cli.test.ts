@@ -2,7 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../../src/errors.ts';
+import { ExitCode, UsageError } from '../../src/errors.ts';
+import { lockTimeout } from '../../src/cli/commands/migrate-apply.ts';
 import { cli, tempDir } from './cli-harness.ts';
 import { baseConfig } from './fixtures.ts';
 
@@ -36,13 +37,30 @@ describe('db commands', () => {
   });
 
   it('will not drop without confirmation when nobody can type it, and checks --yes names the app', async () => {
-    const unconfirmed = await cli(['db', 'drop', 'web'], { cwd: project() });
+    const unconfirmed = await cli(['db', 'drop', 'web', '--env', 'production'], { cwd: project() });
     expect(unconfirmed.code).toBe(ExitCode.usage);
     expect(unconfirmed.stderr).toContain('--yes web');
     expect(unconfirmed.stderr).toContain('no backup is taken');
-    const wrong = await cli(['db', 'drop', 'web', '--yes', 'api'], { cwd: project() });
+    const wrong = await cli(['db', 'drop', 'web', '--env', 'production', '--yes', 'api'], { cwd: project() });
     expect(wrong.code).toBe(ExitCode.usage);
     expect(wrong.stderr).toContain('--yes api does not match the app web');
+  });
+
+  it('make drop and rotate name the environment when the config has several (the first is usually production)', async () => {
+    for (const [command, ...rest] of [['drop', '--yes', 'web'], ['rotate']]) {
+      const result = await cli(['db', command!, 'web', ...rest], { cwd: project() });
+      expect(result.code).toBe(ExitCode.usage);
+      expect(result.stderr).toContain(`berth db ${command} needs --env: the config has 2 environments (production, staging)`);
+      expect(result.stderr).toContain(`berth db ${command} web --env ENV`);
+    }
+  });
+
+  it('reject an admin URL with a bare % in the password, naming where it came from and not the value', async () => {
+    const result = await cli(['db', 'list'], { cwd: project(), env: { PG_ADMIN_URL: 'postgres://admin:Sup3r%S3cret@db/postgres' } });
+    expect(result.code).toBe(ExitCode.usage);
+    expect(result.stderr).toContain('The admin URL in environment variable PG_ADMIN_URL has a malformed %-escape in its password');
+    expect(result.stderr).toContain('% as %25');
+    expect(result.stderr).not.toContain('S3cret');
   });
 
   it('reports a missing admin credential by where it looked, never by value', async () => {
@@ -57,6 +75,22 @@ describe('migrate commands', () => {
     const result = await cli(['migrate', 'apply'], { cwd: tempDir() });
     expect(result.code).toBe(ExitCode.usage);
     expect(result.stderr).toContain('No database to migrate: DATABASE_URL is not set');
+  });
+
+  it('reject a bare % in the password with exit 2, naming the variable and never the value', async () => {
+    const result = await cli(['migrate', 'status', '--dir', tempDir()], { env: { DATABASE_URL: 'postgres://u:Sup3r%S3cret@host/db' } });
+    expect(result.code).toBe(ExitCode.usage);
+    expect(result.stderr).toContain('DATABASE_URL has a malformed %-escape in its password');
+    expect(result.stderr).toContain('% as %25');
+    expect(result.stderr).not.toContain('S3cret');
+    expect(result.stderr).not.toContain('unexpected failure');
+  });
+
+  it('read --lock-timeout in seconds and refuse anything else', () => {
+    expect(lockTimeout(undefined)).toBe(600_000);
+    expect(lockTimeout('2.5')).toBe(2_500);
+    expect(() => lockTimeout('0')).toThrow(/--lock-timeout must be a positive number of seconds, not "0"/);
+    expect(() => lockTimeout('10m')).toThrow(UsageError);
   });
 
   it('reject a URL that is not postgres:// without echoing it', async () => {

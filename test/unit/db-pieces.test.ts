@@ -1,19 +1,43 @@
 /** The pure parts of per-app databases: names, redaction, password verifiers, Secret contents. */
 import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { databaseComment, databaseIdentity, parseDatabaseComment } from '../../src/db/names.ts';
+import pg from 'pg';
+import { describe, expect, it, vi } from 'vitest';
+import { parsePostgresUrl } from '../../src/db/connect.ts';
+import { databaseComment, databaseIdentity, markedFor, parseDatabaseComment } from '../../src/db/names.ts';
+import { assertOurs, type ObjectState } from '../../src/db/ownership.ts';
+import { connectionSettings, sslOption, type SslOption } from '../../src/db/ssl.ts';
 import { generatePassword, scramVerifier } from '../../src/db/password.ts';
 import { redactText, redactUrl } from '../../src/db/redact.ts';
 import { sameData, secretData, storedPassword } from '../../src/db/secret-data.ts';
 import { databaseServer } from '../../src/db/server.ts';
 import { connectError } from '../../src/db/errors.ts';
-import { ExitCode } from '../../src/errors.ts';
+import { ExitCode, UsageError } from '../../src/errors.ts';
 
 describe('database names', () => {
-  it('are <app>_<env>, lower case, with anything outside [a-z0-9_] turned into _', () => {
+  it('are <app>_<env>, or <app>__<env> with - turned into _ when either name has a -', () => {
     expect(databaseIdentity('api', 'production')).toMatchObject({ database: 'api_production', role: 'api_production' });
-    expect(databaseIdentity('Shop-Web', 'qa-2').database).toBe('shop_web_qa_2');
-    expect(databaseIdentity('9lives', 'prod').database).toBe('a9lives_prod');
+    expect(databaseIdentity('shop-web', 'qa-2').database).toBe('shop_web__qa_2');
+    expect(databaseIdentity('9lives', 'prod').database).toBe('_9lives_prod');
+  });
+
+  it('never give two app/environment pairs the same name', () => {
+    // The reviewer's case: these used to share X_shop_web_qa.
+    expect(databaseIdentity('x-shop-web', 'qa').database).toBe('x_shop_web__qa');
+    expect(databaseIdentity('x-shop', 'web-qa').database).toBe('x_shop__web_qa');
+    const parts = ['a', 'b', 'a-b', 'b-a', 'a-b-a', 'ab', 'a1', '1a', '9', 'a9', 'a-9', '9-a', 'web', 'web-qa', 'qa'];
+    const seen = new Map<string, string>();
+    for (const app of parts) {
+      for (const env of parts) {
+        const name = databaseIdentity(app, env).database;
+        expect(seen.get(name), `${app}/${env} vs ${seen.get(name)}`).toBeUndefined();
+        seen.set(name, `${app}/${env}`);
+      }
+    }
+  });
+
+  it('refuse names with -- (they would make the mapping ambiguous)', () => {
+    expect(() => databaseIdentity('xn--shop', 'qa')).toThrow(/The app name "xn--shop" cannot name a database/);
+    expect(() => databaseIdentity('shop', 'a--b')).toThrow(UsageError);
   });
 
   it('refuses names Postgres would silently truncate', () => {
@@ -25,8 +49,87 @@ describe('database names', () => {
     expect(parseDatabaseComment(databaseComment(identity))).toEqual({ app: 'api', environment: 'staging' });
     expect(parseDatabaseComment('something else')).toBeUndefined();
     expect(parseDatabaseComment(null)).toBeUndefined();
+    expect(markedFor(databaseComment(identity), identity)).toBe(true);
+    expect(markedFor(databaseComment({ app: 'api', environment: 'prod' }), identity)).toBe(false);
   });
 });
+
+describe('ownership', () => {
+  const identity = databaseIdentity('api', 'staging');
+  const mark = databaseComment(identity);
+  const state = (role: [boolean, string | null], database: [boolean, string | null, string | null]): ObjectState => ({
+    role: { exists: role[0], comment: role[1] },
+    database: { exists: database[0], comment: database[1], owner: database[2] },
+  });
+
+  it('accepts only objects marked for this app and environment', () => {
+    expect(assertOurs(state([false, null], [false, null, null]), identity, 'x')).toBe('absent');
+    expect(assertOurs(state([true, mark], [true, mark, 'api_staging']), identity, 'x')).toBe('marked');
+    // A role from before roles were marked: recognised by the marked database it owns.
+    expect(assertOurs(state([true, null], [true, mark, 'api_staging']), identity, 'x')).toBe('legacy');
+    // A create interrupted between CREATE DATABASE and its COMMENT.
+    expect(assertOurs(state([true, mark], [true, null, 'api_staging']), identity, 'x')).toBe('marked');
+  });
+
+  it('refuses a hand-made role or database with exit 4, naming it and the way out', () => {
+    const handMadeRole = () => assertOurs(state([true, null], [false, null, null]), identity, 'take it over');
+    expect(handMadeRole).toThrow('Role api_staging already exists and it was not created by berth; refusing to take it over for api in staging');
+    expect(catchError(handMadeRole)).toMatchObject({ exitCode: ExitCode.conflict, hint: expect.stringContaining('DROP ROLE "api_staging"') });
+    const handMadeDb = () => assertOurs(state([true, mark], [true, null, 'postgres']), identity, 'take it over');
+    expect(handMadeDb).toThrow(/^Database api_staging already exists and it was not created by berth/);
+    const otherApp = () => assertOurs(state([true, databaseComment({ app: 'web', environment: 'qa' })], [false, null, null]), identity, 'drop it');
+    expect(otherApp).toThrow('Role api_staging already exists and it belongs to berth app web in qa; refusing to drop it for api in staging');
+  });
+});
+
+describe('sslmode, as libpq defines it', () => {
+  it('maps each mode to what pg should do', () => {
+    expect(sslOption('disable')).toEqual({ ssl: false, fallbackToPlain: false });
+    expect(sslOption('prefer')).toEqual({ ssl: { rejectUnauthorized: false }, fallbackToPlain: true });
+    // require encrypts without verifying: a self-signed on-node server works.
+    expect(sslOption('require')).toEqual({ ssl: { rejectUnauthorized: false }, fallbackToPlain: false });
+    const requireWithCa = sslOption('require', { ca: 'CA' }).ssl as Exclude<SslOption, false>;
+    expect(requireWithCa).toMatchObject({ rejectUnauthorized: true, ca: 'CA' });
+    expect(requireWithCa.checkServerIdentity?.()).toBeUndefined();
+    const verifyCa = sslOption('verify-ca', { ca: 'CA' }).ssl as Exclude<SslOption, false>;
+    expect(verifyCa).toMatchObject({ rejectUnauthorized: true, ca: 'CA' });
+    expect(typeof verifyCa.checkServerIdentity).toBe('function');
+    expect(sslOption('verify-full', { ca: 'CA' })).toEqual({ ssl: { rejectUnauthorized: true, ca: 'CA' }, fallbackToPlain: false });
+  });
+
+  it('takes the ssl parameters out of the URL, so pg neither maps them nor warns', async () => {
+    const warn = vi.spyOn(process, 'emitWarning');
+    const settings = await connectionSettings(new URL('postgres://u:p@h:5432/db?sslmode=require&application_name=x'), 'DATABASE_URL');
+    expect(settings).toEqual({ connectionString: 'postgres://u:p@h:5432/db?application_name=x', ssl: { rejectUnauthorized: false }, fallbackToPlain: false });
+    // What pg receives: its own parser sees no sslmode, so our ssl option stands.
+    const client = new pg.Client({ connectionString: settings.connectionString, ssl: settings.ssl });
+    expect((client as unknown as { connectionParameters: { ssl: unknown } }).connectionParameters.ssl).toEqual({ rejectUnauthorized: false });
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
+    expect((await connectionSettings(new URL('postgres://h/db'), 'X')).fallbackToPlain).toBe(true);
+    expect((await connectionSettings(new URL('postgres://h/db'), 'X', 'verify-full')).ssl).toEqual({ rejectUnauthorized: true });
+    await expect(connectionSettings(new URL('postgres://h/db?sslmode=nope'), 'DATABASE_URL')).rejects.toThrow('DATABASE_URL has an unknown sslmode "nope"');
+    await expect(connectionSettings(new URL('postgres://h/db?sslmode=verify-full&sslrootcert=/nonexistent.crt'), 'X')).rejects.toThrow(/Cannot read sslrootcert of X: \/nonexistent.crt: no such file/);
+  });
+});
+
+describe('connection URLs', () => {
+  it('refuse a malformed %-escape by naming the part, never the value', () => {
+    expect(() => parsePostgresUrl('postgres://u:Sup3r%S3cret@host/db', 'DATABASE_URL')).toThrow('DATABASE_URL has a malformed %-escape in its password');
+    expect(catchError(() => parsePostgresUrl('postgres://u:Sup3r%S3cret@host/db', 'DATABASE_URL'))).toMatchObject({ exitCode: ExitCode.usage });
+    expect(() => parsePostgresUrl('postgres://u%ZZ:p@host/db', 'X')).toThrow(/in its user name/);
+    expect(parsePostgresUrl('postgres://u:Sup3r%25S3cret@host/db', 'X').password).toBe('Sup3r%25S3cret');
+  });
+});
+
+function catchError(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('did not throw');
+}
 
 describe('redaction', () => {
   it('masks the password of a URL and keeps the rest readable', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findDrift, SchemaDriftError } from '../../src/migrate/drift.ts';
 import { checksum, hasNoTransactionMarker, readMigrationFiles } from '../../src/migrate/files.ts';
-import { lineAt, splitStatements } from '../../src/migrate/split.ts';
+import { lineAt, splitStatements, transactionControl } from '../../src/migrate/split.ts';
 import { ExitCode } from '../../src/errors.ts';
 
 describe('migration files', () => {
@@ -56,6 +56,35 @@ describe('splitting statements', () => {
     const statements = splitStatements(sql);
     expect(statements).toHaveLength(2);
     expect(lineAt(sql, statements[1]!.offset)).toBe(5);
+  });
+});
+
+describe('transaction control in a transactional file', () => {
+  const found = (sql: string) => transactionControl(sql).map((s) => s.text.replace(/\s+/g, ' '));
+
+  it('finds top-level BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT, PREPARE TRANSACTION', () => {
+    const sql = 'BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\nstart transaction isolation level serializable;\nend;\nrollback work;\nabort;\nPREPARE TRANSACTION \'x\';\n-- c\n  Commit and chain;';
+    expect(found(sql)).toEqual(['BEGIN', 'COMMIT', 'start transaction isolation level serializable', 'end', 'rollback work', 'abort', "PREPARE TRANSACTION 'x'", 'Commit and chain']);
+    expect(lineAt(sql, transactionControl(sql)[1]!.offset)).toBe(3);
+  });
+
+  it('ignores them inside strings, comments and function bodies, and allows savepoints', () => {
+    const sql = [
+      "INSERT INTO t VALUES ('BEGIN; COMMIT;');",
+      '/* COMMIT; */ SELECT 1;',
+      '-- COMMIT;',
+      'CREATE FUNCTION f() RETURNS void AS $$ BEGIN PERFORM 1; COMMIT; END $$ LANGUAGE plpgsql;',
+      'DO $do$ BEGIN RAISE NOTICE \'x\'; END $do$;',
+      'SAVEPOINT s; ROLLBACK TO SAVEPOINT s; ROLLBACK WORK TO s; RELEASE s;',
+      "CREATE FUNCTION g(x int) RETURNS text LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN x > 0 THEN 'p' ELSE 'n' END; SELECT 'y'; END;",
+      'SELECT 2;',
+    ].join('\n');
+    expect(found(sql)).toEqual([]);
+  });
+
+  it('keeps a BEGIN ATOMIC body in one statement when splitting', () => {
+    const sql = "CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); SELECT CASE WHEN true THEN 1 END; END;\nSELECT 1;";
+    expect(splitStatements(sql).map((s) => s.text)).toEqual(['CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); SELECT CASE WHEN true THEN 1 END; END', 'SELECT 1']);
   });
 });
 

@@ -25,14 +25,14 @@ describe('CloudNativePG rendering', () => {
       'Namespace//postgres',
       'Cluster/postgres/pg',
       'Pooler/postgres/pg-pooler',
-      'Database/postgres/api-production',
-      'Database/postgres/web-production',
+      'Database/postgres/api.production',
+      'Database/postgres/web.production',
     ]);
     await expect(toYamlStream(objects)).toMatchFileSnapshot('__snapshots__/render-cnpg.production.yaml');
   });
 
   it('names each database and its owner <app>_<env>, and never drops data when the resource goes', () => {
-    const db = renderOf(cnpg(), 'staging').find((o) => o.kind === 'Database' && o.metadata.name === 'api-staging') as any;
+    const db = renderOf(cnpg(), 'staging').find((o) => o.kind === 'Database' && o.metadata.name === 'api.staging') as any;
     expect(db.spec).toEqual({ cluster: { name: 'pg' }, name: 'api_staging', owner: 'api_staging', ensure: 'present', databaseReclaimPolicy: 'retain' });
     expect(db.metadata.labels).toMatchObject({ 'berth.dev/app': 'api', 'berth.dev/environment': 'staging' });
   });

@@ -7,7 +7,7 @@ import { dbTarget } from './db-common.ts';
 
 /** Drops after the user types the app name, or with `--yes APP` (the name again, so a stray --yes in a script cannot drop the wrong app). */
 export async function run(context: CommandContext): Promise<void> {
-  const target = await dbTarget(context, 'drop', { requireDatabase: false });
+  const target = await dbTarget(context, 'drop', { requireDatabase: false, explicitEnvironment: true });
   const { out } = context;
   const what = `database ${target.identity.database} and role ${target.identity.role} of ${target.app} in ${target.environment}`;
   // Honest about what does not exist yet; nothing here pretends to back up.
@@ -22,7 +22,14 @@ export async function run(context: CommandContext): Promise<void> {
     const answer = await ask(context, `Type the app name (${target.app}) to drop the ${what}: `);
     if (answer.trim() !== target.app) throw new BerthError('Not confirmed; nothing was dropped');
   }
-  const result = await dropAppDatabase({ identity: target.identity, namespace: target.namespace, adminUrl: await target.adminUrl(), cluster: await target.cluster() });
+  const result = await dropAppDatabase({
+    identity: target.identity,
+    namespace: target.namespace,
+    adminUrl: await target.adminUrl(),
+    cluster: await target.cluster(),
+    // Registered in the command's options as `--force` (drop while Deployments of the app run).
+    force: context.options.force === true,
+  });
   const secret = databaseSecretName({ name: target.app });
   out.result({ ok: true, ...result, backup: 'none (backups are not implemented yet)' });
   out.print(result.databaseDropped ? `Dropped database ${result.database}${result.terminatedSessions ? ` (terminated ${result.terminatedSessions} open session${result.terminatedSessions === 1 ? '' : 's'})` : ''}` : `Database ${result.database} did not exist`);

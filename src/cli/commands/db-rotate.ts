@@ -3,7 +3,7 @@ import type { CommandContext } from '../command.ts';
 import { dbTarget } from './db-common.ts';
 
 export async function run(context: CommandContext): Promise<void> {
-  const target = await dbTarget(context, 'rotate');
+  const target = await dbTarget(context, 'rotate', { explicitEnvironment: true });
   const result = await rotateAppPassword({
     identity: target.identity,
     namespace: target.namespace,
@@ -18,4 +18,8 @@ export async function run(context: CommandContext): Promise<void> {
       ? `Rolling pods of ${result.restarted.join(', ')} to pick it up (sessions already open keep working until their pods stop)`
       : `No Deployments of ${result.app} in ${result.namespace} to restart`,
   );
+  // There is no grace period: Postgres holds one password per role.
+  if (result.restarted.length) {
+    context.out.warn(`the old password no longer works: until the rollout finishes, old pods of ${result.app} are refused when they open new connections (open ones keep working)`);
+  }
 }

@@ -1,5 +1,7 @@
 import { applyMigrations } from '../../migrate/apply.ts';
 import { chooseDatabaseUrl } from '../../migrate/database-url.ts';
+import { DEFAULT_LOCK_TIMEOUT_MS } from '../../migrate/lock.ts';
+import { UsageError } from '../../errors.ts';
 import type { CommandContext } from '../command.ts';
 
 /** Works without a berth config: in the init container it has only DATABASE_URL and the files. */
@@ -14,8 +16,10 @@ export async function run(context: CommandContext): Promise<void> {
     databaseUrl: choice.url,
     urlSource: choice.source,
     signal: context.signal,
+    lockTimeoutMs: lockTimeout(context.options['lock-timeout']),
     events: {
-      onWait: (pid) => out.info(`waiting for the migration lock (held by ${pid ? `backend ${pid}` : 'another session'}: another replica is migrating)`),
+      onWait: (pid, holder) =>
+        out.info(`waiting for the migration lock (held by ${pid ? `backend ${pid}${holder?.applicationName ? ` (${holder.applicationName})` : ''}` : 'another session'}: another replica is migrating; Ctrl-C stops waiting)`),
       onStart: (file) => out.info(`applying ${file.name}${file.transactional ? '' : ' (no transaction)'}`),
       onApplied: (file, ms) => out.info(`applied  ${file.name} in ${formatMs(ms)}`),
       onOutOfOrder: (file, last) => out.warn(`${file.name} sorts before ${last}, which is already applied; applying it anyway`),
@@ -24,6 +28,16 @@ export async function run(context: CommandContext): Promise<void> {
   out.result({ ok: true, applied: result.applied, upToDate: result.upToDate, lockWaitMs: Math.round(result.lockWaitMs) });
   if (result.applied.length === 0) out.print(`Nothing to apply: ${result.upToDate} migration${result.upToDate === 1 ? '' : 's'} already applied`);
   else out.print(`Applied ${result.applied.length} migration${result.applied.length === 1 ? '' : 's'} (${result.upToDate} already applied before)`);
+}
+
+/** `--lock-timeout SECONDS` (registered in the command's options); default 600. */
+export function lockTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_LOCK_TIMEOUT_MS;
+  const seconds = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`--lock-timeout must be a positive number of seconds, not "${String(value)}"`, { hint: 'e.g. --lock-timeout 600 (the default).' });
+  }
+  return seconds * 1000;
 }
 
 export function stringOption(value: unknown): string | undefined {

@@ -1,6 +1,6 @@
 import { ExitCode } from '../../errors.ts';
 import { chooseDatabaseUrl } from '../../migrate/database-url.ts';
-import { hasDrift, SchemaDriftError } from '../../migrate/drift.ts';
+import { acceptChangeSql, hasDrift, SchemaDriftError } from '../../migrate/drift.ts';
 import { migrationStatus } from '../../migrate/status.ts';
 import type { CommandContext } from '../command.ts';
 import { stringOption } from './migrate-apply.ts';
@@ -24,6 +24,10 @@ export async function run(context: CommandContext): Promise<number | void> {
     const error = new SchemaDriftError(status.drift);
     out.error(error.message);
     if (error.hint) out.info(`${out.paint('gray', 'hint')}  ${error.hint}`);
+    if (status.changedChecksums.length) {
+      out.info('To accept an intentional edit (only if the database already matches the file as it is now), run as the app role:');
+      for (const { name, checksum } of status.changedChecksums) out.info(`  ${acceptChangeSql(name, checksum)}`);
+    }
     return ExitCode.drift;
   }
 }
