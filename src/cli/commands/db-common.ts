@@ -33,3 +33,14 @@ export async function dbTarget(context: CommandContext, command: string, options
   const target = appTarget({ config: loaded.config, configFile: loaded.file, env: context.env, warn: (m) => context.out.warn(m) }, environment, app, options);
   return { ...target, environment, app };
 }
+
+/** What the provisioning functions need, with the admin URL read and the cluster connected. */
+export async function appDatabaseRequest(target: DbCommandTarget) {
+  return {
+    identity: target.identity,
+    namespace: target.namespace,
+    server: target.server,
+    adminUrl: await target.adminUrl(),
+    cluster: await target.cluster(),
+  };
+}

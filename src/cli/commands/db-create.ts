@@ -1,16 +1,10 @@
 import { createAppDatabase } from '../../db/provision.ts';
 import type { CommandContext } from '../command.ts';
-import { dbTarget } from './db-common.ts';
+import { appDatabaseRequest, dbTarget } from './db-common.ts';
 
 export async function run(context: CommandContext): Promise<void> {
   const target = await dbTarget(context, 'create');
-  const result = await createAppDatabase({
-    identity: target.identity,
-    namespace: target.namespace,
-    server: target.server,
-    adminUrl: await target.adminUrl(),
-    cluster: await target.cluster(),
-  });
+  const result = await createAppDatabase(await appDatabaseRequest(target));
   context.out.result({ ok: true, ...result });
   const { out } = context;
   const made = [result.roleCreated && 'role', result.databaseCreated && 'database'].filter(Boolean).join(' and ');

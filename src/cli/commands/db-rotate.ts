@@ -1,16 +1,10 @@
 import { rotateAppPassword } from '../../db/rotate.ts';
 import type { CommandContext } from '../command.ts';
-import { dbTarget } from './db-common.ts';
+import { appDatabaseRequest, dbTarget } from './db-common.ts';
 
 export async function run(context: CommandContext): Promise<void> {
   const target = await dbTarget(context, 'rotate', { explicitEnvironment: true });
-  const result = await rotateAppPassword({
-    identity: target.identity,
-    namespace: target.namespace,
-    server: target.server,
-    adminUrl: await target.adminUrl(),
-    cluster: await target.cluster(),
-  });
+  const result = await rotateAppPassword(await appDatabaseRequest(target));
   context.out.result({ ok: true, ...result });
   context.out.print(`New password for ${result.role} stored in Secret ${result.namespace}/${result.secret}`);
   context.out.print(
