@@ -5,6 +5,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { BerthError, ConfigError, ExitCode, UsageError } from '../errors.ts';
+import { redactText } from '../db/redact.ts';
 import { closest } from '../suggest.ts';
 import { BERTH_VERSION } from '../version.ts';
 import { GLOBAL_OPTIONS, type CommandSpec } from './command.ts';
@@ -138,9 +139,10 @@ function reportError(error: unknown, out: Output, verbose: boolean): number {
     if (out.json) out.result({ ok: false, error: { type: error.name, message: error.message, hint: error.hint, exitCode: error.exitCode, ...issues } });
     return error.exitCode;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  // An error nobody translated may quote a connection string: mask any password in it.
+  const message = redactText(error instanceof Error ? error.message : String(error));
   out.error(`unexpected failure: ${message}`);
-  if (verbose && error instanceof Error && error.stack) out.info(out.paint('gray', error.stack));
+  if (verbose && error instanceof Error && error.stack) out.info(out.paint('gray', redactText(error.stack)));
   else out.info(`${out.paint('gray', 'hint')}  Run again with --verbose for details, and report it if it persists.`);
   if (out.json) out.result({ ok: false, error: { type: 'InternalError', message, exitCode: ExitCode.failure } });
   return ExitCode.failure;

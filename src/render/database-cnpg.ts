@@ -17,7 +17,7 @@ import { DEFAULTS } from '../config/defaults.ts';
 import type { DatabaseConfig } from '../config/schema.ts';
 import { databaseIdentity } from '../db/names.ts';
 import { cnpgPoolerName } from '../db/server.ts';
-import { appLabels, LABEL, MANAGED_BY } from './labels.ts';
+import { appLabels, KEEP_ON_PRUNE, LABEL, MANAGED_BY } from './labels.ts';
 import type { KubeObject } from './object.ts';
 
 type CnpgConfig = Extract<DatabaseConfig, { mode: 'cnpg' }>;
@@ -25,24 +25,21 @@ type CnpgConfig = Extract<DatabaseConfig, { mode: 'cnpg' }>;
 const API_VERSION = 'postgresql.cnpg.io/v1';
 const POOLER_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
 
-/** An environment's own database objects: one `Database` per app; nothing for external servers. */
-export function renderDatabaseObjects(env: ResolvedEnvironment): KubeObject[] {
-  const database = env.database;
-  if (database?.mode !== 'cnpg') return [];
-  const settings = cnpgSettings(database);
-  return env.apps.filter((a) => a.database).map((app) => renderCnpgDatabase(app, settings));
-}
-
 /**
- * The shared server: its namespace, the Cluster and the Pooler. They belong to no environment,
- * so they are rendered on their own (`berth render --platform`): a GitOps tree keeps them in one
- * place, and pruning or deleting an environment can never take the database server with it.
+ * Everything in the database's namespace: the namespace, the Cluster, the Pooler, and one
+ * `Database` per app and environment. None of it lives in an environment's namespace, so it is
+ * rendered on its own (`berth render --platform`): an environment's output then holds only its own
+ * namespace (Flux may relocate it with targetNamespace), and pruning or deleting an environment
+ * can never take the database server with it.
  */
-export function renderDatabasePlatform(database: DatabaseConfig | undefined): KubeObject[] {
+export function renderDatabasePlatform(database: DatabaseConfig | undefined, environments: ResolvedEnvironment[]): KubeObject[] {
   if (database?.mode !== 'cnpg') return [];
   const settings = cnpgSettings(database);
   const objects = [renderDatabaseNamespace(settings), renderCnpgCluster(settings)];
   if (settings.pooler) objects.push(renderCnpgPooler(settings, settings.pooler));
+  for (const env of environments) {
+    for (const app of env.apps.filter((a) => a.database)) objects.push(renderCnpgDatabase(app, settings));
+  }
   return objects;
 }
 
@@ -82,14 +79,14 @@ function platformLabels(component: string): Record<string, string> {
 }
 
 function renderDatabaseNamespace(settings: CnpgSettings): KubeObject {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: settings.namespace, labels: platformLabels('database') } };
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: settings.namespace, labels: platformLabels('database'), annotations: KEEP_ON_PRUNE } };
 }
 
 export function renderCnpgCluster(settings: CnpgSettings): KubeObject {
   return {
     apiVersion: API_VERSION,
     kind: 'Cluster',
-    metadata: { name: settings.name, namespace: settings.namespace, labels: platformLabels('database') },
+    metadata: { name: settings.name, namespace: settings.namespace, labels: platformLabels('database'), annotations: KEEP_ON_PRUNE },
     spec: {
       instances: settings.instances,
       imageName: settings.imageName,

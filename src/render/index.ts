@@ -9,11 +9,11 @@ import type { ParsedConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import { renderHpa, renderPdb } from './availability.ts';
 import { renderCronTask } from './cronjob.ts';
-import { renderDatabaseObjects, renderDatabasePlatform } from './database-cnpg.ts';
+import { renderDatabasePlatform } from './database-cnpg.ts';
 import { renderDeployment } from './deployment.ts';
 import { contentHash } from './hash.ts';
 import { hostsOf, renderCertificate, renderIngress } from './ingress.ts';
-import { ANNOTATION, appLabels, environmentLabels } from './labels.ts';
+import { ANNOTATION, appLabels, environmentLabels, KEEP_ON_PRUNE } from './labels.ts';
 import { configMapName } from './names.ts';
 import { renderNetworkPolicy } from './network-policy.ts';
 import { compareObjects, kube, type KubeObject } from './object.ts';
@@ -49,15 +49,15 @@ export function render(config: ParsedConfig, environment: string, options: Rende
   return renderEnvironment(env, options.secretsHashes ?? {});
 }
 
-/** Objects shared by every environment (the CloudNativePG server); empty for an external database. */
+/** Objects outside every environment's namespace (the CloudNativePG server and its databases); none for an external database. */
 export function renderPlatform(config: ParsedConfig): KubeObject[] {
-  return renderDatabasePlatform(config.database).sort(compareObjects);
+  const environments = Object.keys(config.environments).map((name) => resolveEnvironment(config, name));
+  return renderDatabasePlatform(config.database, environments).sort(compareObjects);
 }
 
 export function renderEnvironment(env: ResolvedEnvironment, secretsHashes: Record<string, string> = {}): KubeObject[] {
   const objects: KubeObject[] = [renderNamespace(env)];
   for (const app of env.apps) objects.push(...renderApp(app, env, secretsHashes[app.name]));
-  objects.push(...renderDatabaseObjects(env));
   if (env.cluster.certIssuer !== false) {
     const hosts = new Set(env.apps.flatMap((app) => app.processes.filter((p) => p.port !== undefined).flatMap((p) => hostsOf(app, p))));
     for (const host of [...hosts].sort()) objects.push(renderCertificate(host, env.namespace, env.name, env.cluster.certIssuer));
@@ -69,7 +69,7 @@ function renderNamespace(env: ResolvedEnvironment): KubeObject {
   const namespace: V1Namespace = {
     apiVersion: 'v1',
     kind: 'Namespace',
-    metadata: { name: env.namespace, labels: environmentLabels(env.name) },
+    metadata: { name: env.namespace, labels: environmentLabels(env.name), annotations: KEEP_ON_PRUNE },
   };
   return kube(namespace);
 }

@@ -23,6 +23,16 @@ export const ANNOTATION = {
 
 export const MANAGED_BY = 'berth';
 
+/**
+ * On objects that hold data (namespaces, volumes, the database server): removing them from the
+ * rendered output must never delete them, whether berth, Flux or Argo CD does the pruning.
+ */
+export const KEEP_ON_PRUNE: Record<string, string> = {
+  'berth.dev/prune': 'never',
+  'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+  'argocd.argoproj.io/sync-options': 'Prune=false',
+};
+
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** Labels for one app's objects; `component` is the process, cron task or `backup`. */

@@ -4,7 +4,7 @@
  */
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { ResolvedApp, ResolvedVolume } from '../config/resolved.ts';
-import { appLabels } from './labels.ts';
+import { appLabels, KEEP_ON_PRUNE } from './labels.ts';
 import { kube, type KubeObject } from './object.ts';
 
 interface ClaimSpec {
@@ -23,7 +23,7 @@ function claimObjects(spec: ClaimSpec): KubeObject[] {
     const pv: V1PersistentVolume = {
       apiVersion: 'v1',
       kind: 'PersistentVolume',
-      metadata: { name: spec.nfs.persistentVolumeName, labels: spec.labels },
+      metadata: { name: spec.nfs.persistentVolumeName, labels: spec.labels, annotations: KEEP_ON_PRUNE },
       spec: {
         capacity: { storage: spec.size },
         accessModes: [spec.accessMode],
@@ -43,7 +43,7 @@ function claimObjects(spec: ClaimSpec): KubeObject[] {
       namespace: spec.namespace,
       labels: spec.labels,
       // Deleting the app's objects must never delete its data.
-      annotations: { 'helm.sh/resource-policy': 'keep', 'berth.dev/prune': 'never' },
+      annotations: KEEP_ON_PRUNE,
     },
     spec: {
       accessModes: [spec.accessMode],

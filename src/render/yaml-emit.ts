@@ -30,8 +30,9 @@ function isCollection(value: unknown): value is object {
   return typeof value === 'object' && value !== null;
 }
 
+/** Empty as written: an object whose fields are all undefined writes as `{}`, like JSON. */
 function isEmpty(value: object): boolean {
-  return Array.isArray(value) ? value.length === 0 : Object.keys(value).length === 0;
+  return Array.isArray(value) ? value.length === 0 : Object.values(value).every((v) => v === undefined);
 }
 
 function emit(value: unknown, indent: string, lines: string[], top = false): void {

@@ -73,5 +73,16 @@ describeCluster('rendered objects against the real API server', () => {
     created.push(namespace);
     const bad = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace }, spec: { ports: [{ port: 80, targetPrt: 'http' }] } };
     await expect(kubectl(['apply', '--server-side', '--dry-run=server', '--validate=strict', '-f', '-'], JSON.stringify(bad))).rejects.toThrow(/targetPrt/);
+    // The stand-in CRDs are strict where berth renders, so the same holds for add-on kinds.
+    const typos = [
+      { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Database', metadata: { name: 'x', namespace }, spec: { cluster: { name: 'pg' }, name: 'x', owner: 'x', databaseReclaimPolicyy: 'retain' } },
+      { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg', namespace }, spec: { instances: 1, storage: { sise: '1Gi' } } },
+      { apiVersion: 'traefik.io/v1alpha1', kind: 'Middleware', metadata: { name: 'm', namespace }, spec: { redirectSheme: { scheme: 'https' } } },
+      { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'c', namespace }, spec: { secretName: 's', dnsName: ['a.dev'], issuerRef: { name: 'i' } } },
+    ];
+    for (const typo of typos) {
+      const field = /databaseReclaimPolicyy|sise|redirectSheme|dnsName/.exec(JSON.stringify(typo))![0];
+      await expect(kubectl(['apply', '--server-side', '--dry-run=server', '--validate=strict', '-f', '-'], JSON.stringify(typo)), typo.kind).rejects.toThrow(new RegExp(field));
+    }
   });
 });

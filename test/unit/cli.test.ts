@@ -38,6 +38,22 @@ describe('berth CLI', () => {
     expect(render.stdout).toContain('-e, --env ENV');
   });
 
+  it('masks passwords in errors nobody translated, even with --verbose', async () => {
+    const { COMMANDS } = await import('../../src/cli/registry.ts');
+    const leak = { name: 'leak', summary: 'test', options: {}, load: async () => ({ run: async () => { throw new Error('boom at postgres://admin:hunter2@db:5432/x'); } }) };
+    COMMANDS.push(leak);
+    try {
+      for (const argv of [['leak'], ['leak', '--verbose']]) {
+        const { code, stderr } = await cli(argv);
+        expect(code).toBe(1);
+        expect(stderr).toContain('postgres://admin:***@db:5432/x');
+        expect(stderr).not.toContain('hunter2');
+      }
+    } finally {
+      COMMANDS.splice(COMMANDS.indexOf(leak), 1);
+    }
+  });
+
   it('rejects unknown commands and flags with exit code 2 and a pointer to help', async () => {
     const unknown = await cli(['deplyo']);
     expect(unknown.code).toBe(2);
@@ -258,10 +274,25 @@ describe('berth CLI', () => {
       const config = GOOD_YAML.replace('apps:', 'database: { mode: cnpg }\napps:') + '    database: true\n';
       const platform = await cli(['render', '--platform'], { cwd: project(config) });
       expect(platform.code).toBe(0);
-      expect(parseAllDocuments(platform.stdout).map((d) => d.toJS().kind)).toEqual(['Namespace', 'Cluster', 'Pooler']);
+      expect(parseAllDocuments(platform.stdout).map((d) => d.toJS().kind)).toEqual(['Namespace', 'Cluster', 'Pooler', 'Database']);
       const env = await cli(['render'], { cwd: project(config) });
       expect(parseAllDocuments(env.stdout).map((d) => d.toJS().kind)).not.toContain('Cluster');
       expect((await cli(['render', '--platform', '--env', 'production'], { cwd: project(config) })).code).toBe(2);
+      // With an external database there is nothing shared: no directory rather than an empty one.
+      const external = await cli(['render', '--platform', '--out', 'platform'], { cwd: project() });
+      expect(external.code).toBe(2);
+      expect(external.stderr).toMatch(/no platform directory to write/);
+    });
+
+    it('never writes one environment over another environment\'s directory', async () => {
+      const config = GOOD_YAML.replace('production: { namespace: shop }', 'production: { namespace: shop }\n  staging: { namespace: shop-staging, apps: { web: { domains: [staging.shop.dev] } } }');
+      const dir = project(config);
+      expect((await cli(['render', '--env', 'production', '--out', 'deploy'], { cwd: dir })).code).toBe(0);
+      const before = readdirSync(join(dir, 'deploy')).sort();
+      const over = await cli(['render', '--env', 'staging', '--out', 'deploy'], { cwd: dir });
+      expect(over.code).toBe(2);
+      expect(over.stderr).toMatch(/holds environment production; refusing to replace it with environment staging/);
+      expect(readdirSync(join(dir, 'deploy')).sort()).toEqual(before);
     });
 
     it('keeps tags pinned in the config when --tag is given for all apps, and warns about :latest', async () => {

@@ -20,28 +20,31 @@ const databaseObjects = (objects: KubeObject[]) => objects.filter((o) => o.apiVe
 
 describe('CloudNativePG rendering', () => {
   it('renders the Cluster, Pooler and one Database per database app (snapshot)', async () => {
-    const objects = [...platformOf(cnpg()), ...databaseObjects(renderOf(cnpg()))];
+    const objects = platformOf(cnpg());
     expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)).toEqual([
       'Namespace//postgres',
       'Cluster/postgres/pg',
       'Pooler/postgres/pg-pooler',
       'Database/postgres/api.production',
+      'Database/postgres/api.staging',
       'Database/postgres/web.production',
+      'Database/postgres/web.staging',
     ]);
     await expect(toYamlStream(objects)).toMatchFileSnapshot('__snapshots__/render-cnpg.production.yaml');
   });
 
   it('names each database and its owner <app>_<env>, and never drops data when the resource goes', () => {
-    const db = renderOf(cnpg(), 'staging').find((o) => o.kind === 'Database' && o.metadata.name === 'api.staging') as any;
+    const db = platformOf(cnpg()).find((o) => o.kind === 'Database' && o.metadata.name === 'api.staging') as any;
     expect(db.spec).toEqual({ cluster: { name: 'pg' }, name: 'api_staging', owner: 'api_staging', ensure: 'present', databaseReclaimPolicy: 'retain' });
     expect(db.metadata.labels).toMatchObject({ 'berth.dev/app': 'api', 'berth.dev/environment': 'staging' });
   });
 
-  it('keeps the shared Cluster and Pooler out of every environment, without an environment label', () => {
+  it('keeps everything of the database namespace out of the environments, the server without an environment label', () => {
     for (const env of ['production', 'staging']) {
-      expect(renderOf(cnpg(), env).some((o) => o.kind === 'Cluster' || o.kind === 'Pooler' || o.metadata.name === 'postgres')).toBe(false);
+      expect(databaseObjects(renderOf(cnpg(), env))).toEqual([]);
+      expect(renderOf(cnpg(), env).every((o) => o.metadata.namespace === undefined || o.metadata.namespace === (env === 'production' ? 'shop' : 'shop-staging'))).toBe(true);
     }
-    for (const object of platformOf(cnpg())) {
+    for (const object of platformOf(cnpg()).filter((o) => o.kind !== 'Database')) {
       expect(object.metadata.labels!['app.kubernetes.io/managed-by']).toBe('berth');
       expect(object.metadata.labels!['berth.dev/environment']).toBeUndefined();
     }

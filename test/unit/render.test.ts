@@ -282,22 +282,34 @@ describe('render', () => {
   });
 
   describe('availability and isolation', () => {
-    it('keeps one pod through drains when there are several, and none for singletons', () => {
+    it('keeps one pod through drains when there are several, and none for singletons or single pods', () => {
       const objects = renderOf(baseConfig());
       expect(find(objects, 'PodDisruptionBudget', 'web').spec.minAvailable).toBe(1);
       expect(find(objects, 'PodDisruptionBudget', 'web-worker').spec.minAvailable).toBe(0);
+      // minAvailable 1 on a single pod would block every node drain.
+      expect(find(renderOf(withConfig((c) => (c.apps.web.replicas = 1))), 'PodDisruptionBudget', 'web').spec.minAvailable).toBe(0);
+      expect(find(renderOf(withConfig((c) => (c.apps.web.hpa = { min: 2, max: 4 }))), 'PodDisruptionBudget', 'web').spec.minAvailable).toBe(1);
     });
 
     it('lets only the ingress controller reach web ports, and egress to DNS, the database and the internet', () => {
       const policy = find(renderOf(baseConfig()), 'NetworkPolicy', 'web');
       expect(policy.spec.podSelector).toEqual({ matchLabels: { 'berth.dev/app': 'web' } });
       expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
-      expect(policy.spec.ingress).toContainEqual({
-        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
-        ports: [{ port: 3000, protocol: 'TCP' }],
-      });
-      expect(policy.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.0.0.2/32' } }], ports: [{ port: 5432, protocol: 'TCP' }] });
-      expect(JSON.stringify(policy.spec.egress)).toContain('"port":53');
+      // Exactly two ways in: pods of the same namespace, and the ingress controller to the web port.
+      expect(policy.spec.ingress).toEqual([
+        { from: [{ podSelector: {} }] },
+        { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }], ports: [{ port: 3000, protocol: 'TCP' }] },
+      ]);
+      expect(policy.spec.egress).toEqual([
+        {
+          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+          ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+        },
+        { to: [{ podSelector: {} }] },
+        // The internet, but not the node network or other private ranges.
+        { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'] } }] },
+        { to: [{ ipBlock: { cidr: '10.0.0.2/32' } }], ports: [{ port: 5432, protocol: 'TCP' }] },
+      ]);
       expect(JSON.stringify(policy)).not.toContain('_from');
     });
 
@@ -353,7 +365,7 @@ describe('render', () => {
         c.apps.blog = { image: 'ghcr.io/acme/blog', port: 80 };
       });
       const objects = renderOf(config, 'production', { apps: ['blog'] });
-      expect(objects.every((o) => ['Namespace'].includes(o.kind) || o.metadata.labels?.['berth.dev/app'] === 'blog')).toBe(true);
+      expect(kinds(objects)).toEqual(['Namespace/shop', 'Service/blog', 'Deployment/blog', 'PodDisruptionBudget/blog', 'NetworkPolicy/blog']);
     });
     it('refuses unknown apps and environments with the known ones listed', () => {
       expect(() => renderOf(baseConfig(), 'production', { apps: ['nope'] })).toThrow(/Unknown app in production: nope/);

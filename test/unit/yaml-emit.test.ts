@@ -33,7 +33,9 @@ describe('YAML emitter', () => {
     expect(parse(emitYaml(value))).toEqual(value);
   });
 
-  it('drops undefined fields as JSON would', () => {
+  it('drops undefined fields as JSON would, at any depth', () => {
     expect(parse(emitYaml({ a: 1, b: undefined }))).toEqual({ a: 1 });
+    const nested = { a: [{ b: undefined }, { c: { d: undefined } }], e: { f: undefined } };
+    expect(parse(emitYaml(nested))).toEqual(JSON.parse(JSON.stringify(nested)));
   });
 });

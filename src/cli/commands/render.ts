@@ -19,7 +19,12 @@ export async function run(context: CommandContext): Promise<void> {
       if (context.options[flag] !== undefined) throw new UsageError(`--platform renders the shared database server, which has no --${flag}`);
     }
     const objects = renderPlatform(loaded.config);
-    if (objects.length === 0) context.out.info('Nothing shared to render: the database is not CloudNativePG (database.mode is not "cnpg").');
+    if (objects.length === 0) {
+      const why = 'Nothing shared to render: the database is not CloudNativePG (database.mode is not "cnpg")';
+      // An empty kustomization fails `kubectl apply -k`; better no directory than a broken one.
+      if (out) throw new UsageError(`${why}, so there is no platform directory to write`);
+      context.out.info(`${why}.`);
+    }
     return emit(context, objects, { format, out, label: 'platform' });
   }
 
