@@ -19,9 +19,10 @@ export function migrationFailed(error: unknown, file: MigrationFile, offset: num
   const position = Number(pg.position);
   const line = Number.isFinite(position) && position > 0 && Number.isFinite(offset) ? lineAt(file.sql, offset + position - 1) : undefined;
   const lines = [`Migration ${file.name} failed${line ? ` at line ${line}` : ''}: ${redactText(pg.message ?? String(error))}${pg.code ? ` (SQLSTATE ${pg.code})` : ''}`];
-  if (pg.detail) lines.push(`  detail: ${pg.detail}`);
-  if (pg.where) lines.push(`  where: ${pg.where}`);
-  if (pg.hint) lines.push(`  postgres hint: ${pg.hint}`);
+  // detail and where quote the failing values and statement: a connection string among them keeps its password out.
+  if (pg.detail) lines.push(`  detail: ${redactText(pg.detail)}`);
+  if (pg.where) lines.push(`  where: ${redactText(pg.where)}`);
+  if (pg.hint) lines.push(`  postgres hint: ${redactText(pg.hint)}`);
   if (applied.length) lines.push(`  applied before it in this run: ${applied.join(', ')}`);
   const hint = file.transactional
     ? 'Its transaction was rolled back: nothing from this file was applied, and later migrations were not run. Fix the file and run again.'

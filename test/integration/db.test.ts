@@ -13,11 +13,23 @@ import { cli, tempDir } from '../unit/cli-harness.ts';
 import { describeCluster, kube, requireEnv, useNamespace, withClient } from './helpers.ts';
 
 const suffix = randomBytes(3).toString('hex');
+// Each test provisions its own apps, so any one of them runs alone (`-t`) or in any order.
 const shop = `shop${suffix}`;
-const blog = `blog${suffix}`;
+const isoA = `isoa${suffix}`;
+const isoB = `isob${suffix}`;
+const rotated = `rot${suffix}`;
+const bystander = `other${suffix}`;
+const busy = `busy${suffix}`;
+const lacking = `lack${suffix}`;
+const repaired = `fix${suffix}`;
 const extra = `extra${suffix}`;
+const viaSecret = `sec${suffix}`;
+const listA = `lsta${suffix}`;
+const listB = `lstb${suffix}`;
+const gone = `gone${suffix}`;
 const handRole = `handrole${suffix}`;
 const handDb = `handdb${suffix}`;
+const databaseApps = [shop, isoA, isoB, rotated, busy, lacking, repaired, extra, viaSecret, listA, listB, gone, handRole, handDb];
 const environment = 'it';
 const dbName = (app: string) => `${app}_${environment}`;
 // The reviewer's collision: these two pairs used to share one database.
@@ -46,7 +58,7 @@ describeCluster('per-app databases on the shared PostgreSQL', () => {
     const harness = requireEnv();
     await kube().core.deleteNamespace({ name: `${namespace.name}-wq`, propagationPolicy: 'Background' }).catch(() => undefined);
     await withClient(harness.pgUrl, async (client) => {
-      const names = [...[shop, blog, extra, handRole, handDb].map(dbName), `c${suffix}_shop_web__qa`, `c${suffix}_shop__web_qa`];
+      const names = [...databaseApps.map(dbName), `c${suffix}_shop_web__qa`, `c${suffix}_shop__web_qa`];
       for (const name of names) {
         await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
         await client.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(name)}`);
@@ -66,6 +78,24 @@ describeCluster('per-app databases on the shared PostgreSQL', () => {
     const data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
     return { data, resourceVersion: s.metadata!.resourceVersion!, labels: s.metadata!.labels };
   };
+  /** `berth db create APP` must succeed; returns the Secret's data it wrote. */
+  const created = async (app: string) => {
+    await json(['db', 'create', app]);
+    return (await secret(app)).data;
+  };
+  /** A Deployment of `app` (labelled as berth labels them) in the test namespace. */
+  const deployment = async (app: string) => {
+    const labels = { 'berth.dev/app': app };
+    await kube().apps.createNamespacedDeployment({
+      namespace: namespace.name,
+      body: {
+        metadata: { name: app, labels },
+        spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: `ghcr.io/acme/${app}:1` }] } } },
+      },
+    });
+  };
+  const podTemplateAnnotations = async (name: string) =>
+    (await kube().apps.readNamespacedDeployment({ name, namespace: namespace.name })).spec!.template.metadata!.annotations;
 
   it('creates a login role, a database it owns and the Secret; a second run changes nothing', async () => {
     const first = await json(['db', 'create', shop]);
@@ -79,13 +109,15 @@ describeCluster('per-app databases on the shared PostgreSQL', () => {
 
     const facts = await withClient(requireEnv().pgUrl, (c) =>
       c.query(
+        // has_database_privilege resolves a NULL datacl to the defaults (PUBLIC may CONNECT and TEMP).
         `SELECT pg_get_userbyid(d.datdba) AS owner, r.rolconnlimit, r.rolsuper, r.rolcreatedb, r.rolcreaterole,
-                EXISTS (SELECT 1 FROM aclexplode(d.datacl) a WHERE a.grantee = 0 AND a.privilege_type = 'CONNECT') AS public_connect
+                has_database_privilege('public', d.datname, 'CONNECT') AS public_connect,
+                has_database_privilege('public', d.datname, 'TEMPORARY') AS public_temporary
            FROM pg_database d JOIN pg_roles r ON r.rolname = $1 WHERE d.datname = $1`,
         [dbName(shop)],
       ),
     );
-    expect(facts.rows[0]).toEqual({ owner: dbName(shop), rolconnlimit: 7, rolsuper: false, rolcreatedb: false, rolcreaterole: false, public_connect: false });
+    expect(facts.rows[0]).toEqual({ owner: dbName(shop), rolconnlimit: 7, rolsuper: false, rolcreatedb: false, rolcreaterole: false, public_connect: false, public_temporary: false });
 
     const second = await json(['db', 'create', shop]);
     expect(second).toMatchObject({ roleCreated: false, databaseCreated: false, passwordSet: false, secretWritten: false });
@@ -95,40 +127,41 @@ describeCluster('per-app databases on the shared PostgreSQL', () => {
   });
 
   it("keeps each app's role out of the other app's database", async () => {
-    await json(['db', 'create', blog]);
-    const a = (await secret(shop)).data;
-    const b = (await secret(blog)).data;
+    const a = await created(isoA);
+    const b = await created(isoB);
     expect(await login(withDatabase(a.DATABASE_URL!, b.PGDATABASE!))).toBe('42501'); // permission denied for database
     expect(await login(withDatabase(b.DATABASE_URL!, a.PGDATABASE!))).toBe('42501');
+    expect(await login(a.DATABASE_URL!)).toBe('ok');
     expect(await login(b.DATABASE_URL!)).toBe('ok');
   });
 
-  it('rotates: a new password in the Secret, the old one refused, the pods of the app rolled', async () => {
-    const labels = { 'berth.dev/app': shop };
-    await kube().apps.createNamespacedDeployment({
-      namespace: namespace.name,
-      body: {
-        metadata: { name: shop, labels },
-        spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'ghcr.io/acme/shop:1' }] } } },
-      },
-    });
-    const before = (await secret(shop)).data;
-    const result = await json(['db', 'rotate', shop]);
-    expect(result.restarted).toEqual([shop]);
-    const after = (await secret(shop)).data;
+  it('rotates: a new password in the Secret, the old one refused, the pods of the app rolled and no other app\'s', async () => {
+    const before = await created(rotated);
+    await deployment(rotated);
+    // Another app's Deployment in the same namespace: rotating must not restart it.
+    await deployment(bystander);
+    const bystanderBefore = await podTemplateAnnotations(bystander);
+    expect(await podTemplateAnnotations(rotated)).toBeUndefined();
+
+    const result = await json(['db', 'rotate', rotated]);
+    expect(result.restarted).toEqual([rotated]);
+    const after = (await secret(rotated)).data;
     expect(after.PGPASSWORD).not.toBe(before.PGPASSWORD);
     expect(await login(before.DATABASE_URL!)).toBe('28P01');
     expect(await login(after.DATABASE_URL!)).toBe('ok');
-    const deployment = await kube().apps.readNamespacedDeployment({ name: shop, namespace: namespace.name });
-    expect(deployment.spec!.template.metadata!.annotations!['kubectl.kubernetes.io/restartedAt']).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect((await podTemplateAnnotations(rotated))?.['kubectl.kubernetes.io/restartedAt']).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(await podTemplateAnnotations(bystander)).toEqual(bystanderBefore);
   });
 
   it('will not drop the database of an app whose Deployments still run', async () => {
-    const refused = await berth(['db', 'drop', shop, '--yes', shop]);
+    const { DATABASE_URL: url } = await created(busy);
+    await deployment(busy);
+    const refused = await berth(['db', 'drop', busy, '--yes', busy]);
     expect(refused.code).toBe(ExitCode.conflict);
-    expect(refused.stderr).toContain(`${shop} still has Deployments in ${namespace.name} (${shop}); not dropping its database`);
+    expect(refused.stderr).toContain(`${busy} still has Deployments in ${namespace.name} (${busy}); not dropping its database`);
     expect(refused.stderr).toContain('--force');
-    expect(await login((await secret(shop)).data.DATABASE_URL!)).toBe('ok');
+    expect(await login(url!)).toBe('ok');
+    expect((await secret(busy)).data.DATABASE_URL).toBe(url);
   });
 
   it('gives apps whose names used to collide their own databases', async () => {
@@ -180,22 +213,24 @@ describeCluster('per-app databases on the shared PostgreSQL', () => {
     const url = new URL(requireEnv().pgUrl);
     url.username = weak;
     url.password = 'weak-admin-pw-1';
-    const result = await berth(['db', 'create', blog], { ADMIN_URL: url.toString() });
+    const result = await berth(['db', 'create', lacking], { ADMIN_URL: url.toString() });
     expect(result.code).toBe(ExitCode.unreachable);
     expect(result.stderr).toContain(`The admin role ${weak} lacks CREATEROLE`);
     expect(result.stderr).toContain(`ALTER ROLE "${weak}" CREATEROLE`);
+    const left = await withClient(requireEnv().pgUrl, (c) => c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [dbName(lacking)]));
+    expect(left.rowCount).toBe(0);
   });
 
   it('repairs: a password changed behind its back is reset to the Secret, a lost Secret gets a new password', async () => {
-    const stored = (await secret(shop)).data;
-    await withClient(requireEnv().pgUrl, (c) => c.query(`ALTER ROLE ${pg.escapeIdentifier(dbName(shop))} PASSWORD 'changed-by-hand'`));
+    const stored = await created(repaired);
+    await withClient(requireEnv().pgUrl, (c) => c.query(`ALTER ROLE ${pg.escapeIdentifier(dbName(repaired))} PASSWORD 'changed-by-hand'`));
     expect(await login(stored.DATABASE_URL!)).toBe('28P01');
-    expect(await json(['db', 'create', shop])).toMatchObject({ passwordSet: true, secretWritten: false });
+    expect(await json(['db', 'create', repaired])).toMatchObject({ passwordSet: true, secretWritten: false });
     expect(await login(stored.DATABASE_URL!)).toBe('ok');
 
-    await kube().core.deleteNamespacedSecret({ name: `${shop}-db`, namespace: namespace.name });
-    expect(await json(['db', 'create', shop])).toMatchObject({ roleCreated: false, passwordSet: true, secretWritten: true });
-    const fresh = (await secret(shop)).data;
+    await kube().core.deleteNamespacedSecret({ name: `${repaired}-db`, namespace: namespace.name });
+    expect(await json(['db', 'create', repaired])).toMatchObject({ roleCreated: false, passwordSet: true, secretWritten: true });
+    const fresh = (await secret(repaired)).data;
     expect(fresh.PGPASSWORD).not.toBe(stored.PGPASSWORD);
     expect(await login(fresh.DATABASE_URL!)).toBe('ok');
     expect(await login(stored.DATABASE_URL!)).toBe('28P01');
@@ -222,14 +257,17 @@ describeCluster('per-app databases on the shared PostgreSQL', () => {
     const withSecret = config(requireEnv().postgres.port, namespace.name);
     withSecret.database.admin = { secret: { namespace: namespace.name, name: 'pg-superuser', key: 'uri' } } as never;
     writeFileSync(join(dir, 'secret-admin.json'), JSON.stringify(withSecret));
-    const result = await json(['db', 'create', shop, '--config', 'secret-admin.json'], { ADMIN_URL: '' });
-    expect(result).toMatchObject({ roleCreated: false, databaseCreated: false });
+    const result = await json(['db', 'create', viaSecret, '--config', 'secret-admin.json'], { ADMIN_URL: '' });
+    expect(result).toMatchObject({ database: dbName(viaSecret), roleCreated: true, databaseCreated: true });
+    expect(await login((await secret(viaSecret)).data.DATABASE_URL!)).toBe('ok');
   });
 
   it('lists the databases it created with owner, size and connections', async () => {
+    await created(listA);
+    await created(listB);
     const { databases } = await json(['db', 'list', '--env', environment]);
-    const mine = databases.filter((d: { app: string }) => [shop, blog].includes(d.app));
-    expect(mine.map((d: { name: string }) => d.name).sort()).toEqual([dbName(blog), dbName(shop)].sort());
+    const mine = databases.filter((d: { app: string }) => [listA, listB].includes(d.app));
+    expect(mine.map((d: { name: string }) => d.name).sort()).toEqual([dbName(listA), dbName(listB)].sort());
     for (const d of mine) {
       expect(d.owner).toBe(d.name);
       expect(d.sizeBytes).toBeGreaterThan(1_000_000);
@@ -237,23 +275,23 @@ describeCluster('per-app databases on the shared PostgreSQL', () => {
       expect(d.connectionLimit).toBe(7);
     }
     const text = await berth(['db', 'list']);
-    expect(text.stdout).toMatch(new RegExp(`${dbName(shop)}\\s+${shop}\\s+${environment}\\s+${dbName(shop)}\\s+\\d`));
+    expect(text.stdout).toMatch(new RegExp(`${dbName(listA)}\\s+${listA}\\s+${environment}\\s+${dbName(listA)}\\s+\\d`));
   });
 
   it('drops with --yes APP: open sessions terminated, database, role and Secret gone', async () => {
-    const url = (await secret(blog)).data.DATABASE_URL!;
+    const url = (await created(gone)).DATABASE_URL!;
     const open = new pg.Client({ connectionString: url });
     open.on('error', () => {});
     await open.connect();
-    const result = await json(['db', 'drop', blog, '--yes', blog]);
+    const result = await json(['db', 'drop', gone, '--yes', gone]);
     expect(result).toMatchObject({ databaseDropped: true, roleDropped: true, secretDeleted: true, terminatedSessions: 1 });
     await expect(open.query('SELECT 1')).rejects.toThrow();
     await open.end().catch(() => {});
     const left = await withClient(requireEnv().pgUrl, (c) =>
-      c.query('SELECT (SELECT count(*) FROM pg_database WHERE datname = $1)::int AS dbs, (SELECT count(*) FROM pg_roles WHERE rolname = $1)::int AS roles', [dbName(blog)]),
+      c.query('SELECT (SELECT count(*) FROM pg_database WHERE datname = $1)::int AS dbs, (SELECT count(*) FROM pg_roles WHERE rolname = $1)::int AS roles', [dbName(gone)]),
     );
     expect(left.rows[0]).toEqual({ dbs: 0, roles: 0 });
-    await expect(secret(blog)).rejects.toMatchObject({ code: 404 });
+    await expect(secret(gone)).rejects.toMatchObject({ code: 404 });
   });
 
   it('fails clearly on an unreachable server, a wrong admin password, no database: true, an unreachable cluster', async () => {
@@ -289,11 +327,7 @@ function config(port: number, namespace: string) {
     database: { mode: 'external', host: '127.0.0.1', port, sslMode: 'disable', admin: { env: 'ADMIN_URL' }, connectionLimit: 7 },
     environments: { [environment]: { namespace } },
     apps: {
-      [shop]: { image: 'ghcr.io/acme/shop', port: 3000, database: true },
-      [blog]: { image: 'ghcr.io/acme/blog', port: 3000, database: true },
-      [extra]: { image: 'ghcr.io/acme/extra', port: 3000, database: true },
-      [handRole]: { image: 'ghcr.io/acme/hand', port: 3000, database: true },
-      [handDb]: { image: 'ghcr.io/acme/hand', port: 3000, database: true },
+      ...Object.fromEntries(databaseApps.map((app) => [app, { image: `ghcr.io/acme/${app}`, port: 3000, database: true }])),
       static: { image: 'ghcr.io/acme/static', port: 80 },
     },
   };

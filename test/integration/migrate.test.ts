@@ -3,7 +3,7 @@
  * processes (the built CLI: `npm test` builds first), against a real Postgres, with only
  * DATABASE_URL in the environment and no berth config.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -134,6 +134,25 @@ describeCluster('berth migrate', () => {
     });
   });
 
+  describe('a migration whose error quotes a connection string', () => {
+    const db = useDatabase('migsecret');
+
+    it('prints the Postgres detail with the password masked, also with --verbose', async () => {
+      const dir = tempDir();
+      const stored = 'postgres://reporting:Hunter2-secret@replica.internal:5432/app';
+      writeMigrations(join(dir, 'migrations'), {
+        '0001_feeds.sql': `CREATE TABLE feeds (url text UNIQUE);\nINSERT INTO feeds VALUES ('${stored}');\n`,
+        // Postgres puts the duplicate value in the error's detail: "Key (url)=(postgres://…) already exists."
+        '0002_again.sql': `INSERT INTO feeds VALUES ('${stored}');\n`,
+      });
+      const run = await berth(['migrate', 'apply', '--verbose'], { DATABASE_URL: db.url }, dir);
+      expect(run.code).toBe(ExitCode.failure);
+      expect(run.stderr).toContain('Migration 0002_again.sql failed: duplicate key value violates unique constraint "feeds_url_key" (SQLSTATE 23505)');
+      expect(run.stderr).toContain('detail: Key (url)=(postgres://reporting:***@replica.internal:5432/app) already exists.');
+      expect(run.stdout + run.stderr).not.toContain('Hunter2-secret');
+    });
+  });
+
   describe('a transactional file with its own BEGIN/COMMIT', () => {
     const db = useDatabase('migtx');
 
@@ -186,11 +205,16 @@ describeCluster('berth migrate', () => {
       const dir = tempDir();
       files(dir);
       const holder = await hold();
+      let child: ChildProcess | undefined;
       try {
-        const child = spawn(process.execPath, [join(root, 'bin/berth.js'), 'migrate', 'apply'], { cwd: dir, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', DATABASE_URL: db.url } });
+        child = spawn(process.execPath, [join(root, 'bin/berth.js'), 'migrate', 'apply'], { cwd: dir, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', DATABASE_URL: db.url } });
         let stderr = '';
-        const waiting = new Promise<void>((resolve) => child.stderr.on('data', (c: Buffer) => ((stderr += c), stderr.includes('waiting for the migration lock') && resolve())));
-        const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+        const exited = new Promise<number | null>((resolve) => child!.on('close', resolve));
+        const waiting = new Promise<void>((resolve, reject) => {
+          child!.stderr!.on('data', (c: Buffer) => ((stderr += c), stderr.includes('waiting for the migration lock') && resolve()));
+          // Exiting before it waits is a failure to report, not a hang until the timeout.
+          void exited.then((code) => reject(new Error(`berth exited (${code}) before waiting for the lock:\n${stderr}`)));
+        });
         await waiting;
         child.kill('SIGINT');
         expect(await exited).toBe(ExitCode.interrupted);
@@ -198,12 +222,14 @@ describeCluster('berth migrate', () => {
         expect(stderr).toContain('lock-holder-test');
         expect(await applied()).toBeNull();
       } finally {
+        // A child that ignored SIGINT (or never got it) must not outlive the test holding a connection.
+        if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         await holder.end();
       }
       // With the lock free, the same files apply.
       const after = await berth(['migrate', 'apply'], { DATABASE_URL: db.url }, dir);
       expect(after.code, after.stderr).toBe(0);
-    });
+    }, 30_000);
   });
 
   describe('drift', () => {

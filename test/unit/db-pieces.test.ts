@@ -10,7 +10,7 @@ import { generatePassword, scramVerifier } from '../../src/db/password.ts';
 import { redactText, redactUrl } from '../../src/db/redact.ts';
 import { sameData, secretData, storedPassword } from '../../src/db/secret-data.ts';
 import { databaseServer } from '../../src/db/server.ts';
-import { connectError } from '../../src/db/errors.ts';
+import { connectError, statementError } from '../../src/db/errors.ts';
 import { ExitCode, UsageError } from '../../src/errors.ts';
 
 describe('database names', () => {
@@ -142,11 +142,34 @@ describe('redaction', () => {
     expect(redactText(text, ['hunter2', 'pa ss'])).toBe('failed for postgres://u:***@h/db and again *** and ***');
   });
 
-  it('never lets a driver message carry the password into an error', () => {
-    const error = Object.assign(new Error('password authentication failed; tried postgres://admin:topsecret@10.0.0.2/postgres'), { code: '28P01' });
-    const translated = connectError(error, { what: 'the admin connection', secrets: ['topsecret'] });
-    expect(translated.exitCode).toBe(ExitCode.unreachable);
-    expect(translated.message).not.toContain('topsecret');
+  it('never lets a driver message carry the password into an error, its hint or the stack --verbose prints', () => {
+    const url = 'postgres://admin:topsecret@db.internal:5432/postgres';
+    const target = { what: 'the admin connection (postgres://admin:***@db.internal:5432/postgres)', secrets: ['topsecret'] };
+    // Messages as drivers and connection-string parsers write them: the URL quoted whole, or the password alone.
+    const errors = [
+      connectError(new Error(`invalid connection string ${url}`), target),
+      connectError(Object.assign(new Error(`role "admin" does not exist (${url})`), { code: '28000' }), target),
+      connectError(Object.assign(new Error(`database "x" does not exist; password=topsecret`), { code: '3D000' }), target),
+      connectError(new Error(`The server does not support SSL connections (${url})`), target),
+      connectError(new AggregateError([new Error(`could not connect with ${url}`)]), target),
+      connectError(new Error('timeout expired after sending password topsecret'), target),
+      statementError(Object.assign(new Error(`syntax error near "topsecret"`), { code: '42601', severity: 'ERROR' }), 'set the password of app', ['topsecret']),
+      statementError(Object.assign(new Error(`permission denied using ${url}`), { code: '42501', severity: 'ERROR' }), 'create the role'),
+    ];
+    for (const error of errors) {
+      // What the user sees: the message, the hint, and with --verbose the stack.
+      const shown = [error.message, error.hint ?? '', error.stack ?? ''].join('\n');
+      expect(shown, error.message).toContain('***');
+      expect(shown, error.message).not.toContain('topsecret');
+      expect(error.exitCode).not.toBe(ExitCode.ok);
+    }
+    // The rest of the message stays readable.
+    expect(errors[0]!.message).toBe('The admin connection (postgres://admin:***@db.internal:5432/postgres) failed: invalid connection string postgres://admin:***@db.internal:5432/postgres');
+    expect(errors[1]!.message).toContain('was refused: role "admin" does not exist');
+
+    const wrong = connectError(Object.assign(new Error(`password authentication failed for user "admin"`), { code: '28P01' }), target);
+    expect(wrong.message).toContain('wrong password for the user');
+    expect(wrong.exitCode).toBe(ExitCode.unreachable);
     const refused = connectError(Object.assign(new AggregateError([Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })]), {}), { what: 'the admin connection' });
     expect(refused.message).toMatch(/Cannot reach the admin connection: connection refused/);
     expect(refused.exitCode).toBe(ExitCode.unreachable);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findDrift, SchemaDriftError } from '../../src/migrate/drift.ts';
+import { migrationFailed, runnerError } from '../../src/migrate/failure.ts';
 import { checksum, hasNoTransactionMarker, readMigrationFiles } from '../../src/migrate/files.ts';
 import { lineAt, splitStatements, transactionControl } from '../../src/migrate/split.ts';
 import { ExitCode } from '../../src/errors.ts';
@@ -103,5 +104,34 @@ describe('drift', () => {
     expect(error.message).toMatch(/^schema drift: 2 applied migrations no longer match their files/);
     expect(error.message).toContain('0002_users.sql');
     expect(error.message).toContain('0003_gone.sql');
+  });
+});
+
+describe('a failed migration as the user sees it', () => {
+  const file = (sql: string) => ({ name: '0002_feeds.sql', path: '0002_feeds.sql', sql, checksum: checksum(sql), transactional: true });
+  const shown = (error: { message: string; hint?: string; stack?: string }) => [error.message, error.hint ?? '', error.stack ?? ''].join('\n');
+
+  it('keeps the file, line and Postgres words but never a password from a connection string in them', () => {
+    const sql = "CREATE TABLE feeds (url text UNIQUE);\nINSERT INTO feeds VALUES ('postgres://reporting:hunter2@replica/app');\nINSERT INTO feeds VALUES ('postgres://reporting:hunter2@replica/app');\n";
+    // As pg reports a unique violation: the duplicate value in `detail`, the statement in `where` (from PL/pgSQL).
+    const pgError = Object.assign(new Error('duplicate key value violates unique constraint "feeds_url_key" for postgres://reporting:hunter2@replica/app'), {
+      code: '23505',
+      position: String(sql.lastIndexOf('INSERT') + 1),
+      detail: 'Key (url)=(postgres://reporting:hunter2@replica/app) already exists.',
+      where: `SQL statement "INSERT INTO feeds VALUES ('postgresql://reporting:hunter2@replica/app')"`,
+      hint: 'check postgres://reporting:hunter2@replica/app',
+    });
+    const error = migrationFailed(pgError, file(sql), 0, ['0001_init.sql']);
+    expect(shown(error)).not.toContain('hunter2');
+    expect(error.message).toContain('Migration 0002_feeds.sql failed at line 3: duplicate key value violates unique constraint "feeds_url_key"');
+    expect(error.message).toContain('(SQLSTATE 23505)');
+    expect(error.message).toContain('detail: Key (url)=(postgres://reporting:***@replica/app) already exists.');
+    expect(error.message).toContain(`where: SQL statement "INSERT INTO feeds VALUES ('postgresql://reporting:***@replica/app')"`);
+    expect(error.message).toContain('postgres hint: check postgres://reporting:***@replica/app');
+    expect(error.message).toContain('applied before it in this run: 0001_init.sql');
+
+    const stopped = runnerError(Object.assign(new Error('could not open postgres://app:hunter2@db/app'), { code: '42501' }));
+    expect(shown(stopped)).not.toContain('hunter2');
+    expect(stopped.message).toBe('Migrations stopped: could not open postgres://app:***@db/app (SQLSTATE 42501)');
   });
 });
