@@ -15,11 +15,23 @@ const QUANTITY = /^\d+(\.\d+)?[A-DF-Za-df-z][A-Za-z]?$/;
 /** Words YAML 1.1 parsers (and so some Kubernetes tooling) read as booleans or null. */
 const RESERVED = /^(y|n|yes|no|on|off|true|false|null|nan|inf)$/i;
 
+/** Rendered output repeats the same strings (labels, names, ports) many times; quote each once. */
+const written = new Map<string, string>();
+
 function scalar(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : JSON.stringify(String(value));
   if (typeof value === 'boolean') return String(value);
   const text = String(value);
+  let known = written.get(text);
+  if (known === undefined) {
+    known = quote(text);
+    if (written.size < 50_000) written.set(text, known);
+  }
+  return known;
+}
+
+function quote(text: string): string {
   // A colon is plain text unless a space or the end follows it (then it would start a mapping).
   const plain = PLAIN.test(text) && !RESERVED.test(text) && !/:( |$)/.test(text);
   if (plain || QUANTITY.test(text)) return text;
@@ -32,16 +44,20 @@ function isCollection(value: unknown): value is object {
 
 /** Empty as written: an object whose fields are all undefined writes as `{}`, like JSON. */
 function isEmpty(value: object): boolean {
-  return Array.isArray(value) ? value.length === 0 : Object.values(value).every((v) => v === undefined);
+  if (Array.isArray(value)) return value.length === 0;
+  for (const key in value) if ((value as Record<string, unknown>)[key] !== undefined) return false;
+  return true;
 }
 
 function emit(value: unknown, indent: string, lines: string[], top = false): void {
+  const deeper = `${indent}  `;
   if (Array.isArray(value)) {
     for (const item of value) {
       if (isCollection(item) && !isEmpty(item)) {
-        const nested: string[] = [];
-        emit(item, `${indent}  `, nested);
-        lines.push(`${indent}- ${nested[0]!.slice(indent.length + 2)}`, ...nested.slice(1));
+        // Write the item two spaces in, then turn its first line's indent into the "- ".
+        const first = lines.length;
+        emit(item, deeper, lines);
+        lines[first] = `${indent}- ${lines[first]!.slice(deeper.length)}`;
       } else {
         lines.push(`${indent}- ${inline(item)}`);
       }
@@ -49,14 +65,14 @@ function emit(value: unknown, indent: string, lines: string[], top = false): voi
     return;
   }
   const record = value as Record<string, unknown>;
-  for (const key of orderedKeys(record, top)) {
-    const item = record[key];
+  for (const name of orderedKeys(record, top)) {
+    const item = record[name];
     if (isCollection(item) && !isEmpty(item)) {
-      lines.push(`${indent}${scalar(key)}:`);
+      lines.push(`${indent}${scalar(name)}:`);
       // Sequences sit two spaces under their key, as kubectl and the yaml library write them.
-      emit(item, `${indent}  `, lines);
+      emit(item, deeper, lines);
     } else {
-      lines.push(`${indent}${scalar(key)}: ${inline(item)}`);
+      lines.push(`${indent}${scalar(name)}: ${inline(item)}`);
     }
   }
 }
