@@ -3,21 +3,17 @@
  * do not collide, derived Kubernetes names fit, and no placeholder slipped through.
  */
 import type { ConfigIssue } from '../errors.ts';
-import { DEFAULTS, WEB_PROCESS } from './defaults.ts';
-import { DNS_LABEL } from './fields.ts';
+import { DEFAULTS } from './defaults.ts';
+import { join } from './field-path.ts';
 import { placeholderProblem } from './placeholders.ts';
-import { quantityValue } from './quantity.ts';
-import type { AppConfig, ParsedConfig, ResourcesConfig } from './schema.ts';
+import { checkApp } from './rules-app.ts';
+import { checkEnvironments, checkRoutes } from './rules-routes.ts';
+import type { ParsedConfig } from './schema.ts';
 
 export interface RuleResult {
   errors: ConfigIssue[];
   warnings: ConfigIssue[];
 }
-
-/** Longest app name: leaves room for `-<process>` and CronJob's 52-character limit. */
-export const MAX_APP_NAME = 40;
-/** Kubernetes appends 11 characters to a CronJob's name for its Jobs, and Job names are labels. */
-const MAX_CRONJOB_NAME = 52;
 
 export function checkRules(config: ParsedConfig): RuleResult {
   const result: RuleResult = { errors: [], warnings: [] };
@@ -43,143 +39,6 @@ function checkPlaceholders(value: unknown, path: string, result: RuleResult): vo
   }
 }
 
-export function join(path: string, key: string): string {
-  const segment = /^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key);
-  if (!path) return segment;
-  return segment.startsWith('"') ? `${path}[${segment}]` : `${path}.${segment}`;
-}
-
-function checkApp(config: ParsedConfig, name: string, app: AppConfig, result: RuleResult): void {
-  const at = join('apps', name);
-  const error = (path: string, message: string) => result.errors.push({ path, message });
-  const warn = (path: string, message: string) => result.warnings.push({ path, message });
-
-  if (!DNS_LABEL.test(name) || name.length > MAX_APP_NAME) {
-    error(at, `app name "${name}" must be at most ${MAX_APP_NAME} lowercase letters, digits and "-" (it becomes part of Kubernetes object names)`);
-  }
-  const processes = Object.keys(app.processes ?? {});
-  const hasWeb = app.port !== undefined || processes.includes(WEB_PROCESS);
-  if (!hasWeb && processes.length === 0) {
-    error(at, 'has nothing to run: set `port` for a web process or declare `processes`');
-  }
-  if (app.domains?.length && app.port === undefined && app.processes?.[WEB_PROCESS]?.port === undefined) {
-    error(join(at, 'domains'), 'domains need a port to route to: set `port`');
-  }
-  if (app.wwwRedirect && !app.domains?.length) error(join(at, 'wwwRedirect'), 'needs `domains` to redirect www.<domain> to');
-  for (const [i, d] of (app.domains ?? []).entries()) {
-    if (app.wwwRedirect && d.startsWith('www.')) {
-      error(`${join(at, 'domains')}[${i}]`, `list the apex "${d.slice(4)}"; wwwRedirect adds the www. host itself`);
-    }
-  }
-  checkHpa(app.hpa, join(at, 'hpa'), result);
-  checkResources(app.resources, join(at, 'resources'), result);
-  for (const [task, cron] of Object.entries(app.cron ?? {})) checkResources(cron.resources, join(join(join(at, 'cron'), task), 'resources'), result);
-  const seenSecrets = new Set<string>();
-  for (const [i, secret] of (app.secrets ?? []).entries()) {
-    if (seenSecrets.has(secret)) error(`${join(at, 'secrets')}[${i}]`, `${secret} is listed twice`);
-    seenSecrets.add(secret);
-  }
-  if (config.cluster?.certIssuer !== false) {
-    for (const [i, d] of (app.domains ?? []).entries()) {
-      if (d.startsWith('*.')) warn(`${join(at, 'domains')}[${i}]`, `a wildcard certificate needs a DNS-01 ClusterIssuer; HTTP-01 (the usual Let's Encrypt setup) cannot issue one`);
-    }
-  }
-
-  for (const [pname, process] of Object.entries(app.processes ?? {})) {
-    const ppath = join(join(at, 'processes'), pname);
-    const objectName = pname === WEB_PROCESS ? name : `${name}-${pname}`;
-    if (objectName.length > 63) error(ppath, `"${objectName}" would exceed Kubernetes' 63-character name limit; shorten the app or process name`);
-    if (pname !== WEB_PROCESS && !process.command) {
-      error(join(ppath, 'command'), 'is required for processes other than web (the image default runs web)');
-    }
-    if (process.singleton && process.replicas !== undefined && process.replicas !== 1) {
-      error(join(ppath, 'replicas'), `a singleton runs exactly 1 replica; remove replicas (${process.replicas}) or singleton`);
-    }
-    if (process.singleton && process.hpa) error(join(ppath, 'hpa'), 'a singleton cannot autoscale; remove hpa or singleton');
-    if (process.domains?.length && process.port === undefined && !(pname === WEB_PROCESS && app.port !== undefined)) {
-      error(join(ppath, 'domains'), 'domains need a port to route to: set `port` on this process');
-    }
-    checkHpa(process.hpa, join(ppath, 'hpa'), result);
-    checkResources(process.resources, join(ppath, 'resources'), result);
-  }
-
-  for (const [task] of Object.entries(app.cron ?? {})) {
-    const objectName = `${name}-${task}`;
-    if (objectName.length > MAX_CRONJOB_NAME) {
-      error(join(join(at, 'cron'), task), `CronJob name "${objectName}" exceeds ${MAX_CRONJOB_NAME} characters; shorten the task name`);
-    }
-  }
-
-  const processNames = [...(hasWeb ? [WEB_PROCESS] : []), ...processes.filter((p) => p !== WEB_PROCESS)];
-  for (const [vname, volume] of Object.entries(app.volumes ?? {})) {
-    const vpath = join(join(at, 'volumes'), vname);
-    const sources = [volume.size !== undefined, volume.existingClaim !== undefined, volume.nfs !== undefined].filter(Boolean).length;
-    if (sources === 0) error(vpath, 'say where the data lives: `size` (a new claim), `existingClaim`, or `nfs: { server, path }`');
-    if (volume.existingClaim && (volume.size !== undefined || volume.nfs)) {
-      error(vpath, '`existingClaim` cannot be combined with `size` or `nfs`: the claim already exists');
-    }
-    for (const [i, p] of (volume.processes ?? []).entries()) {
-      if (!processNames.includes(p)) {
-        error(`${join(vpath, 'processes')}[${i}]`, `no process "${p}" in app ${name}; known: ${processNames.join(', ') || 'none'}`);
-      }
-    }
-    const mountedBy = volume.processes ?? processNames.slice(0, 1);
-    const single = (volume.accessMode ?? (volume.nfs ? 'ReadWriteMany' : 'ReadWriteOnce')).startsWith('ReadWriteOnce');
-    for (const p of mountedBy) {
-      const replicas = app.processes?.[p]?.replicas ?? (p === WEB_PROCESS ? app.replicas : undefined) ?? 1;
-      if (single && replicas > 1) {
-        warn(vpath, `${volume.accessMode ?? 'ReadWriteOnce'} volume mounted by ${replicas} replicas of "${p}": they must share one node; use ReadWriteMany or 1 replica`);
-      }
-    }
-  }
-
-  const mounts = new Map<string, string>();
-  for (const [vname, volume] of Object.entries(app.volumes ?? {})) {
-    for (const p of volume.processes ?? processNames.slice(0, 1)) {
-      const key = `${p}\n${volume.mountPath.replace(/\/+$/, '')}`;
-      const other = mounts.get(key);
-      if (other) error(join(join(join(at, 'volumes'), vname), 'mountPath'), `${volume.mountPath} is already where volume ${other} is mounted in process ${p}`);
-      else mounts.set(key, vname);
-    }
-  }
-
-  const envNames = Object.keys(app.env ?? {});
-  for (const [i, secret] of (app.secrets ?? []).entries()) {
-    if (envNames.includes(secret)) {
-      error(`${join(at, 'secrets')}[${i}]`, `${secret} is also set in env; a variable is either plain config or a secret`);
-    }
-  }
-  if (app.database) {
-    if (!config.database) error(join(at, 'database'), 'needs a top-level `database` (the shared PostgreSQL) to create this app\'s database in');
-    for (const reserved of ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE']) {
-      if (envNames.includes(reserved)) {
-        error(join(join(at, 'env'), reserved), `berth sets ${reserved} for apps with database: true; remove it from env`);
-      }
-    }
-  }
-  if (app.migrate && !app.migrate.command && !app.database && !app.secrets?.includes('DATABASE_URL')) {
-    error(join(at, 'migrate'), "berth's migration runner needs DATABASE_URL: set `database: true`, list DATABASE_URL in `secrets`, or give `migrate.command`");
-  }
-  if (app.backups) {
-    if (!app.database) error(join(at, 'backups'), 'backs up the app\'s database: set `database: true`');
-    if (!config.backups) error(join(at, 'backups'), 'needs a top-level `backups.store` saying where backups go');
-  }
-}
-
-/** The API server refuses a request above its limit; say so before anything is applied. */
-function checkResources(resources: ResourcesConfig | undefined, path: string, result: RuleResult): void {
-  for (const kind of ['cpu', 'memory'] as const) {
-    const request = resources?.requests?.[kind];
-    const limit = resources?.limits?.[kind];
-    if (request === undefined || limit === undefined) continue;
-    const r = quantityValue(request);
-    const l = quantityValue(limit);
-    if (r !== undefined && l !== undefined && r > l) {
-      result.errors.push({ path: join(join(path, 'requests'), kind), message: `request ${request} is above the limit ${limit}; raise the limit or lower the request` });
-    }
-  }
-}
-
 /**
  * Settings berth accepts today but whose in-cluster runner is not built yet. They are validated
  * so configs are ready, and said plainly instead of rendering jobs that would fail every night.
@@ -193,86 +52,4 @@ function checkNotYetBuilt(config: ParsedConfig, result: RuleResult): void {
       result.warnings.push({ path: join(join('apps', name), 'migrate'), message: `berth's migration runner runs from the berth image (${DEFAULTS.cluster.berthImage}), which is not published: build it from the repository's Dockerfile and set cluster.berthImage, or give migrate.command` });
     }
   }
-}
-
-function checkHpa(hpa: { min: number; max: number } | undefined, path: string, result: RuleResult): void {
-  if (hpa && hpa.min > hpa.max) result.errors.push({ path: join(path, 'min'), message: `min (${hpa.min}) is greater than max (${hpa.max})` });
-}
-
-function checkEnvironments(config: ParsedConfig, result: RuleResult): void {
-  const namespaces = new Map<string, string>();
-  for (const [envName, environment] of Object.entries(config.environments)) {
-    const at = join('environments', envName);
-    const other = namespaces.get(environment.namespace);
-    if (other) {
-      result.errors.push({ path: join(at, 'namespace'), message: `namespace "${environment.namespace}" is already used by environment ${other}; each environment needs its own` });
-    }
-    namespaces.set(environment.namespace, envName);
-    if (config.database?.mode === 'cnpg' && environment.namespace === (config.database.namespace ?? DEFAULTS.database.cnpg.namespace)) {
-      result.errors.push({ path: join(at, 'namespace'), message: `"${environment.namespace}" is the database's namespace; apps need their own` });
-    }
-    for (const [appName, override] of Object.entries(environment.apps ?? {})) {
-      const opath = join(join(at, 'apps'), appName);
-      const app = config.apps[appName];
-      if (!app) {
-        result.errors.push({ path: opath, message: `no app "${appName}"; known apps: ${Object.keys(config.apps).join(', ') || 'none'}` });
-        continue;
-      }
-      const known = [...(app.port !== undefined ? [WEB_PROCESS] : []), ...Object.keys(app.processes ?? {})];
-      for (const pname of Object.keys(override.processes ?? {})) {
-        if (!known.includes(pname)) {
-          result.errors.push({ path: join(join(opath, 'processes'), pname), message: `app ${appName} has no process "${pname}"; known: ${known.join(', ')}` });
-        }
-      }
-      if (override.backups && !app.database) {
-        result.errors.push({ path: join(opath, 'backups'), message: `app ${appName} has no database to back up` });
-      }
-      checkHpa(override.hpa, join(opath, 'hpa'), result);
-    }
-  }
-}
-
-/** Two apps answering the same host and path would silently steal each other's traffic. */
-function checkRoutes(config: ParsedConfig, result: RuleResult): void {
-  const seen = new Map<string, string>();
-  for (const [envName, environment] of Object.entries(config.environments)) {
-    for (const [appName, app] of Object.entries(config.apps)) {
-      const override = environment.apps?.[appName] ?? {};
-      if (override.enabled === false) continue;
-      const routes: Array<{ path: string; hosts: Array<{ host: string; index: number }>; where: string; process: string }> = [];
-      const listed = (domains: string[]) => domains.map((host, index) => ({ host, index }));
-      const webDomains = override.processes?.[WEB_PROCESS]?.domains ?? override.domains;
-      const redirectsWww = override.wwwRedirect ?? app.wwwRedirect ?? false;
-      // The redirect answers www.<domain> for every path, so that host is taken too.
-      const withWww = (domains: string[]) =>
-        listed(domains).flatMap((h) => (redirectsWww && !h.host.startsWith('*.') ? [h, { ...h, host: `www.${h.host}` }] : [h]));
-      routes.push({
-        hosts: withWww(webDomains ?? app.domains ?? []),
-        path: app.path ?? DEFAULTS.app.path,
-        process: WEB_PROCESS,
-        where: webDomains ? join(join(join('environments', envName), 'apps'), appName) + '.domains' : join(join('apps', appName), 'domains'),
-      });
-      for (const [pname, process] of Object.entries(app.processes ?? {})) {
-        if (pname === WEB_PROCESS) continue;
-        const domains = override.processes?.[pname]?.domains ?? process.domains ?? [];
-        routes.push({ hosts: listed(domains), path: process.path ?? DEFAULTS.app.path, process: pname, where: join(join(join('apps', appName), 'processes'), pname) + '.domains' });
-      }
-      for (const route of routes) {
-        for (const { host, index: i } of route.hosts) {
-          const key = `${host}${normalisePath(route.path)}`;
-          const owner = route.process === WEB_PROCESS ? `app ${appName} in ${envName}` : `app ${appName} (process ${route.process}) in ${envName}`;
-          const previous = seen.get(key);
-          if (previous) {
-            result.errors.push({ path: `${route.where}[${i}]`, message: `${host}${route.path} is already served by ${previous}; give one of them another domain or path` });
-          } else {
-            seen.set(key, owner);
-          }
-        }
-      }
-    }
-  }
-}
-
-function normalisePath(path: string): string {
-  return path.endsWith('/') ? path : `${path}/`;
 }

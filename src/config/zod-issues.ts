@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import type { ConfigIssue } from '../errors.ts';
 import { closest } from '../suggest.ts';
-import { join } from './rules.ts';
+import { join } from './field-path.ts';
 
 type Schema = z.core.$ZodType;
 
