@@ -31,7 +31,6 @@ export const DEFAULTS = {
   hpa: { cpuPercent: 70 },
   volume: { accessMode: 'ReadWriteOnce' },
   cron: { timeout: 3600 },
-  backups: { retention: { daily: 7, weekly: 4, monthly: 6 } },
   migrate: { dir: '/app/migrations' },
   tagScheme: 'any',
   database: {

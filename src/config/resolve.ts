@@ -8,7 +8,6 @@ import type {
   Health,
   Hpa,
   ResolvedApp,
-  ResolvedBackups,
   ResolvedCluster,
   ResolvedCron,
   ResolvedEnvironment,
@@ -49,8 +48,6 @@ export function resolveEnvironment(config: ParsedConfig, envName: string, option
     tagScheme: environment.tagScheme ?? DEFAULTS.tagScheme,
     cluster: resolveCluster(config),
     database: config.database,
-    backupStore: config.backups?.store,
-    slackWebhook: config.backups?.slackWebhook,
     apps,
   };
 }
@@ -99,7 +96,6 @@ function resolveApp(
     processes,
     cron: resolveCron(name, base),
     volumes,
-    backups: resolveBackups(base, override),
   };
 }
 
@@ -198,11 +194,4 @@ function resolveCron(app: string, base: AppConfig): ResolvedCron[] {
       resources: mergeResources(base.resources, task.resources, true),
       timeout: task.timeout ?? DEFAULTS.cron.timeout,
     }));
-}
-
-function resolveBackups(base: AppConfig, override: AppOverride): ResolvedBackups | undefined {
-  const backups = override.backups === false ? undefined : (override.backups ?? base.backups);
-  if (!backups) return undefined;
-  const retention = { ...DEFAULTS.backups.retention, ...backups.retention };
-  return { schedule: backups.schedule, timeZone: backups.timeZone, retention };
 }

@@ -2,7 +2,7 @@
  * A config made concrete for one environment: overrides merged, defaults applied, names derived.
  * The renderer reads only these types, so it never has to guess a default.
  */
-import type { BackupStoreConfig, DatabaseConfig, CredentialRef } from './schema.ts';
+import type { DatabaseConfig } from './schema.ts';
 
 export interface Resources {
   requests: { cpu?: string; memory?: string };
@@ -66,12 +66,6 @@ export interface ResolvedCron {
   timeout: number;
 }
 
-export interface ResolvedBackups {
-  schedule: string;
-  timeZone: string | undefined;
-  retention: { daily: number; weekly: number; monthly: number };
-}
-
 export interface ResolvedApp {
   name: string;
   environment: string;
@@ -88,7 +82,6 @@ export interface ResolvedApp {
   processes: ResolvedProcess[];
   cron: ResolvedCron[];
   volumes: ResolvedVolume[];
-  backups: ResolvedBackups | undefined;
 }
 
 export interface ResolvedCluster {
@@ -107,7 +100,5 @@ export interface ResolvedEnvironment {
   tagScheme: string;
   cluster: ResolvedCluster;
   database: DatabaseConfig | undefined;
-  backupStore: BackupStoreConfig | undefined;
-  slackWebhook: CredentialRef | undefined;
   apps: ResolvedApp[];
 }

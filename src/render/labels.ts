@@ -35,7 +35,7 @@ export const KEEP_ON_PRUNE: Record<string, string> = {
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
-/** Labels for one app's objects; `component` is the process, cron task or `backup`. */
+/** Labels for one app's objects; `component` is the process, cron task or volume. */
 export function appLabels(app: ResolvedApp, component?: string): Record<string, string> {
   const labels: Record<string, string> = {
     [LABEL.name]: app.name,
