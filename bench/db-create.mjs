@@ -18,11 +18,14 @@ const libraryApps = apps.map((a) => `${a}l`);
 const namespace = `bench-db-${tag}`;
 const dir = mkdtempSync(join(tmpdir(), 'berth-bench-'));
 const config = join(dir, 'berth.config.json');
-writeFileSync(config, JSON.stringify({
-  database: { mode: 'external', host: harness.postgres.host, port: harness.postgres.port, sslMode: 'disable', admin: { env: 'BENCH_ADMIN_URL' } },
-  environments: { bench: { namespace } },
-  apps: Object.fromEntries([...apps, ...libraryApps].map((a) => [a, { image: 'ghcr.io/acme/app', port: 3000, database: true }])),
-}));
+writeFileSync(
+  config,
+  JSON.stringify({
+    database: { mode: 'external', host: harness.postgres.host, port: harness.postgres.port, sslMode: 'disable', admin: { env: 'BENCH_ADMIN_URL' } },
+    environments: { bench: { namespace } },
+    apps: Object.fromEntries([...apps, ...libraryApps].map((a) => [a, { image: 'ghcr.io/acme/app', port: 3000, database: true }])),
+  }),
+);
 // Credentials travel in the environment, never in argv.
 const env = { ...process.env, BENCH_ADMIN_URL: harness.pgUrl, KUBECONFIG: harness.kubeconfigPath };
 const create = (app) => timeCommand([process.execPath, 'bin/berth.js', 'db', 'create', app, '--config', config], { env });
@@ -53,9 +56,12 @@ try {
   }
   passes['library, 1 process'] = { wall: performance.now() - libraryStarted, ...stats(librarySamples) };
   const startup = stats(Array.from({ length: 10 }, () => timeCommand([process.execPath, 'bin/berth.js', '--version'])));
-  console.log(`\nberth db create, ${APPS} apps in sequence (CLI: one process per app; library: createAppDatabase in one process, as deploy will call it) (node ${process.version}, PostgreSQL on 127.0.0.1, kube-apiserver from testenv)`);
+  console.log(
+    `\nberth db create, ${APPS} apps in sequence (CLI: one process per app; library: createAppDatabase in one process, as deploy will call it) (node ${process.version}, PostgreSQL on 127.0.0.1, kube-apiserver from testenv)`,
+  );
   console.log(`${'pass'.padEnd(22)}${'wall'.padStart(12)}${'per app'.padStart(12)}${'p90'.padStart(10)}`);
-  for (const [name, p] of Object.entries(passes)) console.log(`${name.padEnd(22)}${`${(p.wall / 1000).toFixed(2)} s`.padStart(12)}${fmt(p.median).padStart(12)}${fmt(p.p90)}`);
+  for (const [name, p] of Object.entries(passes))
+    console.log(`${name.padEnd(22)}${`${(p.wall / 1000).toFixed(2)} s`.padStart(12)}${fmt(p.median).padStart(12)}${fmt(p.p90)}`);
   console.log(`(for scale: \`berth --version\` alone takes ${fmt(startup.median).trim()})`);
 } finally {
   const client = new pg.Client({ connectionString: harness.pgUrl });

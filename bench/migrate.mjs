@@ -15,7 +15,10 @@ const migrations = join(dir, 'migrations');
 mkdirSync(migrations);
 const files = Array.from({ length: COUNT }, (_, i) => {
   const n = String(i + 1).padStart(4, '0');
-  return [`${n}_step.sql`, `CREATE TABLE t${n} (id serial PRIMARY KEY, name text NOT NULL);\nCREATE INDEX t${n}_name ON t${n} (name);\nINSERT INTO t${n} (name) VALUES ('a'), ('b');\n`];
+  return [
+    `${n}_step.sql`,
+    `CREATE TABLE t${n} (id serial PRIMARY KEY, name text NOT NULL);\nCREATE INDEX t${n}_name ON t${n} (name);\nINSERT INTO t${n} (name) VALUES ('a'), ('b');\n`,
+  ];
 });
 for (const [name, sql] of files) writeFileSync(join(migrations, name), sql);
 const combined = join(dir, 'all.sql');
@@ -32,12 +35,14 @@ try {
       const db = `bench_${tool}_${run}`;
       await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(db)}`);
       // Both get the password from the environment, as berth's own spawned tools do.
-      const env = tool === 'berth'
-        ? { ...process.env, DATABASE_URL: url(db) }
-        : { ...process.env, PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: server.password, PGDATABASE: db };
-      const argv = tool === 'berth'
-        ? [process.execPath, 'bin/berth.js', 'migrate', 'apply', '--dir', migrations]
-        : [join(server.binDir, 'psql'), '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-1', '-f', combined];
+      const env =
+        tool === 'berth'
+          ? { ...process.env, DATABASE_URL: url(db) }
+          : { ...process.env, PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: server.password, PGDATABASE: db };
+      const argv =
+        tool === 'berth'
+          ? [process.execPath, 'bin/berth.js', 'migrate', 'apply', '--dir', migrations]
+          : [join(server.binDir, 'psql'), '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-1', '-f', combined];
       samples[tool].push(timeCommand(argv, { env }));
       const tables = await new pg.Client({ connectionString: url(db) });
       await tables.connect();

@@ -58,7 +58,7 @@ process.exitCode = over ? 1 : 0;
 
 // Serializer alone, in-process: berth's emitter beside the `yaml` library on the same objects.
 const { loadConfig, render: renderObjects } = await import('../dist/index.js');
-const { toYamlStream } = await import('../src/render/serialize.ts');
+const { toYamlStream } = await import('../src/manifests/serialize.ts');
 
 const { config: parsed } = await loadConfig({ file });
 const objects = renderObjects(parsed, 'production', { tags: {} });

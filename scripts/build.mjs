@@ -4,12 +4,12 @@
 // each command loads only what it imports.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
-await build({
+const result = await build({
   entryPoints: { cli: 'src/cli/bin.ts', index: 'src/index.ts' },
   outdir: 'dist',
   bundle: true,
@@ -27,6 +27,9 @@ await build({
   define: { __BERTH_VERSION__: JSON.stringify(pkg.version) },
   sourcemap: 'linked',
   logLevel: 'warning',
+  metafile: true,
 });
+// Which chunk holds which source: a test checks start-up loads no heavy library.
+writeFileSync(new URL('../dist/metafile.json', import.meta.url), JSON.stringify(result.metafile));
 
 execFileSync('tsc', ['-p', 'tsconfig.build.json'], { stdio: 'inherit' });

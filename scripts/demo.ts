@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseImage } from '../src/config/image-ref.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { render, renderPlatform } from '../src/render/index.ts';
-import { toYamlStream } from '../src/render/serialize.ts';
+import { toYamlStream } from '../src/manifests/serialize.ts';
 import { ensureUp } from '../testenv/index.ts';
 import { binaries } from '../testenv/paths.ts';
 
@@ -43,7 +43,11 @@ for (const name of readdirSync(examplesDir).sort()) {
   }
   for (const environment of Object.keys(config.environments)) {
     // Apps that pin their own tag (postgres:16-alpine) keep it; the others get the example's build.
-    const tags = Object.fromEntries(Object.entries(config.apps).filter(([, app]) => !parseImage(app.image).tag).map(([app]) => [app, TAGS[name] ?? 'latest']));
+    const tags = Object.fromEntries(
+      Object.entries(config.apps)
+        .filter(([, app]) => !parseImage(app.image).tag)
+        .map(([app]) => [app, TAGS[name] ?? 'latest']),
+    );
     const objects = render(config, environment, { tags });
     process.stdout.write(`applying ${name}/${environment}: ${objects.length} objects … `);
     await kubectl(['apply', '--server-side', '--field-manager=berth', '-f', '-'], toYamlStream(objects));
@@ -61,8 +65,15 @@ for (const namespace of namespaces) {
 console.log('\nWhat runs now (berth-managed Deployments):');
 console.log(
   await kubectl([
-    'get', 'deployments', '--all-namespaces', '-l', 'app.kubernetes.io/managed-by=berth',
-    '-o', 'custom-columns=NAMESPACE:.metadata.namespace,APP:.metadata.labels.berth\\.dev/app,PROCESS:.metadata.labels.app\\.kubernetes\\.io/component,READY:.status.readyReplicas,WANTED:.spec.replicas,IMAGE:.spec.template.spec.containers[0].image',
+    'get',
+    'deployments',
+    '--all-namespaces',
+    '-l',
+    'app.kubernetes.io/managed-by=berth',
+    '-o',
+    'custom-columns=NAMESPACE:.metadata.namespace,APP:.metadata.labels.berth\\.dev/app,PROCESS:.metadata.labels.app\\.kubernetes\\.io/component,READY:.status.readyReplicas,WANTED:.spec.replicas,IMAGE:.spec.template.spec.containers[0].image',
   ]),
 );
-console.log(`The cluster keeps running. Explore it with:\n  export KUBECONFIG=${env.kubeconfigPath}\n  ${binaries.kubectl} get pods -A\nStop it with: npm run testenv -- down`);
+console.log(
+  `The cluster keeps running. Explore it with:\n  export KUBECONFIG=${env.kubeconfigPath}\n  ${binaries.kubectl} get pods -A\nStop it with: npm run testenv -- down`,
+);

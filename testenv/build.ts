@@ -85,12 +85,7 @@ function components(go: string): Component[] {
       getArgs: async () => k8sCmds.map((cmd) => `k8s.io/kubernetes/cmd/${cmd}@${KUBERNETES_VERSION}`),
       packages: k8sCmds.map((cmd) => `k8s.io/kubernetes/cmd/${cmd}`),
       ldflags: versionLdflags(),
-      outputs: [
-        paths.binaries.kubeApiserver,
-        paths.binaries.kubeControllerManager,
-        paths.binaries.kubeScheduler,
-        paths.binaries.kubectl,
-      ],
+      outputs: [paths.binaries.kubeApiserver, paths.binaries.kubeControllerManager, paths.binaries.kubeScheduler, paths.binaries.kubectl],
     },
     {
       name: `etcd ${ETCD_VERSION}`,
@@ -132,18 +127,26 @@ async function buildComponent(go: string, component: Component, stamp: string): 
   const extra = component.goModExtra ? await component.goModExtra() : '';
   await writeFile(join(component.dir, 'go.mod'), `module ${component.modulePath}\n\ngo 1.24\n\n${extra}`);
   await rm(join(component.dir, 'go.sum'), { force: true });
-  await step(`${component.name}: resolve modules (go get)`, async () => {
-    await run([go, 'get', ...(await component.getArgs())], { cwd: component.dir, env, logFile });
-  }, { heartbeat: true });
-  await step(`${component.name}: compile ${component.packages.length} binaries (log: ${logFile})`, async () => {
-    // One package: name the output (etcd's main package would be called "v3"/"server").
-    const output = component.packages.length === 1 ? component.outputs[0]! : join(component.dir, 'bin') + '/';
-    await run([go, 'build', '-ldflags', component.ldflags, '-o', output, ...component.packages], {
-      cwd: component.dir,
-      env,
-      logFile,
-    });
-  }, { heartbeat: true });
+  await step(
+    `${component.name}: resolve modules (go get)`,
+    async () => {
+      await run([go, 'get', ...(await component.getArgs())], { cwd: component.dir, env, logFile });
+    },
+    { heartbeat: true },
+  );
+  await step(
+    `${component.name}: compile ${component.packages.length} binaries (log: ${logFile})`,
+    async () => {
+      // One package: name the output (etcd's main package would be called "v3"/"server").
+      const output = component.packages.length === 1 ? component.outputs[0]! : join(component.dir, 'bin') + '/';
+      await run([go, 'build', '-ldflags', component.ldflags, '-o', output, ...component.packages], {
+        cwd: component.dir,
+        env,
+        logFile,
+      });
+    },
+    { heartbeat: true },
+  );
   await writeFile(join(component.dir, 'bin', '.stamp'), stamp);
 }
 

@@ -84,27 +84,35 @@ async function createCluster(): Promise<void> {
   await mkdir(paths.envDir, { recursive: true });
   await writeFile(paths.kwokConfigPath, await kwokctlConfig());
   await kwokctl([
-    'create', 'cluster',
-    '--runtime', 'binary',
-    '--config', paths.kwokConfigPath,
+    'create',
+    'cluster',
+    '--runtime',
+    'binary',
+    '--config',
+    paths.kwokConfigPath,
     // Empty: leave ~/.kube/config alone; we write our own kubeconfig.
-    '--kubeconfig', '',
+    '--kubeconfig',
+    '',
     '--kube-authorization=true',
     '--kube-admission=true',
-    '--kube-apiserver-binary', paths.binaries.kubeApiserver,
-    '--kube-controller-manager-binary', paths.binaries.kubeControllerManager,
-    '--kube-scheduler-binary', paths.binaries.kubeScheduler,
-    '--kwok-controller-binary', paths.binaries.kwok,
-    '--etcd-binary', paths.binaries.etcd,
-    '--wait', '60s',
+    '--kube-apiserver-binary',
+    paths.binaries.kubeApiserver,
+    '--kube-controller-manager-binary',
+    paths.binaries.kubeControllerManager,
+    '--kube-scheduler-binary',
+    paths.binaries.kubeScheduler,
+    '--kwok-controller-binary',
+    paths.binaries.kwok,
+    '--etcd-binary',
+    paths.binaries.etcd,
+    '--wait',
+    '60s',
   ]);
 }
 
 /** A self-contained kubeconfig (certificates inlined), readable only by us. */
 async function writeKubeconfig(): Promise<string> {
-  const { stdout } = await run([
-    paths.binaries.kubectl, '--kubeconfig', join(clusterDir, 'kubeconfig.yaml'), 'config', 'view', '--flatten', '--raw',
-  ]);
+  const { stdout } = await run([paths.binaries.kubectl, '--kubeconfig', join(clusterDir, 'kubeconfig.yaml'), 'config', 'view', '--flatten', '--raw']);
   await writeFile(paths.kubeconfigPath, stdout, { mode: 0o600 });
   await chmod(paths.kubeconfigPath, 0o600);
   const server = /server:\s*(\S+)/.exec(stdout)?.[1];

@@ -30,7 +30,9 @@ export function findPostgresBin(): string {
   if (process.env.BERTH_PG_BIN) return process.env.BERTH_PG_BIN;
   const root = '/usr/lib/postgresql';
   const majors = existsSync(root)
-    ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a))
+    ? readdirSync(root)
+        .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
     : [];
   if (majors[0] === undefined) {
     throw new Error('PostgreSQL server binaries not found: apt-get install -y postgresql (or set BERTH_PG_BIN)');
@@ -44,7 +46,9 @@ export function findPostgresBin(): string {
  */
 function serverUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').map((line) => line.split(':'));
+  const passwd = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((line) => line.split(':'));
   const entry = passwd.find((f) => f[0] === 'postgres') ?? passwd.find((f) => f[0] === 'nobody');
   if (!entry) throw new Error('running as root needs a "postgres" or "nobody" user for the database server');
   return { uid: Number(entry[2]), gid: Number(entry[3]) };
@@ -92,25 +96,50 @@ export async function postgresUp(): Promise<PostgresInfo> {
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C', LC_ALL: 'C' };
   const asOwner = owner ? { uid: owner.uid, gid: owner.gid } : {};
 
-  await runAs([join(binDir, 'initdb'), '-D', dataDir, '-U', SUPERUSER, `--pwfile=${pwfile}`,
-    '--auth=scram-sha-256', '--no-locale', '--encoding=UTF8', '--no-instructions'], { env, ...asOwner });
+  await runAs(
+    [
+      join(binDir, 'initdb'),
+      '-D',
+      dataDir,
+      '-U',
+      SUPERUSER,
+      `--pwfile=${pwfile}`,
+      '--auth=scram-sha-256',
+      '--no-locale',
+      '--encoding=UTF8',
+      '--no-instructions',
+    ],
+    { env, ...asOwner },
+  );
   await rm(pwfile);
 
   const port = await freePort();
   const logPath = join(baseDir, 'postgres.log');
   const logFd = openSync(logPath, 'a');
   if (owner) await chown(logPath, owner.uid, owner.gid);
-  const child = spawn(join(binDir, 'postgres'), [
-    '-D', dataDir,
-    '-p', String(port),
-    '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'unix_socket_directories=',
-    // A test database: speed over durability.
-    '-c', 'fsync=off',
-    '-c', 'synchronous_commit=off',
-    '-c', 'full_page_writes=off',
-    '-c', 'max_connections=200',
-  ], { env, ...asOwner, detached: true, stdio: ['ignore', logFd, logFd] });
+  const child = spawn(
+    join(binDir, 'postgres'),
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      // A test database: speed over durability.
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=200',
+    ],
+    { env, ...asOwner, detached: true, stdio: ['ignore', logFd, logFd] },
+  );
   closeSync(logFd);
   child.unref();
   const pid = child.pid;

@@ -26,7 +26,10 @@ function processState(pid: number): string | undefined {
 /** Base name of the running executable, to tell our process from a recycled PID. */
 export async function commandName(pid: number): Promise<string | undefined> {
   const exe = await readlink(`/proc/${pid}/exe`).catch(() => undefined);
-  return exe?.replace(/ \(deleted\)$/, '').split('/').pop();
+  return exe
+    ?.replace(/ \(deleted\)$/, '')
+    .split('/')
+    .pop();
 }
 
 /** Resident memory in KiB, 0 when the process is gone. */
@@ -48,10 +51,7 @@ export async function waitForExit(pids: readonly number[], timeoutMs: number): P
 }
 
 /** SIGTERM (or the given signal), then SIGKILL whatever is left after the grace period. */
-export async function stopProcesses(
-  pids: readonly number[],
-  { signal = 'SIGTERM' as NodeJS.Signals, graceMs = 10_000 } = {},
-): Promise<void> {
+export async function stopProcesses(pids: readonly number[], { signal = 'SIGTERM' as NodeJS.Signals, graceMs = 10_000 } = {}): Promise<void> {
   for (const pid of pids.filter(isAlive)) process.kill(pid, signal);
   const stubborn = await waitForExit(pids, graceMs);
   for (const pid of stubborn) process.kill(pid, 'SIGKILL');

@@ -21,7 +21,9 @@ export default defineConfig({
     pooler: { instances: 2, poolMode: 'transaction' },
   },
   backups: {
-    store: { s3: { bucket: 'docfast-backups', endpoint: 'https://nbg1.your-objectstorage.com', region: 'nbg1', prefix: 'db/', credentialsSecret: 'backup-s3' } },
+    store: {
+      s3: { bucket: 'docfast-backups', endpoint: 'https://nbg1.your-objectstorage.com', region: 'nbg1', prefix: 'db/', credentialsSecret: 'backup-s3' },
+    },
   },
   environments: {
     production: { namespace: 'docfast', tagScheme: 'semver' },

@@ -41,7 +41,13 @@ export default defineConfig({
       env: { PGDATA: '/var/lib/postgresql/data/pgdata' },
       secrets: ['POSTGRES_PASSWORD'],
       volumes: {
-        data: { mountPath: '/var/lib/postgresql/data', subPath: 'postgres', nfs: { server: 'nas.local', path: '/school/db' }, size: '20Gi', accessMode: 'ReadWriteOnce' },
+        data: {
+          mountPath: '/var/lib/postgresql/data',
+          subPath: 'postgres',
+          nfs: { server: 'nas.local', path: '/school/db' },
+          size: '20Gi',
+          accessMode: 'ReadWriteOnce',
+        },
       },
     },
   },

@@ -1,6 +1,6 @@
 /** Help text generated from command metadata, so it cannot drift from the flags parsed. */
 import { BERTH_VERSION } from '../version.ts';
-import { GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './command.ts';
+import { GLOBAL_OPTIONS, type AnyCommand, type OptionSpec } from './command.ts';
 import { COMMANDS } from './registry.ts';
 
 export function mainHelp(): string {
@@ -16,11 +16,11 @@ export function mainHelp(): string {
     'Global options:',
     ...optionLines({ ...GLOBAL_OPTIONS, version: { type: 'boolean', description: 'print the version' } }),
     '',
-    'Run `berth <command> --help` for a command\'s options.',
+    "Run `berth <command> --help` for a command's options.",
   ].join('\n');
 }
 
-export function commandHelp(spec: CommandSpec): string {
+export function commandHelp(spec: AnyCommand): string {
   const lines = [`berth ${spec.name}${spec.args ? ` ${spec.args}` : ''} — ${spec.summary}`, ''];
   if (spec.description) lines.push(spec.description, '');
   lines.push(`Usage: berth ${spec.name}${spec.args ? ` ${spec.args}` : ''} [options]`, '');
@@ -30,7 +30,7 @@ export function commandHelp(spec: CommandSpec): string {
   return lines.join('\n');
 }
 
-export function groupHelp(group: string, specs: CommandSpec[]): string {
+export function groupHelp(group: string, specs: AnyCommand[]): string {
   const width = Math.max(...specs.map((c) => c.name.length)) + 2;
   return [`Usage: berth ${group} <command> [options]`, '', 'Commands:', ...specs.map((c) => `  ${c.name.padEnd(width)}${c.summary}`)].join('\n');
 }

@@ -8,7 +8,7 @@ import { BerthError, ConfigError, ExitCode, UsageError } from '../errors.ts';
 import { redactText } from '../db/redact.ts';
 import { closest } from '../suggest.ts';
 import { BERTH_VERSION } from '../version.ts';
-import { GLOBAL_OPTIONS, type CommandSpec } from './command.ts';
+import { GLOBAL_OPTIONS, maxPositionals, type AnyCommand, type OptionSpec } from './command.ts';
 import { commandHelp, groupHelp, mainHelp } from './help.ts';
 import { Output } from './output.ts';
 import { COMMANDS, findCommand, groupCommands } from './registry.ts';
@@ -57,7 +57,10 @@ async function dispatch(argv: string[], out: Output, io: CliIo & { env: Record<s
         return words.length === 1 && !argv.includes('--help') && !argv.includes('-h') ? ExitCode.usage : ExitCode.ok;
       }
       const sub = words[1] ?? '';
-      const guess = closest(sub, group.map((c) => c.name.split(' ')[1]!));
+      const guess = closest(
+        sub,
+        group.map((c) => c.name.split(' ')[1]!),
+      );
       throw new UsageError(`Unknown command "${words[0]} ${sub}"${guess ? ` — did you mean "${words[0]} ${guess}"?` : ''}`, {
         hint: `${words[0]} commands: ${group.map((c) => c.name).join(', ')}.`,
       });
@@ -74,18 +77,20 @@ async function dispatch(argv: string[], out: Output, io: CliIo & { env: Record<s
     out.write(`${commandHelp(spec)}\n`);
     return ExitCode.ok;
   }
-  const expected = spec.args ? spec.args.split(' ').length : 0;
-  if (parsed.positionals.length > expected) {
+  const expected = maxPositionals(spec);
+  if (expected !== undefined && parsed.positionals.length > expected) {
     const extra = parsed.positionals.slice(expected);
-    throw new UsageError(`Unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((a) => `"${a}"`).join(', ')} (berth ${spec.name}${spec.args ? ` ${spec.args}` : ''})`, {
-      hint: `Run \`berth ${spec.name} --help\` for its usage.`,
-    });
+    throw new UsageError(
+      `Unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((a) => `"${a}"`).join(', ')} (berth ${spec.name}${spec.args ? ` ${spec.args}` : ''})`,
+      {
+        hint: `Run \`berth ${spec.name} --help\` for its usage.`,
+      },
+    );
   }
-  const module = await spec.load();
   const controller = new AbortController();
   const signal = io.signal ? AbortSignal.any([io.signal, controller.signal]) : controller.signal;
-  const code = await module.run({
-    options: parsed.options,
+  const code = await spec.run({
+    options: parsed.options as never,
     positionals: parsed.positionals,
     cwd: io.cwd ?? process.cwd(),
     env: io.env,
@@ -108,12 +113,12 @@ function commandWords(argv: string[]): string[] {
   return words;
 }
 
-function parse(spec: CommandSpec, argv: string[]) {
+function parse(spec: AnyCommand, argv: string[]) {
   // Remove the command words wherever they sit among the flags.
   const rest = [...argv];
   for (const word of spec.name.split(' ')) rest.splice(rest.indexOf(word), 1);
-  const options = { ...GLOBAL_OPTIONS, ...spec.options };
-  let parsed;
+  const options: Record<string, OptionSpec> = { ...GLOBAL_OPTIONS, ...spec.options };
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; allowPositionals: true; strict: true; tokens: true }>>;
   try {
     parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true, tokens: true });
   } catch (error) {

@@ -51,6 +51,19 @@ export class Output {
     if (this.json) this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   }
 
+  /**
+   * One event of a long command (deploy, backup) for scripts: under --json each is a line of
+   * JSON on stdout, written as it happens (NDJSON), and the closing `result` is the last line.
+   */
+  event(type: string, fields: Record<string, unknown> = {}): void {
+    if (this.json) this.stdout.write(`${JSON.stringify({ event: type, time: new Date().toISOString(), ...fields })}\n`);
+  }
+
+  /** The closing line of an event stream under --json (compact, unlike `result`). */
+  resultLine(value: Record<string, unknown>): void {
+    if (this.json) this.stdout.write(`${JSON.stringify({ event: 'result', ...value })}\n`);
+  }
+
   /** Progress and diagnostics, on stderr so they never mix into piped output. */
   info(text: string): void {
     if (!this.json) this.stderr.write(`${text}\n`);

@@ -1,9 +1,15 @@
 /** What most commands start with: the validated config, its warnings shown, and the environment. */
-import { loadConfig, type LoadedConfig } from '../config/load.ts';
+import type { LoadedConfig } from '../config/load.ts';
 import { UsageError } from '../errors.ts';
 import type { CommandContext } from './command.ts';
 
-export async function loadProject(context: CommandContext): Promise<LoadedConfig> {
+export const ENV_OPTION = { type: 'string', short: 'e', value: 'ENV', description: 'environment (default: the first one in the config)' } as const;
+/** For commands that change things: no default when the config has several environments. */
+export const REQUIRED_ENV_OPTION = { ...ENV_OPTION, description: 'environment (required when the config has several)' } as const;
+
+export async function loadProject(context: Pick<CommandContext, 'cwd' | 'configFile' | 'out'>): Promise<LoadedConfig> {
+  // zod and the config loader load here, not at start-up.
+  const { loadConfig } = await import('../config/load.ts');
   const loaded = await loadConfig({ cwd: context.cwd, file: context.configFile });
   for (const warning of loaded.warnings) context.out.warn(`${warning.path}: ${warning.message}`);
   return loaded;

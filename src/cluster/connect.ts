@@ -51,7 +51,12 @@ export function connectCluster(options: ConnectClusterOptions = {}): Cluster {
     if (!kubeConfig.getContextObject(options.context)) {
       throw new BerthError(`Kube context "${options.context}" is not in the kubeconfig`, {
         exitCode: ExitCode.unreachable,
-        hint: `Contexts available: ${kubeConfig.getContexts().map((c) => c.name).join(', ') || 'none'}. Fix cluster.context in the config or KUBECONFIG.`,
+        hint: `Contexts available: ${
+          kubeConfig
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        }. Fix cluster.context in the config or KUBECONFIG.`,
       });
     }
     kubeConfig.setCurrentContext(options.context);

@@ -5,10 +5,15 @@ import { kubeError } from './errors.ts';
 
 /** Names of the Deployments in a namespace carrying every given label. */
 export async function listDeployments(cluster: Cluster, namespace: string, labels: Record<string, string>): Promise<string[]> {
-  const labelSelector = Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(',');
+  const labelSelector = Object.entries(labels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
   try {
     const list = await cluster.apps.listNamespacedDeployment({ namespace, labelSelector });
-    return list.items.map((d) => d.metadata?.name ?? '').filter(Boolean).sort();
+    return list.items
+      .map((d) => d.metadata?.name ?? '')
+      .filter(Boolean)
+      .sort();
   } catch (error) {
     throw kubeError(error, `list Deployments in ${namespace} (${labelSelector})`);
   }

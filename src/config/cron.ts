@@ -24,7 +24,7 @@ const FIELDS: readonly FieldSpec[] = [
   { name: 'day of week', min: 0, max: 7, names: DAYS, namesFrom: 0 },
 ];
 
-function valueOf(token: string, spec: FieldSpec): number | undefined {
+function fieldValue(token: string, spec: FieldSpec): number | undefined {
   if (/^\d+$/.test(token)) return Number(token);
   const index = spec.names?.indexOf(token.toLowerCase()) ?? -1;
   return index >= 0 ? index + (spec.namesFrom ?? 0) : undefined;
@@ -37,7 +37,7 @@ function checkPart(part: string, spec: FieldSpec): string | undefined {
   if (range === '*' || range === '?') return undefined;
   const bounds = range.split('-');
   if (bounds.length > 2) return `"${range}" is not a range like 1-5`;
-  const values = bounds.map((b) => valueOf(b, spec));
+  const values = bounds.map((b) => fieldValue(b, spec));
   for (const [i, v] of values.entries()) {
     if (v === undefined) return `"${bounds[i]}" is not a valid ${spec.name}`;
     if (v < spec.min || v > spec.max) return `${spec.name} ${v} is outside ${spec.min}-${spec.max}`;

@@ -18,18 +18,21 @@ const HOSTNAME = /^(\*\.)?([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z
 
 export const domain = z.string().superRefine((d, ctx) => {
   const problem =
-    d.length > 253 ? 'must be at most 253 characters'
-    : /^[a-z][a-z0-9+.-]*:\/\//i.test(d) ? 'must be a bare host name without a scheme (drop "https://")'
-    : d.includes('/') ? 'must be a host name only; put the path in the `path` field'
-    : d !== d.toLowerCase() ? 'must be lowercase'
-    : !HOSTNAME.test(d) ? 'must be a host name like "app.example.com"'
-    : undefined;
+    d.length > 253
+      ? 'must be at most 253 characters'
+      : /^[a-z][a-z0-9+.-]*:\/\//i.test(d)
+        ? 'must be a bare host name without a scheme (drop "https://")'
+        : d.includes('/')
+          ? 'must be a host name only; put the path in the `path` field'
+          : d !== d.toLowerCase()
+            ? 'must be lowercase'
+            : !HOSTNAME.test(d)
+              ? 'must be a host name like "app.example.com"'
+              : undefined;
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-export const urlPath = z
-  .string()
-  .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/, 'must start with "/" and contain only URL path characters');
+export const urlPath = z.string().regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/, 'must start with "/" and contain only URL path characters');
 
 /** Kubernetes resource quantity (`100m`, `0.5`, `256Mi`, `1G`). */
 const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?$/;
@@ -53,9 +56,7 @@ export const image = z
 
 export const command = z.array(z.string()).min(1, 'must have at least the program to run, e.g. ["node", "worker.js"]');
 
-export const envVarName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name (letters, digits, "_")');
+export const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name (letters, digits, "_")');
 
 export const timeZone = z.string().refine((tz) => {
   try {

@@ -9,7 +9,15 @@ import { BerthError, ConfigError, ExitCode } from '../errors.ts';
 import { treatAsTypeScriptModule } from './typescript-hook.ts';
 import { validateConfig, type ValidConfig } from './validate.ts';
 
-export const CONFIG_FILES = ['berth.config.ts', 'berth.config.mts', 'berth.config.mjs', 'berth.config.js', 'berth.config.json', 'berth.config.yaml', 'berth.config.yml'];
+export const CONFIG_FILES = [
+  'berth.config.ts',
+  'berth.config.mts',
+  'berth.config.mjs',
+  'berth.config.js',
+  'berth.config.json',
+  'berth.config.yaml',
+  'berth.config.yml',
+];
 
 export interface LoadedConfig extends ValidConfig {
   file: string;
@@ -69,7 +77,11 @@ export async function readConfigFile(file: string): Promise<unknown> {
     module = (await withConsoleOnStderr(() => import(`${url}?mtime=${mtimeMs}`))) as { default?: unknown };
   } catch (error) {
     const missingBerth = (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && /'berth'/.test(firstLine(error));
-    throw new ConfigError([{ path: '', message: `cannot load the config module: ${firstLine(error)}` }], file, missingBerth ? 'The config imports defineConfig from berth: install berth in this project (`npm install -D berth`).' : undefined);
+    throw new ConfigError(
+      [{ path: '', message: `cannot load the config module: ${firstLine(error)}` }],
+      file,
+      missingBerth ? 'The config imports defineConfig from berth: install berth in this project (`npm install -D berth`).' : undefined,
+    );
   }
   if (module.default === undefined) {
     throw new ConfigError([{ path: '', message: 'the file has no default export; end it with `export default defineConfig({ … })`' }], file);
@@ -98,7 +110,10 @@ async function withConsoleOnStderr<T>(load: () => Promise<T>): Promise<T> {
 }
 
 async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isFile(), () => false);
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
 
 function firstLine(error: unknown): string {

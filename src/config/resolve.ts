@@ -4,17 +4,7 @@
  */
 import { DEFAULTS, WEB_PROCESS } from './defaults.ts';
 import { parseImage, withTag } from './image-ref.ts';
-import type {
-  Health,
-  Hpa,
-  ResolvedApp,
-  ResolvedCluster,
-  ResolvedCron,
-  ResolvedEnvironment,
-  ResolvedProcess,
-  ResolvedVolume,
-  Resources,
-} from './resolved.ts';
+import type { Health, Hpa, ResolvedApp, ResolvedCluster, ResolvedCron, ResolvedEnvironment, ResolvedProcess, ResolvedVolume, Resources } from './resolved.ts';
 import type { AppConfig, AppOverride, HealthConfig, HpaConfig, ParsedConfig, ResourcesConfig } from './schema.ts';
 import { byCodePoint } from '../compare.ts';
 import { UsageError } from '../errors.ts';
@@ -65,14 +55,7 @@ function resolveCluster(config: ParsedConfig): ResolvedCluster {
   };
 }
 
-function resolveApp(
-  name: string,
-  base: AppConfig,
-  override: AppOverride,
-  environment: string,
-  namespace: string,
-  tag: string | undefined,
-): ResolvedApp {
+function resolveApp(name: string, base: AppConfig, override: AppOverride, environment: string, namespace: string, tag: string | undefined): ResolvedApp {
   const configured = override.image ?? base.image;
   const effectiveTag = tag ?? parseImage(configured).tag ?? 'latest';
   const image = tag ? withTag(configured, tag) : parseImage(configured).tag ? configured : withTag(configured, effectiveTag);
@@ -101,7 +84,9 @@ function resolveApp(
 
 /** The web process exists when the app has a port or declares `processes.web`. */
 function processNames(base: AppConfig): string[] {
-  const declared = Object.keys(base.processes ?? {}).filter((p) => p !== WEB_PROCESS).sort();
+  const declared = Object.keys(base.processes ?? {})
+    .filter((p) => p !== WEB_PROCESS)
+    .sort();
   const hasWeb = base.port !== undefined || base.processes?.[WEB_PROCESS] !== undefined;
   return hasWeb ? [WEB_PROCESS, ...declared] : declared;
 }

@@ -43,7 +43,8 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
   }
   if (config.cluster?.certIssuer !== false) {
     for (const [i, d] of (app.domains ?? []).entries()) {
-      if (d.startsWith('*.')) warn(`${join(at, 'domains')}[${i}]`, `a wildcard certificate needs a DNS-01 ClusterIssuer; HTTP-01 (the usual Let's Encrypt setup) cannot issue one`);
+      if (d.startsWith('*.'))
+        warn(`${join(at, 'domains')}[${i}]`, `a wildcard certificate needs a DNS-01 ClusterIssuer; HTTP-01 (the usual Let's Encrypt setup) cannot issue one`);
     }
   }
 
@@ -90,7 +91,10 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
     for (const p of mountedBy) {
       const replicas = app.processes?.[p]?.replicas ?? (p === WEB_PROCESS ? app.replicas : undefined) ?? 1;
       if (single && replicas > 1) {
-        warn(vpath, `${volume.accessMode ?? 'ReadWriteOnce'} volume mounted by ${replicas} replicas of "${p}": they must share one node; use ReadWriteMany or 1 replica`);
+        warn(
+          vpath,
+          `${volume.accessMode ?? 'ReadWriteOnce'} volume mounted by ${replicas} replicas of "${p}": they must share one node; use ReadWriteMany or 1 replica`,
+        );
       }
     }
   }
@@ -112,7 +116,7 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
     }
   }
   if (app.database) {
-    if (!config.database) error(join(at, 'database'), 'needs a top-level `database` (the shared PostgreSQL) to create this app\'s database in');
+    if (!config.database) error(join(at, 'database'), "needs a top-level `database` (the shared PostgreSQL) to create this app's database in");
     for (const reserved of ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE']) {
       if (envNames.includes(reserved)) {
         error(join(join(at, 'env'), reserved), `berth sets ${reserved} for apps with database: true; remove it from env`);
@@ -123,7 +127,7 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
     error(join(at, 'migrate'), "berth's migration runner needs DATABASE_URL: set `database: true`, list DATABASE_URL in `secrets`, or give `migrate.command`");
   }
   if (app.backups) {
-    if (!app.database) error(join(at, 'backups'), 'backs up the app\'s database: set `database: true`');
+    if (!app.database) error(join(at, 'backups'), "backs up the app's database: set `database: true`");
     if (!config.backups) error(join(at, 'backups'), 'needs a top-level `backups.store` saying where backups go');
   }
 }
@@ -137,7 +141,10 @@ function checkResources(resources: ResourcesConfig | undefined, path: string, re
     const r = quantityValue(request);
     const l = quantityValue(limit);
     if (r !== undefined && l !== undefined && r > l) {
-      result.errors.push({ path: join(join(path, 'requests'), kind), message: `request ${request} is above the limit ${limit}; raise the limit or lower the request` });
+      result.errors.push({
+        path: join(join(path, 'requests'), kind),
+        message: `request ${request} is above the limit ${limit}; raise the limit or lower the request`,
+      });
     }
   }
 }

@@ -11,7 +11,10 @@ export function checkEnvironments(config: ParsedConfig, result: RuleResult): voi
     const at = join('environments', envName);
     const other = namespaces.get(environment.namespace);
     if (other) {
-      result.errors.push({ path: join(at, 'namespace'), message: `namespace "${environment.namespace}" is already used by environment ${other}; each environment needs its own` });
+      result.errors.push({
+        path: join(at, 'namespace'),
+        message: `namespace "${environment.namespace}" is already used by environment ${other}; each environment needs its own`,
+      });
     }
     namespaces.set(environment.namespace, envName);
     if (config.database?.mode === 'cnpg' && environment.namespace === (config.database.namespace ?? DEFAULTS.database.cnpg.namespace)) {
@@ -61,7 +64,12 @@ export function checkRoutes(config: ParsedConfig, result: RuleResult): void {
       for (const [pname, process] of Object.entries(app.processes ?? {})) {
         if (pname === WEB_PROCESS) continue;
         const domains = override.processes?.[pname]?.domains ?? process.domains ?? [];
-        routes.push({ hosts: listed(domains), path: process.path ?? DEFAULTS.app.path, process: pname, where: join(join(join('apps', appName), 'processes'), pname) + '.domains' });
+        routes.push({
+          hosts: listed(domains),
+          path: process.path ?? DEFAULTS.app.path,
+          process: pname,
+          where: join(join(join('apps', appName), 'processes'), pname) + '.domains',
+        });
       }
       for (const route of routes) {
         for (const { host, index: i } of route.hosts) {
@@ -69,7 +77,10 @@ export function checkRoutes(config: ParsedConfig, result: RuleResult): void {
           const owner = route.process === WEB_PROCESS ? `app ${appName} in ${envName}` : `app ${appName} (process ${route.process}) in ${envName}`;
           const previous = seen.get(key);
           if (previous) {
-            result.errors.push({ path: `${route.where}[${i}]`, message: `${host}${route.path} is already served by ${previous}; give one of them another domain or path` });
+            result.errors.push({
+              path: `${route.where}[${i}]`,
+              message: `${host}${route.path} is already served by ${previous}; give one of them another domain or path`,
+            });
           } else {
             seen.set(key, owner);
           }

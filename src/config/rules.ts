@@ -33,7 +33,7 @@ function checkPlaceholders(value: unknown, path: string, result: RuleResult): vo
     const problem = placeholderProblem(value);
     if (problem) result.errors.push({ path, message: `${problem}; put the real value here` });
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => checkPlaceholders(item, `${path}[${i}]`, result));
+    for (const [i, item] of value.entries()) checkPlaceholders(item, `${path}[${i}]`, result);
   } else if (value && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) checkPlaceholders(item, join(path, key), result);
   }
@@ -46,10 +46,16 @@ function checkPlaceholders(value: unknown, path: string, result: RuleResult): vo
 function checkNotYetBuilt(config: ParsedConfig, result: RuleResult): void {
   for (const [name, app] of Object.entries(config.apps)) {
     if (app.backups) {
-      result.warnings.push({ path: join(join('apps', name), 'backups'), message: 'not scheduled yet: berth\'s backup runner is not built, so no backup CronJob is rendered; keep your current backups' });
+      result.warnings.push({
+        path: join(join('apps', name), 'backups'),
+        message: "not scheduled yet: berth's backup runner is not built, so no backup CronJob is rendered; keep your current backups",
+      });
     }
     if (app.migrate && !app.migrate.command && config.cluster?.berthImage === undefined) {
-      result.warnings.push({ path: join(join('apps', name), 'migrate'), message: `berth's migration runner runs from the berth image (${DEFAULTS.cluster.berthImage}), which is not published: build it from the repository's Dockerfile and set cluster.berthImage, or give migrate.command` });
+      result.warnings.push({
+        path: join(join('apps', name), 'migrate'),
+        message: `berth's migration runner runs from the berth image (${DEFAULTS.cluster.berthImage}), which is not published: build it from the repository's Dockerfile and set cluster.berthImage, or give migrate.command`,
+      });
     }
   }
 }

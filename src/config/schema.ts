@@ -4,17 +4,7 @@
  * this schema describes what a user may write.
  */
 import { z } from 'zod';
-import {
-  command,
-  cronSchedule,
-  dnsLabel,
-  domain,
-  envVarName,
-  image,
-  quantity,
-  timeZone,
-  urlPath,
-} from './fields.ts';
+import { command, cronSchedule, dnsLabel, domain, envVarName, image, quantity, timeZone, urlPath } from './fields.ts';
 import { TAG_SCHEME_HELP, tagSchemePattern } from './tag-scheme.ts';
 
 const port = z.number().int().min(1).max(65535);
@@ -22,11 +12,14 @@ const seconds = z.number().int().positive();
 const count = z.number().int().min(0);
 
 /** Where a credential lives. Never the credential itself: configs are committed to git. */
-export const credentialRef = z.union([
-  z.strictObject({ env: envVarName }),
-  z.strictObject({ file: z.string().min(1) }),
-  z.strictObject({ secret: z.strictObject({ namespace: dnsLabel(), name: dnsLabel(253), key: z.string().min(1) }) }),
-], { error: 'must be a reference, not a value: { env: "VAR_NAME" }, { file: "/path/to/file" } or { secret: { namespace, name, key } }' });
+export const credentialRef = z.union(
+  [
+    z.strictObject({ env: envVarName }),
+    z.strictObject({ file: z.string().min(1) }),
+    z.strictObject({ secret: z.strictObject({ namespace: dnsLabel(), name: dnsLabel(253), key: z.string().min(1) }) }),
+  ],
+  { error: 'must be a reference, not a value: { env: "VAR_NAME" }, { file: "/path/to/file" } or { secret: { namespace, name, key } }' },
+);
 
 const resources = z.strictObject({
   requests: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).optional(),
@@ -139,7 +132,10 @@ const appOverride = z.strictObject({
   resources: resources.optional(),
   env: z.record(envVarName, z.string()).optional(),
   processes: z
-    .record(dnsLabel(), z.strictObject({ replicas: count.optional(), resources: resources.optional(), domains: z.array(domain).optional(), hpa: hpa.optional() }))
+    .record(
+      dnsLabel(),
+      z.strictObject({ replicas: count.optional(), resources: resources.optional(), domains: z.array(domain).optional(), hpa: hpa.optional() }),
+    )
     .optional(),
   hpa: hpa.optional(),
   backups: z.union([appBackups, z.literal(false)]).optional(),
@@ -173,10 +169,7 @@ const cnpgDatabase = z.strictObject({
   storageClass: z.string().min(1).optional(),
   imageName: image.optional(),
   pooler: z
-    .union([
-      z.literal(false),
-      z.strictObject({ instances: z.number().int().min(1).optional(), poolMode: z.enum(['transaction', 'session']).optional() }),
-    ])
+    .union([z.literal(false), z.strictObject({ instances: z.number().int().min(1).optional(), poolMode: z.enum(['transaction', 'session']).optional() })])
     .optional(),
   admin: credentialRef.optional(),
   connectionLimit: z.number().int().min(1).optional(),
@@ -186,18 +179,18 @@ const cnpgDatabase = z.strictObject({
 
 const backupStore = z.union(
   [
-  z.strictObject({ pvc: z.strictObject({ size: quantity.optional(), storageClass: z.string().min(1).optional(), existingClaim: dnsLabel(253).optional() }) }),
-  z.strictObject({ nfs: z.strictObject({ server: z.string().min(1), path: z.string().regex(/^\//, 'must be an absolute export path') }) }),
-  z.strictObject({
-    s3: z.strictObject({
-      bucket: z.string().min(3),
-      endpoint: z.url().optional(),
-      region: z.string().min(1).optional(),
-      prefix: z.string().optional(),
-      /** Name of a Secret in each environment's namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. */
-      credentialsSecret: dnsLabel(253),
+    z.strictObject({ pvc: z.strictObject({ size: quantity.optional(), storageClass: z.string().min(1).optional(), existingClaim: dnsLabel(253).optional() }) }),
+    z.strictObject({ nfs: z.strictObject({ server: z.string().min(1), path: z.string().regex(/^\//, 'must be an absolute export path') }) }),
+    z.strictObject({
+      s3: z.strictObject({
+        bucket: z.string().min(3),
+        endpoint: z.url().optional(),
+        region: z.string().min(1).optional(),
+        prefix: z.string().optional(),
+        /** Name of a Secret in each environment's namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. */
+        credentialsSecret: dnsLabel(253),
+      }),
     }),
-  }),
   ],
   { error: 'must be one of { pvc: { size } }, { nfs: { server, path } } or { s3: { bucket, credentialsSecret } }' },
 );
@@ -219,7 +212,9 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   database: z
-    .discriminatedUnion('mode', [externalDatabase, cnpgDatabase], { error: 'mode must be "external" (a server reachable by host) or "cnpg" (CloudNativePG in the cluster)' })
+    .discriminatedUnion('mode', [externalDatabase, cnpgDatabase], {
+      error: 'mode must be "external" (a server reachable by host) or "cnpg" (CloudNativePG in the cluster)',
+    })
     .optional(),
   backups: z.strictObject({ store: backupStore, slackWebhook: credentialRef.optional() }).optional(),
   environments: z.record(dnsLabel(), environment),

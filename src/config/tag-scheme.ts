@@ -30,16 +30,15 @@ export function tagSchemePattern(scheme: string): RegExp | undefined {
   let source = '';
   let last = 0;
   for (const match of scheme.matchAll(TOKEN_PATTERN)) {
-    source += escape(scheme.slice(last, match.index)) + TOKENS[match[0]];
+    source += escapeRegExp(scheme.slice(last, match.index)) + TOKENS[match[0]];
     last = match.index + match[0].length;
   }
-  source += escape(scheme.slice(last));
+  source += escapeRegExp(scheme.slice(last));
   return new RegExp(`^${source}$`);
 }
 
-function escape(literal: string): string {
+function escapeRegExp(literal: string): string {
   return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-export const TAG_SCHEME_HELP =
-  'use "any", "git-sha", "semver", or a template made of YYYYMMDD, YYYY, MM, DD, N and SHA, e.g. "prod-YYYYMMDD.N"';
+export const TAG_SCHEME_HELP = 'use "any", "git-sha", "semver", or a template made of YYYYMMDD, YYYY, MM, DD, N and SHA, e.g. "prod-YYYYMMDD.N"';

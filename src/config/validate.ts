@@ -14,7 +14,10 @@ export interface ValidConfig {
 
 export function validateConfig(input: unknown, file?: string): ValidConfig {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new ConfigError([{ path: '', message: 'the config must be an object with `environments` and `apps`; export it with `export default defineConfig({ … })`' }], file);
+    throw new ConfigError(
+      [{ path: '', message: 'the config must be an object with `environments` and `apps`; export it with `export default defineConfig({ … })`' }],
+      file,
+    );
   }
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) throw new ConfigError(toConfigIssues(parsed.error, configSchema, input), file);

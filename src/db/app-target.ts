@@ -10,7 +10,7 @@ import { UsageError } from '../errors.ts';
 import type { Cluster } from '../cluster/connect.ts';
 import { parsePostgresUrl } from './connect.ts';
 import { describeCredential, readCredential } from './credentials.ts';
-import { databaseIdentity, type DatabaseIdentity } from './names.ts';
+import { databaseIdentity, type DatabaseIdentity } from '../model/database-names.ts';
 import { databaseServer, type DatabaseServer } from './server.ts';
 
 export interface ServerTarget {
@@ -44,11 +44,13 @@ export function serverTarget(sources: TargetSources): ServerTarget {
     server,
     cluster: openCluster,
     adminUrl: () =>
-      (adminUrl ??= readCredential(server.admin, { cwd: dirname(sources.configFile), env: sources.env, cluster: openCluster, warn: sources.warn }).then((url) => {
-        // Checked here, where the message can say where the URL came from (never its value).
-        parsePostgresUrl(url, `The admin URL in ${describeCredential(server.admin)}`);
-        return url;
-      })),
+      (adminUrl ??= readCredential(server.admin, { cwd: dirname(sources.configFile), env: sources.env, cluster: openCluster, warn: sources.warn }).then(
+        (url) => {
+          // Checked here, where the message can say where the URL came from (never its value).
+          parsePostgresUrl(url, `The admin URL in ${describeCredential(server.admin)}`);
+          return url;
+        },
+      )),
   };
 }
 

@@ -35,7 +35,11 @@ export function parsePostgresUrl(url: string, label: string): URL {
   }
   // A `%` not starting a valid escape (a password such as `Sup3r%S3cret` pasted as is) passes
   // the URL parser but breaks decoding later ("URI malformed"); name the part, never the value.
-  for (const [part, value] of [['user name', parsed.username], ['password', parsed.password], ['database name', parsed.pathname]] as const) {
+  for (const [part, value] of [
+    ['user name', parsed.username],
+    ['password', parsed.password],
+    ['database name', parsed.pathname],
+  ] as const) {
     try {
       decodeURIComponent(value);
     } catch {

@@ -33,7 +33,7 @@ export async function readCredential(ref: CredentialRef, sources: CredentialSour
   } else if ('file' in ref) {
     const path = expandHome(ref.file, sources.cwd);
     value = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new BerthError(`Cannot read the credential from ${where}: ${error.code === 'ENOENT' ? 'no such file' : error.code ?? error.message}`, {
+      throw new BerthError(`Cannot read the credential from ${where}: ${error.code === 'ENOENT' ? 'no such file' : (error.code ?? error.message)}`, {
         exitCode: ExitCode.usage,
         hint: `Create ${path} (mode 0600) holding the value, or point the config elsewhere.`,
       });

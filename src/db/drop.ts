@@ -8,11 +8,11 @@ import type { Cluster } from '../cluster/connect.ts';
 import { listDeployments } from '../cluster/deployments.ts';
 import { deleteSecret } from '../cluster/secrets.ts';
 import { BerthError, ExitCode } from '../errors.ts';
-import { LABEL } from '../render/labels.ts';
-import { databaseSecretName } from '../render/names.ts';
+import { LABEL } from '../model/labels.ts';
+import { databaseSecretName } from '../model/names.ts';
 import { escapeIdentifier as id, withConnection } from './connect.ts';
 import { statementError } from './errors.ts';
-import type { DatabaseIdentity } from './names.ts';
+import type { DatabaseIdentity } from '../model/database-names.ts';
 import { assertOurs, inspectObjects, requireAdminPrivileges } from './ownership.ts';
 
 export interface DropRequest {

@@ -1,7 +1,7 @@
 /** `berth db list`: the databases berth created on the server, with size, owner and sessions. */
 import { withConnection } from './connect.ts';
 import { statementError } from './errors.ts';
-import { parseDatabaseComment } from './names.ts';
+import { parseDatabaseComment } from '../model/database-names.ts';
 
 export interface DatabaseInfo {
   name: string;
@@ -34,16 +34,18 @@ export async function listAppDatabases(adminUrl: string, filter: { environment?:
     return rows.flatMap((row) => {
       const labelled = parseDatabaseComment(row.comment as string | null);
       if (!labelled || (filter.environment && labelled.environment !== filter.environment)) return [];
-      return [{
-        name: row.name as string,
-        app: labelled.app,
-        environment: labelled.environment,
-        owner: row.owner as string,
-        // pg returns bigint as a string.
-        sizeBytes: row.size === null ? null : Number(row.size),
-        connections: row.connections as number,
-        connectionLimit: (row.connection_limit as number | null) ?? null,
-      }];
+      return [
+        {
+          name: row.name as string,
+          app: labelled.app,
+          environment: labelled.environment,
+          owner: row.owner as string,
+          // pg returns bigint as a string.
+          sizeBytes: row.size === null ? null : Number(row.size),
+          connections: row.connections as number,
+          connectionLimit: (row.connection_limit as number | null) ?? null,
+        },
+      ];
     });
   });
 }

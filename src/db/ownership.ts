@@ -9,7 +9,7 @@
  */
 import { escapeIdentifier as id, escapeLiteral as literal, type Client } from './connect.ts';
 import { statementError } from './errors.ts';
-import { databaseComment, markedFor, parseDatabaseComment, type DatabaseIdentity } from './names.ts';
+import { databaseComment, markedFor, parseDatabaseComment, type DatabaseIdentity } from '../model/database-names.ts';
 import { BerthError, ExitCode } from '../errors.ts';
 
 export interface ObjectState {
@@ -30,7 +30,11 @@ export async function inspectObjects(client: Client, identity: DatabaseIdentity)
     const row = rows[0] as Record<string, unknown>;
     return {
       role: { exists: row.role_exists === 1, comment: (row.role_comment as string | null) ?? null },
-      database: { exists: row.database_exists === 1, comment: (row.database_comment as string | null) ?? null, owner: (row.database_owner as string | null) ?? null },
+      database: {
+        exists: row.database_exists === 1,
+        comment: (row.database_comment as string | null) ?? null,
+        owner: (row.database_owner as string | null) ?? null,
+      },
     };
   } catch (error) {
     throw statementError(error, `look up role and database ${identity.role}`);
@@ -43,7 +47,8 @@ export type RoleOwnership = 'absent' | 'marked' | 'legacy';
 export function roleOwnership(state: ObjectState, identity: DatabaseIdentity): RoleOwnership | 'foreign' {
   if (!state.role.exists) return 'absent';
   if (markedFor(state.role.comment, identity)) return 'marked';
-  if (state.role.comment === null && state.database.exists && markedFor(state.database.comment, identity) && state.database.owner === identity.role) return 'legacy';
+  if (state.role.comment === null && state.database.exists && markedFor(state.database.comment, identity) && state.database.owner === identity.role)
+    return 'legacy';
   return 'foreign';
 }
 

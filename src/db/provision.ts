@@ -11,17 +11,17 @@
 import type { Cluster } from '../cluster/connect.ts';
 import { applySecret, readSecret } from '../cluster/secrets.ts';
 import { ensureNamespace } from '../cluster/namespaces.ts';
-import { databaseSecretName } from '../render/names.ts';
-import { environmentLabels } from '../render/labels.ts';
+import { databaseSecretName } from '../model/names.ts';
+import { environmentLabels } from '../model/labels.ts';
 import { connect, withConnection, type Client } from './connect.ts';
-import type { DatabaseIdentity } from './names.ts';
+import type { DatabaseIdentity } from '../model/database-names.ts';
 import { generatePassword } from './password.ts';
 import { assertOurs, inspectObjects, markRole, requireAdminPrivileges } from './ownership.ts';
 import { alignRole, createDatabase, createRole, joinRoleUnlessSuperuser, secureDatabase, setPassword } from './roles.ts';
 import { sameData, secretData, storedPassword } from './secret-data.ts';
 import { secretLabels } from './secret-labels.ts';
 import type { DatabaseServer } from './server.ts';
-import { BerthError } from '../errors.ts';
+import type { BerthError } from '../errors.ts';
 
 export interface AppDatabaseRequest {
   identity: DatabaseIdentity;
@@ -65,7 +65,16 @@ export async function createAppDatabase(request: AppDatabaseRequest): Promise<Ap
     await ensureNamespace(cluster, namespace, environmentLabels(identity.environment));
     await applySecret(cluster, { namespace, name: secret, labels: secretLabels(identity), data }, { force: true });
   }
-  return { app: identity.app, environment: identity.environment, database: identity.database, role: identity.role, namespace, secret, ...result, secretWritten };
+  return {
+    app: identity.app,
+    environment: identity.environment,
+    database: identity.database,
+    role: identity.role,
+    namespace,
+    secret,
+    ...result,
+    secretWritten,
+  };
 }
 
 async function ensureRoleAndDatabase(admin: Client, request: AppDatabaseRequest, kept: string | undefined) {

@@ -6,7 +6,7 @@
  */
 import { escapeIdentifier as id, escapeLiteral as literal, type Client } from './connect.ts';
 import { statementError } from './errors.ts';
-import { databaseComment, type DatabaseIdentity } from './names.ts';
+import { databaseComment, type DatabaseIdentity } from '../model/database-names.ts';
 import { scramVerifier } from './password.ts';
 import { BerthError, ExitCode } from '../errors.ts';
 

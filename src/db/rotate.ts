@@ -13,11 +13,11 @@ import type { Cluster } from '../cluster/connect.ts';
 import { listDeployments, restartDeployments } from '../cluster/deployments.ts';
 import { applySecret } from '../cluster/secrets.ts';
 import { BerthError } from '../errors.ts';
-import { LABEL } from '../render/labels.ts';
-import { databaseSecretName } from '../render/names.ts';
+import { LABEL } from '../model/labels.ts';
+import { databaseSecretName } from '../model/names.ts';
 import { connect } from './connect.ts';
 import { statementError } from './errors.ts';
-import type { DatabaseIdentity } from './names.ts';
+import type { DatabaseIdentity } from '../model/database-names.ts';
 import { generatePassword } from './password.ts';
 import { assertOurs, inspectObjects, markRole, requireAdminPrivileges } from './ownership.ts';
 import { setPassword } from './roles.ts';
@@ -61,9 +61,16 @@ export async function rotateAppPassword(request: RotateRequest): Promise<RotateR
     await admin.query('BEGIN');
     if (ownership === 'legacy') await markRole(admin, identity);
     await setPassword(admin, identity.role, password);
-    await applySecret(cluster, { namespace, name: secret, labels: secretLabels(identity), data: secretData(identity, request.server, password) }, { force: true });
+    await applySecret(
+      cluster,
+      { namespace, name: secret, labels: secretLabels(identity), data: secretData(identity, request.server, password) },
+      { force: true },
+    );
     await admin.query('COMMIT').catch((error: unknown) => {
-      throw statementError(error, `commit the new password of ${identity.role} (the Secret already holds it: run \`berth db create ${identity.app}\` to repair)`);
+      throw statementError(
+        error,
+        `commit the new password of ${identity.role} (the Secret already holds it: run \`berth db create ${identity.app}\` to repair)`,
+      );
     });
   } catch (error) {
     await admin.query('ROLLBACK').catch(() => {});

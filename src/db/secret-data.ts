@@ -2,7 +2,7 @@
  * The app's database Secret (`<app>-db`): DATABASE_URL for frameworks, the PG* variables for
  * libpq tools (psql, pg_dump) so they need no flags.
  */
-import type { DatabaseIdentity } from './names.ts';
+import type { DatabaseIdentity } from '../model/database-names.ts';
 import type { DatabaseServer } from './server.ts';
 
 export function secretData(identity: DatabaseIdentity, server: DatabaseServer, password: string): Record<string, string> {

@@ -3,8 +3,8 @@
  * prunes managed objects it no longer renders, and it never renders credentials, so a prune
  * must not be able to select them.
  */
-import { LABEL } from '../render/labels.ts';
-import type { DatabaseIdentity } from './names.ts';
+import { LABEL } from '../model/labels.ts';
+import type { DatabaseIdentity } from '../model/database-names.ts';
 
 export const SECRET_KIND_LABEL = 'berth.dev/secret';
 

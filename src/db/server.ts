@@ -13,6 +13,7 @@
 import { DEFAULTS } from '../config/defaults.ts';
 import type { CredentialRef, DatabaseConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
+import { cnpgPoolerName } from '../model/names.ts';
 
 export interface DatabaseServer {
   mode: 'external' | 'cnpg';
@@ -64,4 +65,3 @@ export function databaseServer(database: DatabaseConfig | undefined): DatabaseSe
 /** CloudNativePG's services are `<cluster>-rw`, `-ro`, `-r`. */
 export const cnpgServiceName = (cluster: string, kind: 'rw' | 'ro' | 'r') => `${cluster}-${kind}`;
 /** The Pooler's Service carries the Pooler's name. */
-export const cnpgPoolerName = (cluster: string) => `${cluster}-pooler`;

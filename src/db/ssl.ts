@@ -42,7 +42,10 @@ export function sslOption(mode: SslMode, files: SslFiles = {}): { ssl: SslOption
         ? { ssl: { rejectUnauthorized: true, checkServerIdentity: () => undefined, ca: files.ca, ...keys }, fallbackToPlain: false }
         : { ssl: { rejectUnauthorized: false, ...keys }, fallbackToPlain: false };
     case 'verify-ca':
-      return { ssl: { rejectUnauthorized: true, checkServerIdentity: () => undefined, ...(files.ca ? { ca: files.ca } : {}), ...keys }, fallbackToPlain: false };
+      return {
+        ssl: { rejectUnauthorized: true, checkServerIdentity: () => undefined, ...(files.ca ? { ca: files.ca } : {}), ...keys },
+        fallbackToPlain: false,
+      };
     case 'verify-full':
       return { ssl: { rejectUnauthorized: true, ...(files.ca ? { ca: files.ca } : {}), ...keys }, fallbackToPlain: false };
   }
@@ -66,7 +69,11 @@ export async function connectionSettings(url: URL, label: string, envMode?: stri
     throw new UsageError(`${label} has an unknown sslmode "${given}"`, { hint: `Use one of ${SSL_MODES.join(', ')}.` });
   }
   const files: SslFiles = {};
-  for (const [param, key] of [['sslrootcert', 'ca'], ['sslcert', 'cert'], ['sslkey', 'key']] as const) {
+  for (const [param, key] of [
+    ['sslrootcert', 'ca'],
+    ['sslcert', 'cert'],
+    ['sslkey', 'key'],
+  ] as const) {
     const path = params.get(param);
     if (!path || (param === 'sslrootcert' && path === 'system')) continue;
     files[key] = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {

@@ -54,7 +54,10 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
       const drift = findDrift(files, journal);
       if (hasDrift(drift)) throw new SchemaDriftError(drift);
       const done = new Set(journal.map((e) => e.name));
-      const last = journal.map((e) => e.name).sort().at(-1);
+      const last = journal
+        .map((e) => e.name)
+        .sort()
+        .at(-1);
       const pending = files.filter((f) => !done.has(f.name));
       refuseTransactionControl(pending);
       const applied: ApplyResult['applied'] = [];
@@ -62,7 +65,11 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
         if (options.signal?.aborted) throw interrupted(applied.map((a) => a.name));
         if (last && file.name < last) options.events?.onOutOfOrder?.(file, last);
         options.events?.onStart?.(file);
-        const durationMs = await applyOne(client, file, applied.map((a) => a.name));
+        const durationMs = await applyOne(
+          client,
+          file,
+          applied.map((a) => a.name),
+        );
         applied.push({ name: file.name, durationMs });
         options.events?.onApplied?.(file, durationMs);
       }
@@ -118,7 +125,9 @@ async function applyOne(client: Client, file: MigrationFile, appliedThisRun: str
  */
 function refuseTransactionControl(pending: MigrationFile[]): void {
   const found = pending.flatMap((file) =>
-    file.transactional ? transactionControl(file.sql).map((s) => `  ${file.name} line ${lineAt(file.sql, s.offset)}: ${s.text.split(/\s+/).slice(0, 3).join(' ')}`) : [],
+    file.transactional
+      ? transactionControl(file.sql).map((s) => `  ${file.name} line ${lineAt(file.sql, s.offset)}: ${s.text.split(/\s+/).slice(0, 3).join(' ')}`)
+      : [],
   );
   if (found.length === 0) return;
   throw new BerthError(`Transaction control in a migration that berth runs in a transaction:\n${found.join('\n')}`, {

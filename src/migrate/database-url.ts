@@ -21,7 +21,7 @@ export function chooseDatabaseUrl(flag: string | undefined, env: Record<string, 
   }
   throw new BerthError('No database to migrate: DATABASE_URL is not set', {
     exitCode: ExitCode.usage,
-    hint: 'Set DATABASE_URL (the app\'s Secret from `berth db create` provides it), or pass --database-url.',
+    hint: "Set DATABASE_URL (the app's Secret from `berth db create` provides it), or pass --database-url.",
   });
 }
 

@@ -51,10 +51,13 @@ export class SchemaDriftError extends BerthError {
       ...drift.changed.map((name) => `  changed since it was applied: ${name}`),
       ...drift.missing.map((name) => `  applied but the file is gone:  ${name}`),
     ];
-    super(`schema drift: ${lines.length === 1 ? '1 applied migration no longer matches its file' : `${lines.length} applied migrations no longer match their files`}\n${lines.join('\n')}`, {
-      exitCode: ExitCode.drift,
-      hint: DRIFT_HINT,
-    });
+    super(
+      `schema drift: ${lines.length === 1 ? '1 applied migration no longer matches its file' : `${lines.length} applied migrations no longer match their files`}\n${lines.join('\n')}`,
+      {
+        exitCode: ExitCode.drift,
+        hint: DRIFT_HINT,
+      },
+    );
     this.drift = drift;
   }
 }

@@ -18,7 +18,9 @@ export function migrationFailed(error: unknown, file: MigrationFile, offset: num
   const pg = (error ?? {}) as PgError;
   const position = Number(pg.position);
   const line = Number.isFinite(position) && position > 0 && Number.isFinite(offset) ? lineAt(file.sql, offset + position - 1) : undefined;
-  const lines = [`Migration ${file.name} failed${line ? ` at line ${line}` : ''}: ${redactText(pg.message ?? String(error))}${pg.code ? ` (SQLSTATE ${pg.code})` : ''}`];
+  const lines = [
+    `Migration ${file.name} failed${line ? ` at line ${line}` : ''}: ${redactText(pg.message ?? String(error))}${pg.code ? ` (SQLSTATE ${pg.code})` : ''}`,
+  ];
   // detail and where quote the failing values and statement: a connection string among them keeps its password out.
   if (pg.detail) lines.push(`  detail: ${redactText(pg.detail)}`);
   if (pg.where) lines.push(`  where: ${redactText(pg.where)}`);

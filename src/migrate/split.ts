@@ -74,25 +74,27 @@ export function splitStatements(sql: string): Statement[] {
  * ROLLBACK TO SAVEPOINT, SAVEPOINT and RELEASE stay inside the transaction and are allowed.
  */
 export function transactionControl(sql: string): Statement[] {
-  return splitStatements(sql).map(withoutLeadingComments).filter((statement) => {
-    const words = statement.text.toUpperCase().split(/\s+/);
-    const [first, second] = words;
-    switch (first) {
-      case 'BEGIN':
-      case 'COMMIT':
-      case 'END':
-      case 'ABORT':
-        return true;
-      case 'START':
-        return second === 'TRANSACTION';
-      case 'ROLLBACK':
-        return second !== 'TO' && !(second === 'WORK' || second === 'TRANSACTION' ? words[2] === 'TO' : false);
-      case 'PREPARE':
-        return second === 'TRANSACTION';
-      default:
-        return false;
-    }
-  });
+  return splitStatements(sql)
+    .map(withoutLeadingComments)
+    .filter((statement) => {
+      const words = statement.text.toUpperCase().split(/\s+/);
+      const [first, second] = words;
+      switch (first) {
+        case 'BEGIN':
+        case 'COMMIT':
+        case 'END':
+        case 'ABORT':
+          return true;
+        case 'START':
+          return second === 'TRANSACTION';
+        case 'ROLLBACK':
+          return second !== 'TO' && !(second === 'WORK' || second === 'TRANSACTION' ? words[2] === 'TO' : false);
+        case 'PREPARE':
+          return second === 'TRANSACTION';
+        default:
+          return false;
+      }
+    });
 }
 
 function skipQuoted(sql: string, i: number, quote: string, backslashEscapes: boolean): number {

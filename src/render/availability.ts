@@ -4,8 +4,8 @@
  */
 import type { V1PodDisruptionBudget, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import type { Hpa, ResolvedApp, ResolvedProcess } from '../config/resolved.ts';
-import { appLabels, selectorLabels } from './labels.ts';
-import { kube, type KubeObject } from './object.ts';
+import { appLabels, selectorLabels } from '../model/labels.ts';
+import { kube, type KubeObject } from '../model/kube-object.ts';
 
 /**
  * minAvailable 1 keeps one pod through a node drain when there are several; a single pod or a

@@ -4,8 +4,8 @@
  */
 import type { V1Container, V1CronJob, V1Volume } from '@kubernetes/client-node';
 import type { ResolvedApp, ResolvedCluster, ResolvedCron } from '../config/resolved.ts';
-import { appLabels } from './labels.ts';
-import { kube, type KubeObject } from './object.ts';
+import { appLabels } from '../model/labels.ts';
+import { kube, type KubeObject } from '../model/kube-object.ts';
 import { basePodSpec, containerSecurity, envFrom, imagePullPolicy, resources, secretEnv } from './pod.ts';
 
 interface JobSpec {

@@ -15,10 +15,10 @@
 import type { ResolvedApp, ResolvedEnvironment } from '../config/resolved.ts';
 import { DEFAULTS } from '../config/defaults.ts';
 import type { DatabaseConfig } from '../config/schema.ts';
-import { databaseIdentity } from '../db/names.ts';
-import { cnpgPoolerName } from '../db/server.ts';
-import { appLabels, KEEP_ON_PRUNE, LABEL, MANAGED_BY } from './labels.ts';
-import type { KubeObject } from './object.ts';
+import { databaseIdentity } from '../model/database-names.ts';
+import { cnpgPoolerName } from '../model/names.ts';
+import { appLabels, KEEP_ON_PRUNE, LABEL, MANAGED_BY } from '../model/labels.ts';
+import type { KubeObject } from '../model/kube-object.ts';
 
 type CnpgConfig = Extract<DatabaseConfig, { mode: 'cnpg' }>;
 

@@ -5,9 +5,9 @@
  */
 import type { V1Deployment, V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { ResolvedApp, ResolvedCluster, ResolvedProcess } from '../config/resolved.ts';
-import { ANNOTATION, appLabels, selectorLabels } from './labels.ts';
+import { ANNOTATION, appLabels, selectorLabels } from '../model/labels.ts';
 import { migrateParts } from './migrate.ts';
-import { kube, type KubeObject } from './object.ts';
+import { kube, type KubeObject } from '../model/kube-object.ts';
 import { basePodSpec, containerSecurity, envFrom, failoverTolerations, imagePullPolicy, podVolumes, resources, secretEnv } from './pod.ts';
 import { probesFor } from './probes.ts';
 
@@ -31,9 +31,7 @@ export function renderDeployment(app: ResolvedApp, process: ResolvedProcess, clu
       revisionHistoryLimit: 10,
       progressDeadlineSeconds: Math.max(600, process.health.startupTimeout + 120),
       selector: { matchLabels: selector },
-      strategy: needsRecreate(app, process)
-        ? { type: 'Recreate' }
-        : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      strategy: needsRecreate(app, process) ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: podTemplate(app, process, cluster, hashes),
     },
   };

@@ -11,16 +11,16 @@ import { renderHpa, renderPdb } from './availability.ts';
 import { renderCronTask } from './cronjob.ts';
 import { renderDatabasePlatform } from './database-cnpg.ts';
 import { renderDeployment } from './deployment.ts';
-import { contentHash } from './hash.ts';
+import { contentHash } from '../model/hash.ts';
 import { hostsOf, renderCertificate, renderIngress } from './ingress.ts';
-import { ANNOTATION, appLabels, environmentLabels, KEEP_ON_PRUNE } from './labels.ts';
-import { configMapName } from './names.ts';
+import { ANNOTATION, appLabels, environmentLabels, KEEP_ON_PRUNE } from '../model/labels.ts';
+import { configMapName } from '../model/names.ts';
 import { renderNetworkPolicy } from './network-policy.ts';
-import { compareObjects, kube, type KubeObject } from './object.ts';
+import { compareObjects, kube, type KubeObject } from '../model/kube-object.ts';
 import { renderService } from './service.ts';
 import { renderVolume } from './storage.ts';
 
-export type { KubeObject } from './object.ts';
+export type { KubeObject } from '../model/kube-object.ts';
 
 export interface RenderOptions extends ResolveOptions {
   /** Only these apps (plus the environment's shared objects they use). */
@@ -34,9 +34,12 @@ export function render(config: ParsedConfig, environment: string, options: Rende
   if (options.apps) {
     const disabled = options.apps.filter((a) => config.apps[a] && !env.apps.some((x) => x.name === a));
     if (disabled.length) {
-      throw new UsageError(`${disabled.join(', ')} ${disabled.length > 1 ? 'are' : 'is'} disabled in ${environment} (environments.${environment}.apps.${disabled[0]}.enabled: false)`, {
-        hint: `Render another environment, or enable the app there.`,
-      });
+      throw new UsageError(
+        `${disabled.join(', ')} ${disabled.length > 1 ? 'are' : 'is'} disabled in ${environment} (environments.${environment}.apps.${disabled[0]}.enabled: false)`,
+        {
+          hint: `Render another environment, or enable the app there.`,
+        },
+      );
     }
     const unknown = options.apps.filter((a) => !env.apps.some((x) => x.name === a));
     if (unknown.length) {

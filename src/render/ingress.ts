@@ -5,9 +5,9 @@
  */
 import type { V1Ingress, V1IngressRule } from '@kubernetes/client-node';
 import type { ResolvedApp, ResolvedCluster, ResolvedProcess } from '../config/resolved.ts';
-import { appLabels, environmentLabels } from './labels.ts';
-import { tlsSecretName } from './names.ts';
-import { kube, type KubeObject } from './object.ts';
+import { appLabels, environmentLabels } from '../model/labels.ts';
+import { tlsSecretName } from '../model/names.ts';
+import { kube, type KubeObject } from '../model/kube-object.ts';
 
 export function hostsOf(app: ResolvedApp, process: ResolvedProcess): string[] {
   return process.domains.flatMap((d) => (app.wwwRedirect && process.name === 'web' && !d.startsWith('*.') ? [d, `www.${d}`] : [d]));
@@ -25,7 +25,9 @@ export function renderIngress(app: ResolvedApp, process: ResolvedProcess & { por
       middlewares.push(middleware(app, process, 'https-redirect', { redirectScheme: { scheme: 'https', permanent: true } }));
     }
     if (redirect) {
-      middlewares.push(middleware(app, process, 'www-redirect', { redirectRegex: { regex: '^(https?)://www\\.(.+)', replacement: '${1}://${2}', permanent: true } }));
+      middlewares.push(
+        middleware(app, process, 'www-redirect', { redirectRegex: { regex: '^(https?)://www\\.(.+)', replacement: '${1}://${2}', permanent: true } }),
+      );
     }
     if (middlewares.length) {
       annotations['traefik.ingress.kubernetes.io/router.middlewares'] = middlewares.map((m) => `${app.namespace}-${m.metadata.name}@kubernetescrd`).join(',');

@@ -7,8 +7,8 @@ import type { V1NetworkPolicy, V1NetworkPolicyEgressRule, V1NetworkPolicyIngress
 import type { ResolvedApp, ResolvedCluster } from '../config/resolved.ts';
 import type { DatabaseConfig } from '../config/schema.ts';
 import { DEFAULTS } from '../config/defaults.ts';
-import { appLabels, LABEL } from './labels.ts';
-import { kube, type KubeObject } from './object.ts';
+import { appLabels, LABEL } from '../model/labels.ts';
+import { kube, type KubeObject } from '../model/kube-object.ts';
 
 const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'];
 const namespaceSelector = (name: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': name } });

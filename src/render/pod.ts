@@ -5,7 +5,7 @@
 import type { V1Container, V1EnvFromSource, V1EnvVar, V1PodSpec, V1ResourceRequirements, V1Toleration, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ResolvedApp, ResolvedCluster, Resources } from '../config/resolved.ts';
 import { parseImage } from '../config/image-ref.ts';
-import { configMapName, databaseSecretName, secretName } from './names.ts';
+import { configMapName, databaseSecretName, secretName } from '../model/names.ts';
 
 export function envFrom(app: ResolvedApp): V1EnvFromSource[] | undefined {
   const sources: V1EnvFromSource[] = [];

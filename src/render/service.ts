@@ -1,7 +1,7 @@
 import type { V1Service } from '@kubernetes/client-node';
 import type { ResolvedApp, ResolvedProcess } from '../config/resolved.ts';
-import { appLabels, selectorLabels } from './labels.ts';
-import { kube, type KubeObject } from './object.ts';
+import { appLabels, selectorLabels } from '../model/labels.ts';
+import { kube, type KubeObject } from '../model/kube-object.ts';
 
 /** A ClusterIP Service for a process with a port; the Ingress and other apps reach it by name. */
 export function renderService(app: ResolvedApp, process: ResolvedProcess & { port: number }): KubeObject {

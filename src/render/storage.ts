@@ -4,8 +4,8 @@
  */
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { ResolvedApp, ResolvedVolume } from '../config/resolved.ts';
-import { appLabels, KEEP_ON_PRUNE } from './labels.ts';
-import { kube, type KubeObject } from './object.ts';
+import { appLabels, KEEP_ON_PRUNE } from '../model/labels.ts';
+import { kube, type KubeObject } from '../model/kube-object.ts';
 
 interface ClaimSpec {
   name: string;

@@ -46,17 +46,22 @@ describeCluster('per-app databases on the shared PostgreSQL', () => {
     dir = tempDir();
     writeFileSync(join(dir, 'berth.config.json'), JSON.stringify(config(harness.postgres.port, namespace.name)));
     const collide = config(harness.postgres.port, namespace.name);
-    writeFileSync(join(dir, 'collide.json'), JSON.stringify({
-      ...collide,
-      environments: { qa: { namespace: namespace.name }, 'web-qa': { namespace: `${namespace.name}-wq` } },
-      apps: { [collideA]: { image: 'ghcr.io/acme/a', port: 3000, database: true }, [collideB]: { image: 'ghcr.io/acme/b', port: 3000, database: true } },
-    }));
+    writeFileSync(
+      join(dir, 'collide.json'),
+      JSON.stringify({
+        ...collide,
+        environments: { qa: { namespace: namespace.name }, 'web-qa': { namespace: `${namespace.name}-wq` } },
+        apps: { [collideA]: { image: 'ghcr.io/acme/a', port: 3000, database: true }, [collideB]: { image: 'ghcr.io/acme/b', port: 3000, database: true } },
+      }),
+    );
     env = { ADMIN_URL: harness.pgUrl, KUBECONFIG: harness.kubeconfigPath };
   });
 
   afterAll(async () => {
     const harness = requireEnv();
-    await kube().core.deleteNamespace({ name: `${namespace.name}-wq`, propagationPolicy: 'Background' }).catch(() => undefined);
+    await kube()
+      .core.deleteNamespace({ name: `${namespace.name}-wq`, propagationPolicy: 'Background' })
+      .catch(() => undefined);
     await withClient(harness.pgUrl, async (client) => {
       const names = [...databaseApps.map(dbName), `c${suffix}_shop_web__qa`, `c${suffix}_shop__web_qa`];
       for (const name of names) {
@@ -90,7 +95,11 @@ describeCluster('per-app databases on the shared PostgreSQL', () => {
       namespace: namespace.name,
       body: {
         metadata: { name: app, labels },
-        spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: `ghcr.io/acme/${app}:1` }] } } },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: `ghcr.io/acme/${app}:1` }] } },
+        },
       },
     });
   };
@@ -117,7 +126,15 @@ describeCluster('per-app databases on the shared PostgreSQL', () => {
         [dbName(shop)],
       ),
     );
-    expect(facts.rows[0]).toEqual({ owner: dbName(shop), rolconnlimit: 7, rolsuper: false, rolcreatedb: false, rolcreaterole: false, public_connect: false, public_temporary: false });
+    expect(facts.rows[0]).toEqual({
+      owner: dbName(shop),
+      rolconnlimit: 7,
+      rolsuper: false,
+      rolcreatedb: false,
+      rolcreaterole: false,
+      public_connect: false,
+      public_temporary: false,
+    });
 
     const second = await json(['db', 'create', shop]);
     expect(second).toMatchObject({ roleCreated: false, databaseCreated: false, passwordSet: false, secretWritten: false });
@@ -135,7 +152,7 @@ describeCluster('per-app databases on the shared PostgreSQL', () => {
     expect(await login(b.DATABASE_URL!)).toBe('ok');
   });
 
-  it('rotates: a new password in the Secret, the old one refused, the pods of the app rolled and no other app\'s', async () => {
+  it("rotates: a new password in the Secret, the old one refused, the pods of the app rolled and no other app's", async () => {
     const before = await created(rotated);
     await deployment(rotated);
     // Another app's Deployment in the same namespace: rotating must not restart it.
@@ -181,7 +198,9 @@ describeCluster('per-app databases on the shared PostgreSQL', () => {
     });
     const role = await berth(['db', 'create', handRole]);
     expect(role.code).toBe(ExitCode.conflict);
-    expect(role.stderr).toContain(`Role ${dbName(handRole)} already exists and it was not created by berth; refusing to take it over for ${handRole} in ${environment}`);
+    expect(role.stderr).toContain(
+      `Role ${dbName(handRole)} already exists and it was not created by berth; refusing to take it over for ${handRole} in ${environment}`,
+    );
     expect(role.stderr).toContain(`DROP ROLE "${dbName(handRole)}"`);
     const handUrl = new URL(requireEnv().pgUrl);
     handUrl.username = dbName(handRole);
@@ -239,7 +258,9 @@ describeCluster('per-app databases on the shared PostgreSQL', () => {
   it('works with an admin that has only CREATEROLE and CREATEDB, as on a managed server', async () => {
     const admin = `admin${suffix}`;
     const password = randomBytes(12).toString('hex');
-    await withClient(requireEnv().pgUrl, (c) => c.query(`CREATE ROLE ${pg.escapeIdentifier(admin)} LOGIN CREATEROLE CREATEDB PASSWORD ${pg.escapeLiteral(password)}`));
+    await withClient(requireEnv().pgUrl, (c) =>
+      c.query(`CREATE ROLE ${pg.escapeIdentifier(admin)} LOGIN CREATEROLE CREATEDB PASSWORD ${pg.escapeLiteral(password)}`),
+    );
     const url = new URL(requireEnv().pgUrl);
     url.username = admin;
     url.password = password;
@@ -288,7 +309,9 @@ describeCluster('per-app databases on the shared PostgreSQL', () => {
     await expect(open.query('SELECT 1')).rejects.toThrow();
     await open.end().catch(() => {});
     const left = await withClient(requireEnv().pgUrl, (c) =>
-      c.query('SELECT (SELECT count(*) FROM pg_database WHERE datname = $1)::int AS dbs, (SELECT count(*) FROM pg_roles WHERE rolname = $1)::int AS roles', [dbName(gone)]),
+      c.query('SELECT (SELECT count(*) FROM pg_database WHERE datname = $1)::int AS dbs, (SELECT count(*) FROM pg_roles WHERE rolname = $1)::int AS roles', [
+        dbName(gone),
+      ]),
     );
     expect(left.rows[0]).toEqual({ dbs: 0, roles: 0 });
     await expect(secret(gone)).rejects.toMatchObject({ code: 404 });

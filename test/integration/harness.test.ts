@@ -6,16 +6,7 @@ import { ApiException, KubeConfig, type V1Deployment, type V1Pod } from '@kubern
 import { expect, it } from 'vitest';
 import { containerLogPath } from '../../testenv/kwok-config.ts';
 import { KUBERNETES_VERSION } from '../../testenv/versions.ts';
-import {
-  describeCluster,
-  kube,
-  kubectl,
-  requireEnv,
-  useDatabase,
-  useNamespace,
-  waitFor,
-  withClient,
-} from './helpers.ts';
+import { describeCluster, kube, kubectl, requireEnv, useDatabase, useNamespace, waitFor, withClient } from './helpers.ts';
 
 function deployment(name: string, image: string, extra: Partial<V1Deployment['spec']> = {}): V1Deployment {
   return {
@@ -88,9 +79,7 @@ describeCluster('test environment', () => {
     expect(done.status?.unavailableReplicas ?? 0).toBe(0);
 
     const sets = await apps.listNamespacedReplicaSet({ namespace, labelSelector: 'app=web' });
-    const byImage = Object.fromEntries(
-      sets.items.map((rs) => [rs.spec?.template?.spec?.containers[0]?.image, rs.status?.replicas ?? 0]),
-    );
+    const byImage = Object.fromEntries(sets.items.map((rs) => [rs.spec?.template?.spec?.containers[0]?.image, rs.status?.replicas ?? 0]));
     expect(byImage).toEqual({ 'registry.test/web:v1': 0, 'registry.test/web:v2': 3 });
     // The old pods really went away (kwok deleted them once marked for deletion).
     await waitFor('only v2 pods left', async () => {
@@ -128,12 +117,16 @@ describeCluster('test environment', () => {
       body: { metadata: { name: 'crasher' }, spec: { containers: [{ name: 'app', image: 'registry.test/app:crashloop' }] } },
     });
     const seen = new Set<string>();
-    const pod = await waitFor('restartCount >= 2', async () => {
-      const p = await core.readNamespacedPod({ name: 'crasher', namespace });
-      const reason = p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
-      if (reason) seen.add(reason);
-      return (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2 && p;
-    }, { timeoutMs: 60_000, intervalMs: 200 });
+    const pod = await waitFor(
+      'restartCount >= 2',
+      async () => {
+        const p = await core.readNamespacedPod({ name: 'crasher', namespace });
+        const reason = p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+        if (reason) seen.add(reason);
+        return (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2 && p;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
     expect(seen).toContain('CrashLoopBackOff');
     expect(pod.status?.containerStatuses?.[0]?.ready).toBe(false);
     expect(pod.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode).toBe(1);
@@ -180,7 +173,10 @@ describeCluster('test environment', () => {
     });
     expect(complete.status?.succeeded).toBe(1);
 
-    const failing = { ...jobTemplate.spec, template: { spec: { ...jobTemplate.spec.template.spec, containers: [{ name: 'task', image: 'registry.test/task:fail' }] } } };
+    const failing = {
+      ...jobTemplate.spec,
+      template: { spec: { ...jobTemplate.spec.template.spec, containers: [{ name: 'task', image: 'registry.test/task:fail' }] } },
+    };
     await batch.createNamespacedJob({ namespace, body: { metadata: { name: 'migrate-broken' }, spec: failing } });
     const failed = await waitFor('Job migrate-broken to fail', async () => {
       const job = await batch.readNamespacedJob({ name: 'migrate-broken', namespace });
@@ -189,10 +185,14 @@ describeCluster('test environment', () => {
     expect(failed.status?.failed).toBe(1);
 
     // The CronJob controller itself starts a Job at the next minute boundary.
-    const scheduled = await waitFor('the CronJob controller to create a Job', async () => {
-      const jobs = await batch.listNamespacedJob({ namespace });
-      return jobs.items.find((j) => j.metadata?.ownerReferences?.some((o) => o.kind === 'CronJob' && o.name === 'tick'));
-    }, { timeoutMs: 75_000, intervalMs: 1_000 });
+    const scheduled = await waitFor(
+      'the CronJob controller to create a Job',
+      async () => {
+        const jobs = await batch.listNamespacedJob({ namespace });
+        return jobs.items.find((j) => j.metadata?.ownerReferences?.some((o) => o.kind === 'CronJob' && o.name === 'tick'));
+      },
+      { timeoutMs: 75_000, intervalMs: 1_000 },
+    );
     await waitFor('the scheduled Job to complete', async () => {
       const job = await batch.readNamespacedJob({ name: scheduled.metadata!.name!, namespace });
       return job.status?.succeeded === 1;

@@ -2,14 +2,7 @@
 // clients, a fresh namespace and a fresh database per test file, and polling
 // with deadlines.
 import { randomBytes } from 'node:crypto';
-import {
-  AppsV1Api,
-  BatchV1Api,
-  CoreV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
-  RbacAuthorizationV1Api,
-} from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { binaries } from '../../testenv/paths.ts';
@@ -21,8 +14,7 @@ export function testEnv(): TestEnv | null {
 }
 
 /** `describe` that runs only with a cluster; skipped (and announced by the global setup) otherwise. */
-export const describeCluster = ((name: string, fn: () => void) =>
-  describe.skipIf(testEnv() === null)(name, fn)) as (name: string, fn: () => void) => void;
+export const describeCluster = ((name: string, fn: () => void) => describe.skipIf(testEnv() === null)(name, fn)) as (name: string, fn: () => void) => void;
 
 export function requireEnv(): TestEnv {
   const env = testEnv();
@@ -74,13 +66,18 @@ export function useNamespace(prefix = 't'): { readonly name: string } {
     const { core } = kube();
     await core.createNamespace({ body: { metadata: { name, labels: { 'berth.dev/test': 'true' } } } });
     await waitFor(`ServiceAccount default in ${name}`, () =>
-      core.readNamespacedServiceAccount({ name: 'default', namespace: name }).then(() => true, () => false),
+      core.readNamespacedServiceAccount({ name: 'default', namespace: name }).then(
+        () => true,
+        () => false,
+      ),
     );
   });
   afterAll(async () => {
     if (testEnv() === null) return;
     // Not waiting for the namespace to finish terminating: nothing reuses the name.
-    await kube().core.deleteNamespace({ name, propagationPolicy: 'Background' }).catch(() => undefined);
+    await kube()
+      .core.deleteNamespace({ name, propagationPolicy: 'Background' })
+      .catch(() => undefined);
   });
   return { name };
 }
@@ -99,9 +96,7 @@ export function useDatabase(prefix = 't'): { readonly name: string; readonly url
   afterAll(async () => {
     const env = testEnv();
     if (!env) return;
-    await withClient(env.pgUrl, (client) =>
-      client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`),
-    );
+    await withClient(env.pgUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
   });
   return {
     name,
@@ -125,11 +120,7 @@ export async function withClient<T>(url: string, fn: (client: pg.Client) => Prom
  * Polls `check` until it returns a truthy value, every `intervalMs`, and fails
  * with `what` and the last value seen once `timeoutMs` has passed.
  */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined | null | false>,
-  { timeoutMs = 60_000, intervalMs = 250 } = {},
-): Promise<T> {
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, { timeoutMs = 60_000, intervalMs = 250 } = {}): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -84,7 +84,7 @@ describeCluster('berth migrate', () => {
       const dir = tempDir();
       writeMigrations(join(dir, 'migrations'), {
         '0001_ok.sql': 'CREATE TABLE ok (id int);\n',
-        '0002_bad.sql': "CREATE TABLE half (id int);\nINSERT INTO half VALUES (1);\n\nINSERT INTO missing_table VALUES (1);\n",
+        '0002_bad.sql': 'CREATE TABLE half (id int);\nINSERT INTO half VALUES (1);\n\nINSERT INTO missing_table VALUES (1);\n',
         '0003_after.sql': 'CREATE TABLE after (id int);\n',
       });
       const run = await berth(['migrate', 'apply'], { DATABASE_URL: db.url }, dir);
@@ -109,12 +109,15 @@ describeCluster('berth migrate', () => {
         '0001_ok.sql': 'CREATE TABLE ok (id int);\n',
         '0002_bad.sql': 'CREATE TABLE half (id int);\n',
         '0003_after.sql': 'CREATE TABLE after (id int);\n',
-        '0003_deferred.sql': 'CREATE TABLE p_def (id int PRIMARY KEY);\nCREATE TABLE c_def (pid int REFERENCES p_def (id) DEFERRABLE INITIALLY DEFERRED);\nINSERT INTO c_def VALUES (42);\n',
+        '0003_deferred.sql':
+          'CREATE TABLE p_def (id int PRIMARY KEY);\nCREATE TABLE c_def (pid int REFERENCES p_def (id) DEFERRABLE INITIALLY DEFERRED);\nINSERT INTO c_def VALUES (42);\n',
       });
       const run = await berth(['migrate', 'apply'], { DATABASE_URL: db.url }, dir);
       expect(run.code).toBe(ExitCode.failure);
       expect(run.stderr).toMatch(/Migration 0003_deferred.sql failed: insert or update on table "c_def" violates foreign key constraint .* \(SQLSTATE 23503\)/);
-      const left = await withClient(db.url, (c) => c.query(`SELECT to_regclass('p_def') AS p, (SELECT count(*)::int FROM berth.migrations WHERE name = '0003_deferred.sql') AS n`));
+      const left = await withClient(db.url, (c) =>
+        c.query(`SELECT to_regclass('p_def') AS p, (SELECT count(*)::int FROM berth.migrations WHERE name = '0003_deferred.sql') AS n`),
+      );
       expect(left.rows[0]).toEqual({ p: null, n: 0 });
     });
 
@@ -160,7 +163,7 @@ describeCluster('berth migrate', () => {
       const dir = tempDir();
       writeMigrations(join(dir, 'migrations'), {
         '0001_ok.sql': 'CREATE TABLE ok (id int);\n',
-        '0002_tx.sql': "-- a file written for psql\nBEGIN;\nCREATE TABLE half (id int);\nCOMMIT;\nINSERT INTO missing_table VALUES (1);\n",
+        '0002_tx.sql': '-- a file written for psql\nBEGIN;\nCREATE TABLE half (id int);\nCOMMIT;\nINSERT INTO missing_table VALUES (1);\n',
       });
       const run = await berth(['migrate', 'apply'], { DATABASE_URL: db.url }, dir);
       expect(run.code).toBe(ExitCode.usage);
@@ -168,7 +171,9 @@ describeCluster('berth migrate', () => {
       expect(run.stderr).toContain('0002_tx.sql line 2: BEGIN');
       expect(run.stderr).toContain('0002_tx.sql line 4: COMMIT');
       expect(run.stderr).toContain('-- berth:no-transaction');
-      const state = await withClient(db.url, (c) => c.query(`SELECT to_regclass('ok') AS ok, to_regclass('half') AS half, (SELECT count(*)::int FROM berth.migrations) AS journal`));
+      const state = await withClient(db.url, (c) =>
+        c.query(`SELECT to_regclass('ok') AS ok, to_regclass('half') AS half, (SELECT count(*)::int FROM berth.migrations) AS journal`),
+      );
       expect(state.rows[0]).toEqual({ ok: null, half: null, journal: 0 });
     });
   });
@@ -191,7 +196,14 @@ describeCluster('berth migrate', () => {
       try {
         const pid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
         const started = Date.now();
-        const error = await applyMigrations({ dir: 'migrations', cwd: dir, databaseUrl: db.url, urlSource: 'DATABASE_URL', lockTimeoutMs: 800, lockPollMs: 50 }).catch((e: unknown) => e);
+        const error = await applyMigrations({
+          dir: 'migrations',
+          cwd: dir,
+          databaseUrl: db.url,
+          urlSource: 'DATABASE_URL',
+          lockTimeoutMs: 800,
+          lockPollMs: 50,
+        }).catch((e: unknown) => e);
         expect(Date.now() - started).toBeLessThan(5_000);
         expect(error).toMatchObject({ exitCode: ExitCode.conflict });
         expect((error as Error).message).toContain(`backend ${pid} (lock-holder-test) holds it`);
@@ -207,11 +219,17 @@ describeCluster('berth migrate', () => {
       const holder = await hold();
       let child: ChildProcess | undefined;
       try {
-        child = spawn(process.execPath, [join(root, 'bin/berth.js'), 'migrate', 'apply'], { cwd: dir, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', DATABASE_URL: db.url } });
+        child = spawn(process.execPath, [join(root, 'bin/berth.js'), 'migrate', 'apply'], {
+          cwd: dir,
+          env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', DATABASE_URL: db.url },
+        });
         let stderr = '';
         const exited = new Promise<number | null>((resolve) => child!.on('close', resolve));
         const waiting = new Promise<void>((resolve, reject) => {
-          child!.stderr!.on('data', (c: Buffer) => ((stderr += c), stderr.includes('waiting for the migration lock') && resolve()));
+          child!.stderr!.on('data', (c: Buffer) => {
+            stderr += c;
+            if (stderr.includes('waiting for the migration lock')) resolve();
+          });
           // Exiting before it waits is a failure to report, not a hang until the timeout.
           void exited.then((code) => reject(new Error(`berth exited (${code}) before waiting for the lock:\n${stderr}`)));
         });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { render, renderPlatform, type KubeObject } from '../../src/render/index.ts';
-import { toYamlStream } from '../../src/render/serialize.ts';
+import { toYamlStream } from '../../src/manifests/serialize.ts';
 import { binaries } from '../../testenv/paths.ts';
 import { run } from '../../testenv/run.ts';
 import { describeCluster, kube, requireEnv, uniqueName } from './helpers.ts';
@@ -29,13 +29,20 @@ const created: string[] = [];
 /** Moves an environment's objects into a fresh namespace so parallel runs never collide. */
 function relocate(objects: KubeObject[], from: string, to: string): KubeObject[] {
   return JSON.parse(JSON.stringify(objects).replaceAll(`"namespace":"${from}"`, `"namespace":"${to}"`)).map((o: KubeObject) =>
-    o.kind === 'Namespace' ? { ...o, metadata: { ...o.metadata, name: to } } : o.kind === 'PersistentVolume' ? { ...o, metadata: { ...o.metadata, name: `${to}-${o.metadata.name}`.slice(0, 253) } } : o,
+    o.kind === 'Namespace'
+      ? { ...o, metadata: { ...o.metadata, name: to } }
+      : o.kind === 'PersistentVolume'
+        ? { ...o, metadata: { ...o.metadata, name: `${to}-${o.metadata.name}`.slice(0, 253) } }
+        : o,
   );
 }
 
 describeCluster('rendered objects against the real API server', () => {
   afterAll(async () => {
-    for (const name of created) await kube().core.deleteNamespace({ name }).catch(() => undefined);
+    for (const name of created)
+      await kube()
+        .core.deleteNamespace({ name })
+        .catch(() => undefined);
   });
 
   for (const example of readdirSync(examplesDir).sort()) {
@@ -46,20 +53,33 @@ describeCluster('rendered objects against the real API server', () => {
         const namespace = uniqueName(`dry-${example}-db`).slice(0, 63);
         const from = platform.find((o) => o.kind === 'Namespace')!.metadata.name;
         const objects = relocate(platform, from, namespace);
-        const output = await kubectl(['apply', '--server-side', '--dry-run=server', '--validate=strict', '--field-manager=berth', '-f', '-'], toYamlStream(objects.filter((o) => o.kind !== 'Namespace')), namespace);
+        const output = await kubectl(
+          ['apply', '--server-side', '--dry-run=server', '--validate=strict', '--field-manager=berth', '-f', '-'],
+          toYamlStream(objects.filter((o) => o.kind !== 'Namespace')),
+          namespace,
+        );
         expect(output.trim().split('\n'), `${example} platform`).toHaveLength(objects.length - 1);
       }
       for (const environment of Object.keys(config.environments)) {
         const namespace = uniqueName(`dry-${example}`).slice(0, 63);
-        const objects = relocate(render(config, environment, { tags: Object.fromEntries(Object.keys(config.apps).map((a) => [a, '1.0.0'])) }), config.environments[environment]!.namespace, namespace);
+        const objects = relocate(
+          render(config, environment, { tags: Object.fromEntries(Object.keys(config.apps).map((a) => [a, '1.0.0'])) }),
+          config.environments[environment]!.namespace,
+          namespace,
+        );
         // The namespace itself must exist for a dry run of what goes into it.
         await kube().core.createNamespace({ body: { metadata: { name: namespace } } });
         created.push(namespace);
         const extra = objects.filter((o) => o.metadata.namespace && o.metadata.namespace !== namespace).map((o) => o.metadata.namespace!);
         for (const ns of new Set(extra)) {
-          await kube().core.createNamespace({ body: { metadata: { name: ns } } }).catch(() => undefined);
+          await kube()
+            .core.createNamespace({ body: { metadata: { name: ns } } })
+            .catch(() => undefined);
         }
-        const output = await kubectl(['apply', '--server-side', '--dry-run=server', '--validate=strict', '--field-manager=berth', '-f', '-'], toYamlStream(objects));
+        const output = await kubectl(
+          ['apply', '--server-side', '--dry-run=server', '--validate=strict', '--field-manager=berth', '-f', '-'],
+          toYamlStream(objects),
+        );
         const lines = output.trim().split('\n');
         expect(lines, `${example}/${environment}`).toHaveLength(objects.length);
         expect(lines.every((l) => l.endsWith('(server dry run)'))).toBe(true);
@@ -75,14 +95,26 @@ describeCluster('rendered objects against the real API server', () => {
     await expect(kubectl(['apply', '--server-side', '--dry-run=server', '--validate=strict', '-f', '-'], JSON.stringify(bad))).rejects.toThrow(/targetPrt/);
     // The stand-in CRDs are strict where berth renders, so the same holds for add-on kinds.
     const typos = [
-      { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Database', metadata: { name: 'x', namespace }, spec: { cluster: { name: 'pg' }, name: 'x', owner: 'x', databaseReclaimPolicyy: 'retain' } },
+      {
+        apiVersion: 'postgresql.cnpg.io/v1',
+        kind: 'Database',
+        metadata: { name: 'x', namespace },
+        spec: { cluster: { name: 'pg' }, name: 'x', owner: 'x', databaseReclaimPolicyy: 'retain' },
+      },
       { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg', namespace }, spec: { instances: 1, storage: { sise: '1Gi' } } },
       { apiVersion: 'traefik.io/v1alpha1', kind: 'Middleware', metadata: { name: 'm', namespace }, spec: { redirectSheme: { scheme: 'https' } } },
-      { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'c', namespace }, spec: { secretName: 's', dnsName: ['a.dev'], issuerRef: { name: 'i' } } },
+      {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: 'c', namespace },
+        spec: { secretName: 's', dnsName: ['a.dev'], issuerRef: { name: 'i' } },
+      },
     ];
     for (const typo of typos) {
       const field = /databaseReclaimPolicyy|sise|redirectSheme|dnsName/.exec(JSON.stringify(typo))![0];
-      await expect(kubectl(['apply', '--server-side', '--dry-run=server', '--validate=strict', '-f', '-'], JSON.stringify(typo)), typo.kind).rejects.toThrow(new RegExp(field));
+      await expect(kubectl(['apply', '--server-side', '--dry-run=server', '--validate=strict', '-f', '-'], JSON.stringify(typo)), typo.kind).rejects.toThrow(
+        new RegExp(field),
+      );
     }
   });
 });

@@ -28,7 +28,7 @@ describe('berth CLI', () => {
     expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it('lists commands in --help and shows each command\'s flags', async () => {
+  it("lists commands in --help and shows each command's flags", async () => {
     const main = await cli(['--help']);
     expect(main.code).toBe(0);
     expect(main.stdout).toMatch(/init\s+write a commented starter/);
@@ -40,7 +40,14 @@ describe('berth CLI', () => {
 
   it('masks passwords in errors nobody translated, even with --verbose', async () => {
     const { COMMANDS } = await import('../../src/cli/registry.ts');
-    const leak = { name: 'leak', summary: 'test', options: {}, load: async () => ({ run: async () => { throw new Error('boom at postgres://admin:hunter2@db:5432/x'); } }) };
+    const leak = {
+      name: 'leak',
+      summary: 'test',
+      options: {},
+      run: async () => {
+        throw new Error('boom at postgres://admin:hunter2@db:5432/x');
+      },
+    };
     COMMANDS.push(leak);
     try {
       for (const argv of [['leak'], ['leak', '--verbose']]) {
@@ -75,7 +82,10 @@ describe('berth CLI', () => {
       expect(readdirSync(dir)).toEqual([`berth.config.${format}`]);
       if (format === 'ts') {
         // The TypeScript starter imports 'berth', which only resolves where berth is installed.
-        writeFileSync(join(dir, 'berth.config.ts'), readFileSync(join(dir, 'berth.config.ts'), 'utf8').replace("from 'berth'", `from '${join(import.meta.dirname, '../../src/index.ts')}'`));
+        writeFileSync(
+          join(dir, 'berth.config.ts'),
+          readFileSync(join(dir, 'berth.config.ts'), 'utf8').replace("from 'berth'", `from '${join(import.meta.dirname, '../../src/index.ts')}'`),
+        );
       }
       const validate = await cli(['validate'], { cwd: dir });
       expect(validate.stderr).toBe('');
@@ -164,7 +174,7 @@ describe('berth CLI', () => {
       expect(stderr).toContain('apps.web.env.PORT: must be text, not the number 3000; quote it ("3000")');
     });
 
-    it('keeps a config module\'s console output out of stdout', async () => {
+    it("keeps a config module's console output out of stdout", async () => {
       const dir = project(`console.log('hello from the config');\nexport default ${JSON.stringify(parse(GOOD_YAML))};`, 'berth.config.mjs');
       const bin = join(import.meta.dirname, '../../bin/berth.js');
       const result = spawnSync(process.execPath, [bin, 'render', '-o', 'json'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
@@ -219,7 +229,16 @@ describe('berth CLI', () => {
       const { code, stdout } = await cli(['render', '--tag', '1.0.0'], { cwd: project() });
       expect(code).toBe(0);
       const docs = parseAllDocuments(stdout).map((d) => d.toJS());
-      expect(docs.map((d) => d.kind)).toEqual(['Namespace', 'Service', 'Deployment', 'PodDisruptionBudget', 'Certificate', 'Middleware', 'Ingress', 'NetworkPolicy']);
+      expect(docs.map((d) => d.kind)).toEqual([
+        'Namespace',
+        'Service',
+        'Deployment',
+        'PodDisruptionBudget',
+        'Certificate',
+        'Middleware',
+        'Ingress',
+        'NetworkPolicy',
+      ]);
       expect(docs[2].spec.template.spec.containers[0].image).toBe('ghcr.io/acme/shop:1.0.0');
     });
 
@@ -228,7 +247,7 @@ describe('berth CLI', () => {
       expect(JSON.parse(stdout)).toMatchObject({ apiVersion: 'v1', kind: 'List' });
     });
 
-    it('refuses a tag outside the environment\'s tag scheme, rendering nothing', async () => {
+    it("refuses a tag outside the environment's tag scheme, rendering nothing", async () => {
       const config = GOOD_YAML.replace('{ namespace: shop }', '{ namespace: shop, tagScheme: prod-YYYYMMDD.N }');
       const bad = await cli(['render', '--tag', 'staging-7'], { cwd: project(config) });
       expect(bad.code).toBe(2);
@@ -253,7 +272,7 @@ describe('berth CLI', () => {
       expect(existsSync(join(out, 'deployment-web.yaml'))).toBe(true);
     });
 
-    it('refuses --out with --app, which would prune the other apps\' files', async () => {
+    it("refuses --out with --app, which would prune the other apps' files", async () => {
       const { code, stderr } = await cli(['render', '--out', 'deploy', '--app', 'web'], { cwd: project() });
       expect(code).toBe(2);
       expect(stderr).toMatch(/cannot be combined with --app/);
@@ -284,8 +303,11 @@ describe('berth CLI', () => {
       expect(external.stderr).toMatch(/no platform directory to write/);
     });
 
-    it('never writes one environment over another environment\'s directory', async () => {
-      const config = GOOD_YAML.replace('production: { namespace: shop }', 'production: { namespace: shop }\n  staging: { namespace: shop-staging, apps: { web: { domains: [staging.shop.dev] } } }');
+    it("never writes one environment over another environment's directory", async () => {
+      const config = GOOD_YAML.replace(
+        'production: { namespace: shop }',
+        'production: { namespace: shop }\n  staging: { namespace: shop-staging, apps: { web: { domains: [staging.shop.dev] } } }',
+      );
       const dir = project(config);
       expect((await cli(['render', '--env', 'production', '--out', 'deploy'], { cwd: dir })).code).toBe(0);
       const before = readdirSync(join(dir, 'deploy')).sort();
@@ -298,14 +320,20 @@ describe('berth CLI', () => {
     it('keeps tags pinned in the config when --tag is given for all apps, and warns about :latest', async () => {
       const config = GOOD_YAML + '  db:\n    image: postgres:16-alpine\n    port: 5432\n';
       const { stdout, stderr } = await cli(['render', '--tag', '2.0.0'], { cwd: project(config) });
-      const images = parseAllDocuments(stdout).map((d) => d.toJS()).filter((o) => o.kind === 'Deployment').map((o) => o.spec.template.spec.containers[0].image);
+      const images = parseAllDocuments(stdout)
+        .map((d) => d.toJS())
+        .filter((o) => o.kind === 'Deployment')
+        .map((o) => o.spec.template.spec.containers[0].image);
       expect(images.sort()).toEqual(['ghcr.io/acme/shop:2.0.0', 'postgres:16-alpine']);
       expect(stderr).toBe('');
       expect((await cli(['render'], { cwd: project(config) })).stderr).toMatch(/no tag for web: rendering :latest/);
     });
 
     it('says an app is disabled in an environment rather than unknown', async () => {
-      const config = GOOD_YAML.replace('production: { namespace: shop }', 'production: { namespace: shop }\n  qa: { namespace: qa, apps: { web: { enabled: false } } }');
+      const config = GOOD_YAML.replace(
+        'production: { namespace: shop }',
+        'production: { namespace: shop }\n  qa: { namespace: qa, apps: { web: { enabled: false } } }',
+      );
       const { code, stderr } = await cli(['render', '--env', 'qa', '--app', 'web'], { cwd: project(config) });
       expect(code).toBe(2);
       expect(stderr).toMatch(/web is disabled in qa/);

@@ -46,28 +46,68 @@ describe('config validation', () => {
   });
 
   it('names unknown fields and suggests the likely one', () => {
-    expectProblem(withConfig((c) => (c.apps.web.replica = 2)), 'apps.web.replica', /did you mean "replicas"/);
-    expectProblem(withConfig((c) => (c.cluster.ingresClass = 'nginx')), 'cluster.ingresClass', /did you mean "ingressClass"/);
+    expectProblem(
+      withConfig((c) => (c.apps.web.replica = 2)),
+      'apps.web.replica',
+      /did you mean "replicas"/,
+    );
+    expectProblem(
+      withConfig((c) => (c.cluster.ingresClass = 'nginx')),
+      'cluster.ingresClass',
+      /did you mean "ingressClass"/,
+    );
   });
 
   it('requires the fields an app cannot do without', () => {
-    expectProblem(withConfig((c) => delete c.apps.web.image), 'apps.web.image', /required/);
-    expectProblem(withConfig((c) => delete c.environments), 'environments', /required/);
-    expectProblem(withConfig((c) => (c.environments = {})), 'environments', /at least one environment/);
+    expectProblem(
+      withConfig((c) => delete c.apps.web.image),
+      'apps.web.image',
+      /required/,
+    );
+    expectProblem(
+      withConfig((c) => delete c.environments),
+      'environments',
+      /required/,
+    );
+    expectProblem(
+      withConfig((c) => (c.environments = {})),
+      'environments',
+      /at least one environment/,
+    );
   });
 
   describe('names', () => {
     it('refuses app names that are not DNS labels or too long', () => {
-      expectProblem(withConfig((c) => (c.apps.Web_App = c.apps.web)), 'apps.Web_App', /lowercase letters/);
+      expectProblem(
+        withConfig((c) => (c.apps.Web_App = c.apps.web)),
+        'apps.Web_App',
+        /lowercase letters/,
+      );
       const long = 'a'.repeat(41);
-      expectProblem(withConfig((c) => (c.apps[long] = { image: 'x/y', port: 80 })), `apps.${long}`, /at most 40/);
+      expectProblem(
+        withConfig((c) => (c.apps[long] = { image: 'x/y', port: 80 })),
+        `apps.${long}`,
+        /at most 40/,
+      );
     });
     it('refuses namespace and process names that are not DNS labels', () => {
-      expectProblem(withConfig((c) => (c.environments.production.namespace = 'Shop')), 'environments.production.namespace', /lowercase/);
-      expectProblem(withConfig((c) => (c.apps.web.processes = { 'bad_name': { command: ['x'] } })), 'apps.web.processes.bad_name', /lowercase/);
+      expectProblem(
+        withConfig((c) => (c.environments.production.namespace = 'Shop')),
+        'environments.production.namespace',
+        /lowercase/,
+      );
+      expectProblem(
+        withConfig((c) => (c.apps.web.processes = { bad_name: { command: ['x'] } })),
+        'apps.web.processes.bad_name',
+        /lowercase/,
+      );
     });
     it('refuses a CronJob name over 52 characters', () => {
-      expectProblem(withConfig((c) => (c.apps.web.cron = { ['t'.repeat(50)]: { schedule: '@daily', command: ['x'] } })), `apps.web.cron.${'t'.repeat(50)}`, /52 characters/);
+      expectProblem(
+        withConfig((c) => (c.apps.web.cron = { ['t'.repeat(50)]: { schedule: '@daily', command: ['x'] } })),
+        `apps.web.cron.${'t'.repeat(50)}`,
+        /52 characters/,
+      );
     });
   });
 
@@ -79,7 +119,11 @@ describe('config validation', () => {
       ['shop', /host name/],
       ['-shop.dev', /host name/],
     ])('refuses domain %s', (domain, message) => {
-      expectProblem(withConfig((c) => (c.apps.web.domains = [domain])), 'apps.web.domains[0]', message);
+      expectProblem(
+        withConfig((c) => (c.apps.web.domains = [domain])),
+        'apps.web.domains[0]',
+        message,
+      );
     });
     it('accepts wildcards and subdomains', () => {
       expect(problems(withConfig((c) => (c.apps.web.domains = ['*.shop.dev', 'a.b.shop.dev'])))).toEqual([]);
@@ -110,13 +154,25 @@ describe('config validation', () => {
       expect(problems(withConfig((c) => (c.apps.web.domains = ['Shop.dev'])))).toEqual([{ path: 'apps.web.domains[0]', message: 'must be lowercase' }]);
     });
     it('refuses paths that do not start with a slash', () => {
-      expectProblem(withConfig((c) => (c.apps.web.path = 'play')), 'apps.web.path', /start with "\/"/);
+      expectProblem(
+        withConfig((c) => (c.apps.web.path = 'play')),
+        'apps.web.path',
+        /start with "\/"/,
+      );
     });
     it('needs a port to route domains to', () => {
-      expectProblem(withConfig((c) => delete c.apps.web.port), 'apps.web.domains', /set `port`/);
+      expectProblem(
+        withConfig((c) => delete c.apps.web.port),
+        'apps.web.domains',
+        /set `port`/,
+      );
     });
     it('asks for the apex when www redirect is on', () => {
-      expectProblem(withConfig((c) => Object.assign(c.apps.web, { wwwRedirect: true, domains: ['www.shop.dev'] })), 'apps.web.domains[0]', /apex "shop.dev"/);
+      expectProblem(
+        withConfig((c) => Object.assign(c.apps.web, { wwwRedirect: true, domains: ['www.shop.dev'] })),
+        'apps.web.domains[0]',
+        /apex "shop.dev"/,
+      );
     });
   });
 
@@ -133,79 +189,171 @@ describe('config validation', () => {
       ['@every 5m', /unknown macro/],
       ['5-1 * * * *', /backwards/],
     ])('refuses cron %s', (schedule, message) => {
-      expectProblem(withConfig((c) => (c.apps.web.cron = { job: { schedule, command: ['x'] } })), 'apps.web.cron.job.schedule', message);
+      expectProblem(
+        withConfig((c) => (c.apps.web.cron = { job: { schedule, command: ['x'] } })),
+        'apps.web.cron.job.schedule',
+        message,
+      );
     });
     it.each(['100m', '0.5', 2, '256Mi', '1Gi', '1e3'])('accepts quantity %s', (cpu) => {
       expect(problems(withConfig((c) => (c.apps.web.resources = { requests: { cpu } })))).toEqual([]);
     });
     it.each(['100 m', '1GB', 'lots', '-1'])('refuses quantity %s', (memory) => {
-      expectProblem(withConfig((c) => (c.apps.web.resources = { limits: { memory } })), 'apps.web.resources.limits.memory', /Kubernetes quantity/);
+      expectProblem(
+        withConfig((c) => (c.apps.web.resources = { limits: { memory } })),
+        'apps.web.resources.limits.memory',
+        /Kubernetes quantity/,
+      );
     });
     it('refuses an unknown time zone', () => {
-      expectProblem(withConfig((c) => (c.apps.web.cron = { job: { schedule: '@daily', command: ['x'], timeZone: 'Mars/Olympus' } })), 'apps.web.cron.job.timeZone', /IANA time zone/);
+      expectProblem(
+        withConfig((c) => (c.apps.web.cron = { job: { schedule: '@daily', command: ['x'], timeZone: 'Mars/Olympus' } })),
+        'apps.web.cron.job.timeZone',
+        /IANA time zone/,
+      );
     });
   });
 
   describe('placeholders', () => {
     it.each(['changeme', 'TODO', 'xxx', '<pw>', '', 'https://<your-host>/hook', 'CHANGEME-later'])('refuses placeholder %j', (value) => {
-      expectProblem(withConfig((c) => (c.apps.web.env = { API_KEY: value })), 'apps.web.env.API_KEY', /placeholder|TODO|empty|changeme|xxx/);
+      expectProblem(
+        withConfig((c) => (c.apps.web.env = { API_KEY: value })),
+        'apps.web.env.API_KEY',
+        /placeholder|TODO|empty|changeme|xxx/,
+      );
     });
     it('accepts real values that merely contain letters of those words', () => {
       expect(problems(withConfig((c) => (c.apps.web.env = { A: 'todoist.com', B: 'xxl-size', C: 'exchange-me-not' })))).toEqual([]);
     });
     it('checks placeholders everywhere, not only in env', () => {
-      expectProblem(withConfig((c) => (c.database.host = 'TODO')), 'database.host', /placeholder/);
+      expectProblem(
+        withConfig((c) => (c.database.host = 'TODO')),
+        'database.host',
+        /placeholder/,
+      );
     });
   });
 
   describe('references', () => {
     it('refuses overrides for unknown apps and processes', () => {
-      expectProblem(withConfig((c) => (c.environments.production.apps = { api: { replicas: 2 } })), 'environments.production.apps.api', /no app "api"; known apps: web/);
-      expectProblem(withConfig((c) => (c.environments.production.apps = { web: { processes: { mailer: { replicas: 2 } } } })), 'environments.production.apps.web.processes.mailer', /no process "mailer"/);
+      expectProblem(
+        withConfig((c) => (c.environments.production.apps = { api: { replicas: 2 } })),
+        'environments.production.apps.api',
+        /no app "api"; known apps: web/,
+      );
+      expectProblem(
+        withConfig((c) => (c.environments.production.apps = { web: { processes: { mailer: { replicas: 2 } } } })),
+        'environments.production.apps.web.processes.mailer',
+        /no process "mailer"/,
+      );
     });
     it('refuses a volume mounted by an unknown process', () => {
-      expectProblem(withConfig((c) => (c.apps.web.volumes = { data: { mountPath: '/data', size: '1Gi', processes: ['cron'] } })), 'apps.web.volumes.data.processes[0]', /no process "cron"/);
+      expectProblem(
+        withConfig((c) => (c.apps.web.volumes = { data: { mountPath: '/data', size: '1Gi', processes: ['cron'] } })),
+        'apps.web.volumes.data.processes[0]',
+        /no process "cron"/,
+      );
     });
     it('needs exactly one source for a volume', () => {
-      expectProblem(withConfig((c) => (c.apps.web.volumes = { data: { mountPath: '/data' } })), 'apps.web.volumes.data', /size.*existingClaim.*nfs/);
-      expectProblem(withConfig((c) => (c.apps.web.volumes = { data: { mountPath: '/data', size: '1Gi', existingClaim: 'old' } })), 'apps.web.volumes.data', /cannot be combined/);
+      expectProblem(
+        withConfig((c) => (c.apps.web.volumes = { data: { mountPath: '/data' } })),
+        'apps.web.volumes.data',
+        /size.*existingClaim.*nfs/,
+      );
+      expectProblem(
+        withConfig((c) => (c.apps.web.volumes = { data: { mountPath: '/data', size: '1Gi', existingClaim: 'old' } })),
+        'apps.web.volumes.data',
+        /cannot be combined/,
+      );
     });
     it('warns, without failing, when a single-node volume has several replicas', () => {
       const { warnings } = validateConfig(withConfig((c) => (c.apps.web.volumes = { data: { mountPath: '/data', size: '1Gi' } })));
       expect(warnings).toEqual([expect.objectContaining({ path: 'apps.web.volumes.data', message: expect.stringMatching(/2 replicas/) })]);
     });
     it('needs a shared database for database: true and a store for backups', () => {
-      expectProblem(withConfig((c) => delete c.database), 'apps.web.database', /top-level `database`/);
-      expectProblem(withConfig((c) => (c.apps.web.backups = { schedule: '@daily' })), 'apps.web.backups', /backups.store/);
-      expectProblem(withConfig((c) => Object.assign(c.apps.web, { database: false, backups: { schedule: '@daily' } })), 'apps.web.backups', /database: true/);
+      expectProblem(
+        withConfig((c) => delete c.database),
+        'apps.web.database',
+        /top-level `database`/,
+      );
+      expectProblem(
+        withConfig((c) => (c.apps.web.backups = { schedule: '@daily' })),
+        'apps.web.backups',
+        /backups.store/,
+      );
+      expectProblem(
+        withConfig((c) => Object.assign(c.apps.web, { database: false, backups: { schedule: '@daily' } })),
+        'apps.web.backups',
+        /database: true/,
+      );
     });
     it('refuses DATABASE_URL in env when berth provides it', () => {
-      expectProblem(withConfig((c) => (c.apps.web.env = { DATABASE_URL: 'postgres://db/x' })), 'apps.web.env.DATABASE_URL', /berth sets DATABASE_URL/);
+      expectProblem(
+        withConfig((c) => (c.apps.web.env = { DATABASE_URL: 'postgres://db/x' })),
+        'apps.web.env.DATABASE_URL',
+        /berth sets DATABASE_URL/,
+      );
     });
     it('refuses a variable that is both env and secret', () => {
-      expectProblem(withConfig((c) => (c.apps.web.env = { SESSION_SECRET: 'abc' })), 'apps.web.secrets[0]', /also set in env/);
+      expectProblem(
+        withConfig((c) => (c.apps.web.env = { SESSION_SECRET: 'abc' })),
+        'apps.web.secrets[0]',
+        /also set in env/,
+      );
     });
     it('refuses a singleton with several replicas or an autoscaler', () => {
-      expectProblem(withConfig((c) => (c.apps.web.processes.worker.replicas = 2)), 'apps.web.processes.worker.replicas', /singleton/);
-      expectProblem(withConfig((c) => (c.apps.web.processes.worker.hpa = { min: 1, max: 3 })), 'apps.web.processes.worker.hpa', /singleton/);
+      expectProblem(
+        withConfig((c) => (c.apps.web.processes.worker.replicas = 2)),
+        'apps.web.processes.worker.replicas',
+        /singleton/,
+      );
+      expectProblem(
+        withConfig((c) => (c.apps.web.processes.worker.hpa = { min: 1, max: 3 })),
+        'apps.web.processes.worker.hpa',
+        /singleton/,
+      );
     });
     it('refuses an autoscaler whose min exceeds its max', () => {
-      expectProblem(withConfig((c) => (c.apps.web.hpa = { min: 5, max: 2 })), 'apps.web.hpa.min', /greater than max/);
+      expectProblem(
+        withConfig((c) => (c.apps.web.hpa = { min: 5, max: 2 })),
+        'apps.web.hpa.min',
+        /greater than max/,
+      );
     });
     it('requires a command for non-web processes', () => {
-      expectProblem(withConfig((c) => (c.apps.web.processes.worker = {})), 'apps.web.processes.worker.command', /required/);
+      expectProblem(
+        withConfig((c) => (c.apps.web.processes.worker = {})),
+        'apps.web.processes.worker.command',
+        /required/,
+      );
     });
     it('refuses two environments in one namespace', () => {
-      expectProblem(withConfig((c) => (c.environments.staging.namespace = 'shop')), 'environments.staging.namespace', /already used by environment production/);
+      expectProblem(
+        withConfig((c) => (c.environments.staging.namespace = 'shop')),
+        'environments.staging.namespace',
+        /already used by environment production/,
+      );
     });
     it('refuses credentials written inline instead of referenced', () => {
-      expectProblem(withConfig((c) => (c.database.admin = 'postgres://admin:pw@db/postgres')), 'database.admin', /reference, not a value/);
+      expectProblem(
+        withConfig((c) => (c.database.admin = 'postgres://admin:pw@db/postgres')),
+        'database.admin',
+        /reference, not a value/,
+      );
     });
     it('refuses an unknown database mode', () => {
-      expectProblem(withConfig((c) => (c.database = { mode: 'rds' })), 'database.mode', /external|cnpg/);
+      expectProblem(
+        withConfig((c) => (c.database = { mode: 'rds' })),
+        'database.mode',
+        /external|cnpg/,
+      );
     });
     it('refuses a malformed tag scheme', () => {
-      expectProblem(withConfig((c) => (c.environments.production.tagScheme = 'whatever!')), 'environments.production.tagScheme', /YYYYMMDD/);
+      expectProblem(
+        withConfig((c) => (c.environments.production.tagScheme = 'whatever!')),
+        'environments.production.tagScheme',
+        /YYYYMMDD/,
+      );
     });
   });
 });

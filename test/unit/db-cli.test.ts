@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode, UsageError } from '../../src/errors.ts';
-import { lockTimeout } from '../../src/cli/commands/migrate-apply.ts';
+import { lockTimeout } from '../../src/cli/commands/migrate/apply.ts';
 import { cli, tempDir } from './cli-harness.ts';
 import { baseConfig } from './fixtures.ts';
 

@@ -3,7 +3,7 @@ import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
 import { parsePostgresUrl } from '../../src/db/connect.ts';
-import { databaseComment, databaseIdentity, markedFor, parseDatabaseComment } from '../../src/db/names.ts';
+import { databaseComment, databaseIdentity, markedFor, parseDatabaseComment } from '../../src/model/database-names.ts';
 import { assertOurs, type ObjectState } from '../../src/db/ownership.ts';
 import { connectionSettings, sslOption, type SslOption } from '../../src/db/ssl.ts';
 import { generatePassword, scramVerifier } from '../../src/db/password.ts';
@@ -109,7 +109,9 @@ describe('sslmode, as libpq defines it', () => {
     expect((await connectionSettings(new URL('postgres://h/db'), 'X')).fallbackToPlain).toBe(true);
     expect((await connectionSettings(new URL('postgres://h/db'), 'X', 'verify-full')).ssl).toEqual({ rejectUnauthorized: true });
     await expect(connectionSettings(new URL('postgres://h/db?sslmode=nope'), 'DATABASE_URL')).rejects.toThrow('DATABASE_URL has an unknown sslmode "nope"');
-    await expect(connectionSettings(new URL('postgres://h/db?sslmode=verify-full&sslrootcert=/nonexistent.crt'), 'X')).rejects.toThrow(/Cannot read sslrootcert of X: \/nonexistent.crt: no such file/);
+    await expect(connectionSettings(new URL('postgres://h/db?sslmode=verify-full&sslrootcert=/nonexistent.crt'), 'X')).rejects.toThrow(
+      /Cannot read sslrootcert of X: \/nonexistent.crt: no such file/,
+    );
   });
 });
 
@@ -164,13 +166,18 @@ describe('redaction', () => {
       expect(error.exitCode).not.toBe(ExitCode.ok);
     }
     // The rest of the message stays readable.
-    expect(errors[0]!.message).toBe('The admin connection (postgres://admin:***@db.internal:5432/postgres) failed: invalid connection string postgres://admin:***@db.internal:5432/postgres');
+    expect(errors[0]!.message).toBe(
+      'The admin connection (postgres://admin:***@db.internal:5432/postgres) failed: invalid connection string postgres://admin:***@db.internal:5432/postgres',
+    );
     expect(errors[1]!.message).toContain('was refused: role "admin" does not exist');
 
     const wrong = connectError(Object.assign(new Error(`password authentication failed for user "admin"`), { code: '28P01' }), target);
     expect(wrong.message).toContain('wrong password for the user');
     expect(wrong.exitCode).toBe(ExitCode.unreachable);
-    const refused = connectError(Object.assign(new AggregateError([Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })]), {}), { what: 'the admin connection' });
+    const refused = connectError(
+      Object.assign(new AggregateError([Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })]), {}),
+      { what: 'the admin connection' },
+    );
     expect(refused.message).toMatch(/Cannot reach the admin connection: connection refused/);
     expect(refused.exitCode).toBe(ExitCode.unreachable);
   });
@@ -217,7 +224,9 @@ describe('the app Secret', () => {
     expect(data.DATABASE_URL).toBe('postgres://api_production:pw@pg-pooler.postgres.svc:5432/api_production');
     expect(data.DATABASE_DIRECT_URL).toBe('postgres://api_production:pw@pg-rw.postgres.svc:5432/api_production');
     expect(server.admin).toEqual({ secret: { namespace: 'postgres', name: 'pg-superuser', key: 'uri' } });
-    expect(secretData(identity, databaseServer({ mode: 'cnpg', pooler: false }), 'pw').DATABASE_URL).toBe('postgres://api_production:pw@berth-pg-rw.postgres.svc:5432/api_production');
+    expect(secretData(identity, databaseServer({ mode: 'cnpg', pooler: false }), 'pw').DATABASE_URL).toBe(
+      'postgres://api_production:pw@berth-pg-rw.postgres.svc:5432/api_production',
+    );
   });
 
   it('reuses a stored password only for the same role, and compares contents exactly', () => {

@@ -9,10 +9,13 @@ import { parseImage } from '../../src/config/image-ref.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { render, renderPlatform } from '../../src/render/index.ts';
 import { parseAllDocuments } from 'yaml';
-import { toYamlStream } from '../../src/render/serialize.ts';
+import { toYamlStream } from '../../src/manifests/serialize.ts';
 
 const root = join(import.meta.dirname, '../../examples');
-const examples = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const examples = readdirSync(root, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
 
 describe('examples', () => {
   it('covers the five seed setups', () => {
@@ -27,7 +30,11 @@ describe('examples', () => {
       const platform = renderPlatform(config);
       if (platform.length) await expect(toYamlStream(platform)).toMatchFileSnapshot(`__snapshots__/examples/${name}.platform.yaml`);
       for (const env of Object.keys(config.environments)) {
-        const tags = Object.fromEntries(Object.entries(config.apps).filter(([, app]) => !parseImage(app.image).tag).map(([a]) => [a, tagFor(name)]));
+        const tags = Object.fromEntries(
+          Object.entries(config.apps)
+            .filter(([, app]) => !parseImage(app.image).tag)
+            .map(([a]) => [a, tagFor(name)]),
+        );
         const objects = render(config, env, { tags });
         const yaml = toYamlStream(objects);
         // What kubectl or Flux reads back must be exactly what was rendered.

@@ -64,8 +64,18 @@ describe('transaction control in a transactional file', () => {
   const found = (sql: string) => transactionControl(sql).map((s) => s.text.replace(/\s+/g, ' '));
 
   it('finds top-level BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT, PREPARE TRANSACTION', () => {
-    const sql = 'BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\nstart transaction isolation level serializable;\nend;\nrollback work;\nabort;\nPREPARE TRANSACTION \'x\';\n-- c\n  Commit and chain;';
-    expect(found(sql)).toEqual(['BEGIN', 'COMMIT', 'start transaction isolation level serializable', 'end', 'rollback work', 'abort', "PREPARE TRANSACTION 'x'", 'Commit and chain']);
+    const sql =
+      "BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\nstart transaction isolation level serializable;\nend;\nrollback work;\nabort;\nPREPARE TRANSACTION 'x';\n-- c\n  Commit and chain;";
+    expect(found(sql)).toEqual([
+      'BEGIN',
+      'COMMIT',
+      'start transaction isolation level serializable',
+      'end',
+      'rollback work',
+      'abort',
+      "PREPARE TRANSACTION 'x'",
+      'Commit and chain',
+    ]);
     expect(lineAt(sql, transactionControl(sql)[1]!.offset)).toBe(3);
   });
 
@@ -75,7 +85,7 @@ describe('transaction control in a transactional file', () => {
       '/* COMMIT; */ SELECT 1;',
       '-- COMMIT;',
       'CREATE FUNCTION f() RETURNS void AS $$ BEGIN PERFORM 1; COMMIT; END $$ LANGUAGE plpgsql;',
-      'DO $do$ BEGIN RAISE NOTICE \'x\'; END $do$;',
+      "DO $do$ BEGIN RAISE NOTICE 'x'; END $do$;",
       'SAVEPOINT s; ROLLBACK TO SAVEPOINT s; ROLLBACK WORK TO s; RELEASE s;',
       "CREATE FUNCTION g(x int) RETURNS text LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN x > 0 THEN 'p' ELSE 'n' END; SELECT 'y'; END;",
       'SELECT 2;',
@@ -84,8 +94,11 @@ describe('transaction control in a transactional file', () => {
   });
 
   it('keeps a BEGIN ATOMIC body in one statement when splitting', () => {
-    const sql = "CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); SELECT CASE WHEN true THEN 1 END; END;\nSELECT 1;";
-    expect(splitStatements(sql).map((s) => s.text)).toEqual(['CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); SELECT CASE WHEN true THEN 1 END; END', 'SELECT 1']);
+    const sql = 'CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); SELECT CASE WHEN true THEN 1 END; END;\nSELECT 1;';
+    expect(splitStatements(sql).map((s) => s.text)).toEqual([
+      'CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); SELECT CASE WHEN true THEN 1 END; END',
+      'SELECT 1',
+    ]);
   });
 });
 
@@ -112,7 +125,8 @@ describe('a failed migration as the user sees it', () => {
   const shown = (error: { message: string; hint?: string; stack?: string }) => [error.message, error.hint ?? '', error.stack ?? ''].join('\n');
 
   it('keeps the file, line and Postgres words but never a password from a connection string in them', () => {
-    const sql = "CREATE TABLE feeds (url text UNIQUE);\nINSERT INTO feeds VALUES ('postgres://reporting:hunter2@replica/app');\nINSERT INTO feeds VALUES ('postgres://reporting:hunter2@replica/app');\n";
+    const sql =
+      "CREATE TABLE feeds (url text UNIQUE);\nINSERT INTO feeds VALUES ('postgres://reporting:hunter2@replica/app');\nINSERT INTO feeds VALUES ('postgres://reporting:hunter2@replica/app');\n";
     // As pg reports a unique violation: the duplicate value in `detail`, the statement in `where` (from PL/pgSQL).
     const pgError = Object.assign(new Error('duplicate key value violates unique constraint "feeds_url_key" for postgres://reporting:hunter2@replica/app'), {
       code: '23505',

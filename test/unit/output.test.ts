@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { Output } from '../../src/cli/output.ts';
 
 function stream(isTTY: boolean): Writable & { isTTY: boolean; text: string } {
-  const s = new Writable({ write(chunk, _e, done) { s.text += chunk.toString(); done(); } }) as Writable & { isTTY: boolean; text: string };
+  const s = new Writable({
+    write(chunk, _e, done) {
+      s.text += chunk.toString();
+      done();
+    },
+  }) as Writable & { isTTY: boolean; text: string };
   s.isTTY = isTTY;
   s.text = '';
   return s;

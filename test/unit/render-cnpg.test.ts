@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.ts';
 import { render, renderPlatform, type KubeObject } from '../../src/render/index.ts';
-import { toYamlStream } from '../../src/render/serialize.ts';
+import { toYamlStream } from '../../src/manifests/serialize.ts';
 import type { BerthConfig } from '../../src/config/schema.ts';
 import { withConfig } from './fixtures.ts';
 
@@ -14,9 +14,11 @@ const cnpg = (edit: (c: any) => void = () => {}): BerthConfig =>
     edit(c);
   });
 
-const renderOf = (config: BerthConfig, env = 'production') => render(validateConfig(config).config, env, { tags: { web: '1.0.0', api: '1.0.0', static: '1.0.0' } });
+const renderOf = (config: BerthConfig, env = 'production') =>
+  render(validateConfig(config).config, env, { tags: { web: '1.0.0', api: '1.0.0', static: '1.0.0' } });
 const platformOf = (config: BerthConfig) => renderPlatform(validateConfig(config).config);
-const databaseObjects = (objects: KubeObject[]) => objects.filter((o) => o.apiVersion.startsWith('postgresql.cnpg.io/') || (o.kind === 'Namespace' && o.metadata.name === 'postgres'));
+const databaseObjects = (objects: KubeObject[]) =>
+  objects.filter((o) => o.apiVersion.startsWith('postgresql.cnpg.io/') || (o.kind === 'Namespace' && o.metadata.name === 'postgres'));
 
 describe('CloudNativePG rendering', () => {
   it('renders the Cluster, Pooler and one Database per database app (snapshot)', async () => {
@@ -42,7 +44,9 @@ describe('CloudNativePG rendering', () => {
   it('keeps everything of the database namespace out of the environments, the server without an environment label', () => {
     for (const env of ['production', 'staging']) {
       expect(databaseObjects(renderOf(cnpg(), env))).toEqual([]);
-      expect(renderOf(cnpg(), env).every((o) => o.metadata.namespace === undefined || o.metadata.namespace === (env === 'production' ? 'shop' : 'shop-staging'))).toBe(true);
+      expect(
+        renderOf(cnpg(), env).every((o) => o.metadata.namespace === undefined || o.metadata.namespace === (env === 'production' ? 'shop' : 'shop-staging')),
+      ).toBe(true);
     }
     for (const object of platformOf(cnpg()).filter((o) => o.kind !== 'Database')) {
       expect(object.metadata.labels!['app.kubernetes.io/managed-by']).toBe('berth');
@@ -51,7 +55,9 @@ describe('CloudNativePG rendering', () => {
   });
 
   it('lets berth connect as superuser and applies the configured size and image', () => {
-    const cluster = platformOf(cnpg((c) => Object.assign(c.database, { storageClass: 'local-path', imageName: 'ghcr.io/cloudnative-pg/postgresql:16' }))).find((o) => o.kind === 'Cluster') as any;
+    const cluster = platformOf(cnpg((c) => Object.assign(c.database, { storageClass: 'local-path', imageName: 'ghcr.io/cloudnative-pg/postgresql:16' }))).find(
+      (o) => o.kind === 'Cluster',
+    ) as any;
     expect(cluster.spec.resources).toEqual({ requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } });
     expect(cluster.spec).toMatchObject({
       instances: 2,

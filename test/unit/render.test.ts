@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.ts';
 import { render, type KubeObject } from '../../src/render/index.ts';
-import { toJsonList, toYamlStream } from '../../src/render/serialize.ts';
+import { toJsonList, toYamlStream } from '../../src/manifests/serialize.ts';
 import type { BerthConfig } from '../../src/config/schema.ts';
 import { baseConfig, withConfig } from './fixtures.ts';
 
@@ -36,7 +36,7 @@ describe('render', () => {
     const a = toYamlStream(renderOf(baseConfig()));
     const b = toYamlStream(renderOf(baseConfig()));
     expect(a).toBe(b);
-    for (const doc of a.split('---\n').slice(1)) expect(doc).toMatch(/^apiVersion: .*\nkind: .*\nmetadata:\n  name: /);
+    for (const doc of a.split('---\n').slice(1)) expect(doc).toMatch(/^apiVersion: .*\nkind: .*\nmetadata:\n {2}name: /);
     const json = JSON.parse(toJsonList(renderOf(baseConfig())));
     for (const item of json.items) expect(Object.keys(item).slice(0, 3)).toEqual(['apiVersion', 'kind', 'metadata']);
   });
@@ -84,13 +84,18 @@ describe('render', () => {
     });
 
     it('stretches the startup probe for slow first boots', () => {
-      const c = find(renderOf(withConfig((c) => (c.apps.web.health = { path: '/up', startupTimeout: 240 }))), 'Deployment', 'web').spec.template.spec.containers[0];
+      const c = find(renderOf(withConfig((c) => (c.apps.web.health = { path: '/up', startupTimeout: 240 }))), 'Deployment', 'web').spec.template.spec
+        .containers[0];
       expect(c.startupProbe.failureThreshold).toBe(48);
     });
 
     it('sets requests and limits, defaulting memory but not CPU limits', () => {
       expect(deployment().spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } });
-      const custom = find(renderOf(withConfig((c) => (c.apps.web.resources = { requests: { cpu: '1' }, limits: { cpu: 2, memory: '1Gi' } }))), 'Deployment', 'web');
+      const custom = find(
+        renderOf(withConfig((c) => (c.apps.web.resources = { requests: { cpu: '1' }, limits: { cpu: 2, memory: '1Gi' } }))),
+        'Deployment',
+        'web',
+      );
       expect(custom.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '1', memory: '128Mi' }, limits: { cpu: '2', memory: '1Gi' } });
     });
 
@@ -150,7 +155,7 @@ describe('render', () => {
       expect(find(renderOf(config), 'Deployment', 'web').spec.strategy.type).toBe('RollingUpdate');
     });
 
-    it('runs the app\'s own migrate command in an init container', () => {
+    it("runs the app's own migrate command in an init container", () => {
       const config = withConfig((c) => (c.apps.web.migrate = { command: ['bun', '/app/kumiko.js', 'migrate', 'apply'] }));
       const objects = renderOf(config, 'production', { tags: { web: 'abc1234' } });
       const init = find(objects, 'Deployment', 'web').spec.template.spec.initContainers;
@@ -160,7 +165,7 @@ describe('render', () => {
       expect(find(objects, 'Deployment', 'web-worker').spec.template.spec.initContainers).toBeUndefined();
     });
 
-    it('uses berth\'s migration runner on SQL files copied from the app image', () => {
+    it("uses berth's migration runner on SQL files copied from the app image", () => {
       const objects = renderOf(withConfig((c) => (c.apps.web.migrate = { dir: '/srv/migrations' })));
       const spec = find(objects, 'Deployment', 'web').spec.template.spec;
       expect(spec.initContainers.map((c: any) => c.name)).toEqual(['copy-migrations', 'migrate']);
@@ -196,15 +201,18 @@ describe('render', () => {
   });
 
   describe('ConfigMap', () => {
-    it('holds the app\'s env, sorted, with a content hash, and is absent without env', () => {
+    it("holds the app's env, sorted, with a content hash, and is absent without env", () => {
       const config = withConfig((c) => (c.apps.web.env = { ZED: '1', ALPHA: 'two words' }));
       const configMap = find(renderOf(config), 'ConfigMap', 'web-env');
-      expect(Object.entries(configMap.data)).toEqual([['ALPHA', 'two words'], ['ZED', '1']]);
+      expect(Object.entries(configMap.data)).toEqual([
+        ['ALPHA', 'two words'],
+        ['ZED', '1'],
+      ]);
       expect(configMap.metadata.annotations['berth.dev/config-hash']).toMatch(/^[0-9a-f]{16}$/);
       expect(renderOf(withConfig((c) => delete c.apps.web.env)).some((o) => o.kind === 'ConfigMap')).toBe(false);
     });
 
-    it('merges environment env over the app\'s', () => {
+    it("merges environment env over the app's", () => {
       const config = withConfig((c) => (c.environments.staging.apps.web.env = { NODE_ENV: 'staging', DEBUG: '1' }));
       expect(find(renderOf(config, 'staging'), 'ConfigMap', 'web-env').data).toEqual({ DEBUG: '1', NODE_ENV: 'staging' });
     });
@@ -212,14 +220,19 @@ describe('render', () => {
 
   describe('Service and Ingress', () => {
     it('exposes the web port as a ClusterIP service', () => {
-      expect(find(renderOf(baseConfig()), 'Service', 'web').spec).toMatchObject({ type: 'ClusterIP', ports: [{ name: 'http', port: 3000, targetPort: 'http' }] });
+      expect(find(renderOf(baseConfig()), 'Service', 'web').spec).toMatchObject({
+        type: 'ClusterIP',
+        ports: [{ name: 'http', port: 3000, targetPort: 'http' }],
+      });
     });
 
     it('routes domains through the ingress class with TLS from a per-host certificate', () => {
       const objects = renderOf(baseConfig());
       const ingress = find(objects, 'Ingress', 'web');
       expect(ingress.spec.ingressClassName).toBe('traefik');
-      expect(ingress.spec.rules).toEqual([{ host: 'shop.dev', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { name: 'http' } } } }] } }]);
+      expect(ingress.spec.rules).toEqual([
+        { host: 'shop.dev', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { name: 'http' } } } }] } },
+      ]);
       expect(ingress.spec.tls).toEqual([{ hosts: ['shop.dev'], secretName: 'tls-shop-dev' }]);
       expect(find(objects, 'Certificate', 'tls-shop-dev').spec).toEqual({
         dnsNames: ['shop.dev'],
@@ -249,7 +262,9 @@ describe('render', () => {
       const objects = renderOf(withConfig((c) => (c.apps.web.wwwRedirect = true)));
       const ingress = find(objects, 'Ingress', 'web');
       expect(ingress.spec.rules.map((r: any) => r.host)).toEqual(['shop.dev', 'www.shop.dev']);
-      expect(ingress.metadata.annotations['traefik.ingress.kubernetes.io/router.middlewares']).toBe('shop-web-https-redirect@kubernetescrd,shop-web-www-redirect@kubernetescrd');
+      expect(ingress.metadata.annotations['traefik.ingress.kubernetes.io/router.middlewares']).toBe(
+        'shop-web-https-redirect@kubernetescrd,shop-web-www-redirect@kubernetescrd',
+      );
       expect(find(objects, 'Middleware', 'web-www-redirect').spec.redirectRegex).toMatchObject({ permanent: true, regex: '^(https?)://www\\.(.+)' });
       expect(find(objects, 'Certificate', 'tls-www-shop-dev').spec.dnsNames).toEqual(['www.shop.dev']);
     });
@@ -257,7 +272,9 @@ describe('render', () => {
     it('sends HTTP to HTTPS on Traefik when there is TLS, and not without it', () => {
       const objects = renderOf(baseConfig());
       expect(find(objects, 'Middleware', 'web-https-redirect').spec).toEqual({ redirectScheme: { scheme: 'https', permanent: true } });
-      expect(find(objects, 'Ingress', 'web').metadata.annotations).toEqual({ 'traefik.ingress.kubernetes.io/router.middlewares': 'shop-web-https-redirect@kubernetescrd' });
+      expect(find(objects, 'Ingress', 'web').metadata.annotations).toEqual({
+        'traefik.ingress.kubernetes.io/router.middlewares': 'shop-web-https-redirect@kubernetescrd',
+      });
       const plain = renderOf(withConfig((c) => (c.cluster.certIssuer = false)));
       expect(plain.some((o) => o.kind === 'Middleware')).toBe(false);
       expect(find(plain, 'Ingress', 'web').metadata.annotations).toBeUndefined();
@@ -275,7 +292,9 @@ describe('render', () => {
 
     it('gives a second routed process its own service and ingress', () => {
       const config = withConfig((c) => (c.apps.web.processes.admin = { command: ['node', 'admin.js'], port: 4000, domains: ['admin.shop.dev'] }));
-      const objects = renderOf(withConfig((c) => Object.assign(c, config) && (c.environments.staging.apps.web.processes = { admin: { domains: ['admin.staging.shop.dev'] } })));
+      const objects = renderOf(
+        withConfig((c) => Object.assign(c, config) && (c.environments.staging.apps.web.processes = { admin: { domains: ['admin.staging.shop.dev'] } })),
+      );
       expect(find(objects, 'Service', 'web-admin').spec.ports[0].port).toBe(4000);
       expect(find(objects, 'Ingress', 'web-admin').spec.rules[0].host).toBe('admin.shop.dev');
     });
@@ -302,8 +321,13 @@ describe('render', () => {
       ]);
       expect(policy.spec.egress).toEqual([
         {
-          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-          ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+          to: [
+            { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } },
+          ],
+          ports: [
+            { port: 53, protocol: 'UDP' },
+            { port: 53, protocol: 'TCP' },
+          ],
         },
         { to: [{ podSelector: {} }] },
         // The internet, but not the node network or other private ranges.
@@ -328,22 +352,35 @@ describe('render', () => {
       expect(cron.spec.jobTemplate.spec.template.spec.containers[0]).toMatchObject({ command: ['node', 'cleanup.js'], image: 'ghcr.io/acme/shop:latest' });
     });
 
-    it('binds an NFS export to the app\'s claim through its own PersistentVolume', () => {
+    it("binds an NFS export to the app's claim through its own PersistentVolume", () => {
       const config = withConfig((c) => (c.apps.web.volumes = { files: { mountPath: '/files', nfs: { server: 'nas.local', path: '/school' }, size: '50Gi' } }));
       const objects = renderOf(config);
       const pv = find(objects, 'PersistentVolume', 'shop-web-files-pv');
       expect(pv.metadata.namespace).toBeUndefined();
-      expect(pv.spec).toMatchObject({ nfs: { server: 'nas.local', path: '/school' }, persistentVolumeReclaimPolicy: 'Retain', claimRef: { name: 'web-files', namespace: 'shop' } });
-      expect(find(objects, 'PersistentVolumeClaim', 'web-files').spec).toMatchObject({ volumeName: 'shop-web-files-pv', storageClassName: '', accessModes: ['ReadWriteMany'] });
+      expect(pv.spec).toMatchObject({
+        nfs: { server: 'nas.local', path: '/school' },
+        persistentVolumeReclaimPolicy: 'Retain',
+        claimRef: { name: 'web-files', namespace: 'shop' },
+      });
+      expect(find(objects, 'PersistentVolumeClaim', 'web-files').spec).toMatchObject({
+        volumeName: 'shop-web-files-pv',
+        storageClassName: '',
+        accessModes: ['ReadWriteMany'],
+      });
     });
 
     it('mounts an existing claim without creating one', () => {
-      const objects = renderOf(withConfig((c) => (c.apps.web.volumes = { old: { mountPath: '/old', existingClaim: 'legacy-data', accessMode: 'ReadWriteMany' } })));
+      const objects = renderOf(
+        withConfig((c) => (c.apps.web.volumes = { old: { mountPath: '/old', existingClaim: 'legacy-data', accessMode: 'ReadWriteMany' } })),
+      );
       expect(objects.some((o) => o.kind === 'PersistentVolumeClaim')).toBe(false);
-      expect(find(objects, 'Deployment', 'web').spec.template.spec.volumes).toContainEqual({ name: 'old', persistentVolumeClaim: { claimName: 'legacy-data' } });
+      expect(find(objects, 'Deployment', 'web').spec.template.spec.volumes).toContainEqual({
+        name: 'old',
+        persistentVolumeClaim: { claimName: 'legacy-data' },
+      });
     });
 
-    it('renders no backup CronJob while berth\'s backup runner is not built, and says so', () => {
+    it("renders no backup CronJob while berth's backup runner is not built, and says so", () => {
       const config = withConfig((c) => {
         c.backups = { store: { pvc: { size: '30Gi' } } };
         c.apps.web.backups = { schedule: '0 3 * * *', timeZone: 'Australia/Perth', retention: { daily: 30 } };

@@ -6,7 +6,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BerthError, ExitCode } from '../errors.ts';
-import type { KubeObject } from './object.ts';
+import type { KubeObject } from '../model/kube-object.ts';
 import { toYaml } from './serialize.ts';
 import { emitYaml } from './yaml-emit.ts';
 

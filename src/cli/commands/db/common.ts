@@ -1,8 +1,8 @@
 /** What the `db` commands share: the app argument, the environment, the target from the config. */
-import { appTarget, type AppTarget, type AppTargetOptions } from '../../db/app-target.ts';
-import { UsageError } from '../../errors.ts';
-import type { CommandContext } from '../command.ts';
-import { loadProject, pickEnvironment } from '../project.ts';
+import type { AppTarget, AppTargetOptions } from '../../../db/app-target.ts';
+import { UsageError } from '../../../errors.ts';
+import type { CommandContext } from '../../command.ts';
+import { loadProject, pickEnvironment } from '../../project.ts';
 
 export interface DbCommandTarget extends AppTarget {
   environment: string;
@@ -30,6 +30,7 @@ export async function dbTarget(context: CommandContext, command: string, options
     });
   }
   const environment = pickEnvironment(loaded, context.options.env);
+  const { appTarget } = await import('../../../db/app-target.ts');
   const target = appTarget({ config: loaded.config, configFile: loaded.file, env: context.env, warn: (m) => context.out.warn(m) }, environment, app, options);
   return { ...target, environment, app };
 }

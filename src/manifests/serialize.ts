@@ -1,6 +1,6 @@
 /** Rendered objects as text: a YAML stream for kubectl/GitOps, or a JSON v1 List. */
 import { canonical } from './canonical.ts';
-import type { KubeObject } from './object.ts';
+import type { KubeObject } from '../model/kube-object.ts';
 import { emitYaml } from './yaml-emit.ts';
 
 export function toYaml(object: KubeObject): string {

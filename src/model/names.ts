@@ -1,9 +1,10 @@
 /** Names of objects that several renderers refer to, so references cannot drift apart. */
-import type { ResolvedApp } from '../config/resolved.ts';
 
-export const configMapName = (app: ResolvedApp) => `${app.name}-env`;
+export const configMapName = (app: { name: string }) => `${app.name}-env`;
 /** Holds the values of `secrets`, written by `berth secret set`, never by render. */
-export const secretName = (app: ResolvedApp) => `${app.name}-secrets`;
+export const secretName = (app: { name: string }) => `${app.name}-secrets`;
 /** Holds DATABASE_URL and PG*, written by `berth db create`. */
 export const databaseSecretName = (app: { name: string }) => `${app.name}-db`;
 export const tlsSecretName = (host: string) => `tls-${host.replace(/^\*\./, 'wildcard.').replaceAll('.', '-')}`.slice(0, 253);
+/** CloudNativePG's PgBouncer Pooler in front of the shared server. */
+export const cnpgPoolerName = (cluster: string) => `${cluster}-pooler`;

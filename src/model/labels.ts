@@ -2,7 +2,12 @@
  * Labels on everything berth renders. The managed-by + app + environment labels are how a later
  * deploy finds what it owns, so it can prune objects no longer rendered and touch nothing else.
  */
-import type { ResolvedApp } from '../config/resolved.ts';
+/** What labels need to know of an app: its name, environment and the tag being rendered. */
+export interface LabelledApp {
+  name: string;
+  environment: string;
+  tag: string;
+}
 
 export const LABEL = {
   name: 'app.kubernetes.io/name',
@@ -36,7 +41,7 @@ export const KEEP_ON_PRUNE: Record<string, string> = {
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** Labels for one app's objects; `component` is the process, cron task or volume. */
-export function appLabels(app: ResolvedApp, component?: string): Record<string, string> {
+export function appLabels(app: LabelledApp, component?: string): Record<string, string> {
   const labels: Record<string, string> = {
     [LABEL.name]: app.name,
     [LABEL.instance]: `${app.name}-${app.environment}`.slice(0, 63).replace(/-+$/, ''),
@@ -52,7 +57,7 @@ export function appLabels(app: ResolvedApp, component?: string): Record<string, 
 }
 
 /** Selector labels never include the version: a Deployment's selector is immutable. */
-export function selectorLabels(app: ResolvedApp, component: string): Record<string, string> {
+export function selectorLabels(app: Pick<LabelledApp, 'name' | 'environment'>, component: string): Record<string, string> {
   return { [LABEL.name]: app.name, [LABEL.component]: component, [LABEL.environment]: app.environment };
 }
 

@@ -31,7 +31,10 @@ const MAX_IDENTIFIER = 63;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export function databaseIdentity(app: string, environment: string): DatabaseIdentity {
-  for (const [what, value] of [['app', app], ['environment', environment]] as const) {
+  for (const [what, value] of [
+    ['app', app],
+    ['environment', environment],
+  ] as const) {
     if (!DNS_LABEL.test(value) || value.includes('--')) {
       throw new UsageError(`The ${what} name "${value}" cannot name a database`, {
         hint: `Database names are built from app and environment names made of lowercase letters, digits and single "-"; rename the ${what}.`,

@@ -1,0 +1,120 @@
+import { parseImage } from '../../../config/image-ref.ts';
+import type { ParsedConfig } from '../../../config/schema.ts';
+import { tagSchemePattern } from '../../../config/tag-scheme.ts';
+import { UsageError } from '../../../errors.ts';
+import type { KubeObject } from '../../../model/kube-object.ts';
+import { defineCommand, type CommandContext } from '../../command.ts';
+import { ENV_OPTION, loadProject, pickEnvironment, stringList } from '../../project.ts';
+
+export default defineCommand({
+  name: 'render',
+  summary: 'print the Kubernetes objects for an environment, or write them for GitOps',
+  options: {
+    env: ENV_OPTION,
+    app: { type: 'string', short: 'a', multiple: true, value: 'APP', description: 'only this app (repeatable)' },
+    tag: { type: 'string', short: 't', multiple: true, value: '[APP=]TAG', description: 'image tag, for all apps or one app (repeatable)' },
+    output: { type: 'string', short: 'o', value: 'yaml|json', description: 'output format (default: yaml)' },
+    out: { type: 'string', value: 'DIR', description: 'write one file per object and a kustomization.yaml into DIR' },
+    platform: { type: 'boolean', description: 'the shared objects of every environment instead (the CloudNativePG server)' },
+  },
+  examples: [
+    'berth render --env staging',
+    'berth render --app api --tag prod-20260301.4',
+    'berth render --env production --out deploy/production',
+    'berth render --platform --out deploy/platform',
+  ],
+  async run(context) {
+    const loaded = await loadProject(context);
+    const { render, renderPlatform } = await import('../../../render/index.ts');
+    const format = context.options.output ?? (context.out.json ? 'json' : 'yaml');
+    if (format !== 'yaml' && format !== 'json') throw new UsageError(`--output must be yaml or json, not "${String(format)}"`);
+    const out = typeof context.options.out === 'string' ? context.options.out : undefined;
+
+    if (context.options.platform) {
+      for (const flag of ['env', 'app', 'tag'] as const) {
+        if (context.options[flag] !== undefined) throw new UsageError(`--platform renders the shared database server, which has no --${flag}`);
+      }
+      const objects = renderPlatform(loaded.config);
+      if (objects.length === 0) {
+        const why = 'Nothing shared to render: the database is not CloudNativePG (database.mode is not "cnpg")';
+        // An empty kustomization fails `kubectl apply -k`; better no directory than a broken one.
+        if (out) throw new UsageError(`${why}, so there is no platform directory to write`);
+        context.out.info(`${why}.`);
+      }
+      return emit(context, objects, { format, out, label: 'platform' });
+    }
+
+    const environment = pickEnvironment(loaded, context.options.env);
+    const appNames = stringList(context.options.app);
+    if (appNames.length && out) {
+      // A GitOps directory stands for a whole environment: writing one app would prune the others.
+      throw new UsageError('--out writes a whole environment and removes files it no longer renders; it cannot be combined with --app', {
+        hint: 'Drop --app to write the environment, or print one app with `berth render --app APP`.',
+      });
+    }
+    // Unknown names are reported by render() below, with the apps the environment has.
+    const selected = (appNames.length ? appNames : Object.keys(loaded.config.apps)).filter((a) => loaded.config.apps[a]);
+    const tags = parseTags(stringList(context.options.tag), selected, loaded.config);
+    checkTagScheme(loaded.config, environment, tags);
+    const objects = render(loaded.config, environment, { apps: appNames.length ? appNames : undefined, tags });
+    warnUntagged(context, loaded.config, selected, tags);
+    return emit(context, objects, { format, out, label: environment });
+  },
+});
+
+async function emit(context: CommandContext, objects: KubeObject[], options: { format: string; out: string | undefined; label: string }): Promise<void> {
+  if (options.out) return writeDir(context, objects, options.out, options.label);
+  const { toJsonList, toYamlStream } = await import('../../../manifests/serialize.ts');
+  context.out.write(options.format === 'json' ? toJsonList(objects) : toYamlStream(objects));
+}
+
+async function writeDir(context: CommandContext, objects: KubeObject[], dir: string, label: string): Promise<void> {
+  const { writeKustomization } = await import('../../../manifests/write-dir.ts');
+  const written = await writeKustomization(dir, objects, { cwd: context.cwd, environment: label });
+  context.out.result({ ok: true, environment: label, directory: written.directory, files: written.files, removed: written.removed });
+  context.out.print(`Wrote ${written.files.length} files to ${written.directory} (kustomization.yaml lists them)`);
+  if (written.removed.length) context.out.print(`Removed ${written.removed.length} files for objects no longer rendered: ${written.removed.join(', ')}`);
+}
+
+function checkTagScheme(config: ParsedConfig, environment: string, tags: Record<string, string>): void {
+  const scheme = config.environments[environment]!.tagScheme;
+  if (!scheme) return;
+  const pattern = tagSchemePattern(scheme)!;
+  for (const [app, tag] of Object.entries(tags)) {
+    if (!pattern.test(tag)) {
+      throw new UsageError(`Tag "${tag}" for ${app} does not match ${environment}'s tag scheme "${scheme}"`, {
+        hint: `Environment ${environment} accepts tags like its tagScheme; check you are deploying the right build.`,
+      });
+    }
+  }
+}
+
+/** A moving tag in rendered output is a deploy nobody can reproduce; say which apps have one. */
+function warnUntagged(context: CommandContext, config: ParsedConfig, apps: string[], tags: Record<string, string>): void {
+  const untagged = apps.filter((a) => !tags[a] && !parseImage(config.apps[a]!.image).tag && !parseImage(config.apps[a]!.image).digest);
+  if (untagged.length) {
+    context.out.warn(`no tag for ${untagged.join(', ')}: rendering :latest (pulled on every start); pass --tag TAG for a reproducible release`);
+  }
+}
+
+/**
+ * `--tag T` applies to every selected app whose image has no tag of its own (a pinned
+ * `postgres:16-alpine` stays pinned); `--tag api=T` sets one app's tag whatever it had.
+ */
+function parseTags(values: string[], apps: string[], config: ParsedConfig): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    const [app, tag] = eq > 0 ? [value.slice(0, eq), value.slice(eq + 1)] : [undefined, value];
+    if (!/^[\w][\w.-]{0,127}$/.test(tag)) throw new UsageError(`--tag "${value}": "${tag}" is not a valid image tag`);
+    if (app) {
+      if (!apps.includes(app)) throw new UsageError(`--tag ${value}: no app "${app}"`, { hint: `Apps: ${apps.join(', ')}.` });
+      tags[app] = tag;
+    } else {
+      for (const name of apps) {
+        if (!parseImage(config.apps[name]!.image).tag) tags[name] ??= tag;
+      }
+    }
+  }
+  return tags;
+}

@@ -1,0 +1,27 @@
+// Command modules must stay light: `berth --version` and `--help` load the CLI entry and every
+// command's metadata, and must not load the Kubernetes client, pg, zod or js-yaml with them.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+interface Metafile {
+  outputs: Record<string, { imports: { path: string; kind: string }[]; inputs: Record<string, unknown> }>;
+}
+
+describe('CLI start-up', () => {
+  it("statically loads no heavy library (they load inside a command's run)", () => {
+    const meta = JSON.parse(readFileSync(new URL('../../dist/metafile.json', import.meta.url), 'utf8')) as Metafile;
+    const seen = new Set<string>();
+    const queue = ['dist/cli.js'];
+    while (queue.length) {
+      const output = queue.pop()!;
+      if (seen.has(output)) continue;
+      seen.add(output);
+      for (const imported of meta.outputs[output]?.imports ?? []) {
+        if (imported.kind === 'import-statement' && meta.outputs[imported.path]) queue.push(imported.path);
+      }
+    }
+    const inputs = [...seen].flatMap((output) => Object.keys(meta.outputs[output]!.inputs));
+    expect(inputs.some((i) => i.startsWith('src/cli/commands/'))).toBe(true);
+    expect(inputs.filter((i) => /node_modules\/(zod|pg|pg-[a-z]+|@kubernetes|js-yaml)\//.test(i))).toEqual([]);
+  });
+});
