@@ -28,7 +28,12 @@ export const binaries = {
 } as const;
 
 /** Running environment: kwokctl's work dir, Postgres data, env files. */
-export const envDir = join(cacheDir, 'env');
+/**
+ * BERTH_ENV_DIR gives a second, independent environment (its own API server and Postgres)
+ * sharing the same built binaries: tests that restart the API server, or parallel work trees,
+ * then cannot disturb each other.
+ */
+export const envDir = process.env.BERTH_ENV_DIR ?? join(cacheDir, 'env');
 export const kwokWorkDir = join(envDir, 'kwok');
 export const kwokConfigPath = join(envDir, 'kwokctl.yaml');
 export const kubeconfigPath = join(envDir, 'kubeconfig');

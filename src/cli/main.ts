@@ -5,7 +5,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { BerthError, ConfigError, ExitCode, UsageError } from '../errors.ts';
-import { redactText } from '../db/redact.ts';
+import { redactText } from '../redact.ts';
 import { closest } from '../suggest.ts';
 import { BERTH_VERSION } from '../version.ts';
 import { GLOBAL_OPTIONS, maxPositionals, type AnyCommand, type OptionSpec } from './command.ts';

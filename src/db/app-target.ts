@@ -8,7 +8,7 @@ import { resolveEnvironment } from '../config/resolve.ts';
 import type { ParsedConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import type { Cluster } from '../cluster/connect.ts';
-import { parsePostgresUrl } from './connect.ts';
+import { parsePostgresUrl } from '../postgres/connect.ts';
 import { describeCredential, readCredential } from './credentials.ts';
 import { databaseIdentity, type DatabaseIdentity } from '../model/database-names.ts';
 import { databaseServer, type DatabaseServer } from './server.ts';

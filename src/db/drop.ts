@@ -10,8 +10,8 @@ import { deleteSecret } from '../cluster/secrets.ts';
 import { BerthError, ExitCode } from '../errors.ts';
 import { LABEL } from '../model/labels.ts';
 import { databaseSecretName } from '../model/names.ts';
-import { escapeIdentifier as id, withConnection } from './connect.ts';
-import { statementError } from './errors.ts';
+import { escapeIdentifier as id, withConnection } from '../postgres/connect.ts';
+import { statementError } from '../postgres/errors.ts';
 import type { DatabaseIdentity } from '../model/database-names.ts';
 import { assertOurs, inspectObjects, requireAdminPrivileges } from './ownership.ts';
 

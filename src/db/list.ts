@@ -1,6 +1,6 @@
 /** `berth db list`: the databases berth created on the server, with size, owner and sessions. */
-import { withConnection } from './connect.ts';
-import { statementError } from './errors.ts';
+import { withConnection } from '../postgres/connect.ts';
+import { statementError } from '../postgres/errors.ts';
 import { parseDatabaseComment } from '../model/database-names.ts';
 
 export interface DatabaseInfo {

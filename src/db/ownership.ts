@@ -7,8 +7,8 @@
  * (berth 0.1) carry none; such a role is recognised by the marked database of the same name it
  * owns, and gets the marker on the next `db create`.
  */
-import { escapeIdentifier as id, escapeLiteral as literal, type Client } from './connect.ts';
-import { statementError } from './errors.ts';
+import { escapeIdentifier as id, escapeLiteral as literal, type Client } from '../postgres/connect.ts';
+import { statementError } from '../postgres/errors.ts';
 import { databaseComment, markedFor, parseDatabaseComment, type DatabaseIdentity } from '../model/database-names.ts';
 import { BerthError, ExitCode } from '../errors.ts';
 

@@ -13,7 +13,7 @@ import { applySecret, readSecret } from '../cluster/secrets.ts';
 import { ensureNamespace } from '../cluster/namespaces.ts';
 import { databaseSecretName } from '../model/names.ts';
 import { environmentLabels } from '../model/labels.ts';
-import { connect, withConnection, type Client } from './connect.ts';
+import { connect, withConnection, type Client } from '../postgres/connect.ts';
 import type { DatabaseIdentity } from '../model/database-names.ts';
 import { generatePassword } from './password.ts';
 import { assertOurs, inspectObjects, markRole, requireAdminPrivileges } from './ownership.ts';

@@ -4,8 +4,8 @@
  * statements (CREATE ROLE, ALTER DATABASE …) take no parameters, so the few literals there are
  * a SCRAM verifier we computed, a comment we built from validated names, and integers.
  */
-import { escapeIdentifier as id, escapeLiteral as literal, type Client } from './connect.ts';
-import { statementError } from './errors.ts';
+import { escapeIdentifier as id, escapeLiteral as literal, type Client } from '../postgres/connect.ts';
+import { statementError } from '../postgres/errors.ts';
 import { databaseComment, type DatabaseIdentity } from '../model/database-names.ts';
 import { scramVerifier } from './password.ts';
 import { BerthError, ExitCode } from '../errors.ts';

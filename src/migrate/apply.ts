@@ -3,9 +3,9 @@
  * each in its own transaction together with its journal row, so a migration and the record of
  * it commit or roll back as one.
  */
-import { connect, type Client } from '../db/connect.ts';
+import { connect, type Client } from '../postgres/connect.ts';
 import { BerthError, ExitCode } from '../errors.ts';
-import { connectError } from '../db/errors.ts';
+import { connectError } from '../postgres/errors.ts';
 import { findDrift, hasDrift, SchemaDriftError } from './drift.ts';
 import { migrationFailed, runnerError } from './failure.ts';
 import { readMigrationFiles, type MigrationFile } from './files.ts';

@@ -1,6 +1,6 @@
 /** A migration that failed: its file, the line, and Postgres' own words; and the runner's other failures. */
 import { BerthError } from '../errors.ts';
-import { redactText } from '../db/redact.ts';
+import { redactText } from '../redact.ts';
 import { lineAt } from './split.ts';
 import type { MigrationFile } from './files.ts';
 

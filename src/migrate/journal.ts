@@ -2,7 +2,7 @@
  * The journal: one row per applied migration, in berth.migrations. Its own schema keeps it out
  * of the app's tables and out of `public` dumps people diff.
  */
-import { escapeLiteral, type Client } from '../db/connect.ts';
+import { escapeLiteral, type Client } from '../postgres/connect.ts';
 
 export const JOURNAL = 'berth.migrations';
 

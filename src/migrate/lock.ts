@@ -10,7 +10,7 @@
  * server. Waiters are not served in arrival order; for replicas that then find nothing pending,
  * that does not matter.
  */
-import type { Client } from '../db/connect.ts';
+import type { Client } from '../postgres/connect.ts';
 import { BerthError, ExitCode } from '../errors.ts';
 
 /** "berthmig" as a 64-bit integer; apps using advisory locks should avoid this key. */

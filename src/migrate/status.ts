@@ -1,5 +1,5 @@
 /** `berth migrate status`: applied, pending and drifted migrations, without taking the lock. */
-import { withConnection } from '../db/connect.ts';
+import { withConnection } from '../postgres/connect.ts';
 import { findDrift, type Drift } from './drift.ts';
 import { readMigrationFiles } from './files.ts';
 import { readJournal } from './journal.ts';

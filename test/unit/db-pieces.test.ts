@@ -2,15 +2,15 @@
 import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
-import { parsePostgresUrl } from '../../src/db/connect.ts';
+import { parsePostgresUrl } from '../../src/postgres/connect.ts';
 import { databaseComment, databaseIdentity, markedFor, parseDatabaseComment } from '../../src/model/database-names.ts';
 import { assertOurs, type ObjectState } from '../../src/db/ownership.ts';
-import { connectionSettings, sslOption, type SslOption } from '../../src/db/ssl.ts';
+import { connectionSettings, sslOption, type SslOption } from '../../src/postgres/ssl.ts';
 import { generatePassword, scramVerifier } from '../../src/db/password.ts';
-import { redactText, redactUrl } from '../../src/db/redact.ts';
+import { redactText, redactUrl } from '../../src/redact.ts';
 import { sameData, secretData, storedPassword } from '../../src/db/secret-data.ts';
 import { databaseServer } from '../../src/db/server.ts';
-import { connectError, statementError } from '../../src/db/errors.ts';
+import { connectError, statementError } from '../../src/postgres/errors.ts';
 import { ExitCode, UsageError } from '../../src/errors.ts';
 
 describe('database names', () => {

@@ -23,7 +23,7 @@ export default defineCommand({
       });
     }
     const secret = databaseSecretName({ name: target.app });
-    const [{ readSecret }, { redactUrl }] = await Promise.all([import('../../../cluster/secrets.ts'), import('../../../db/redact.ts')]);
+    const [{ readSecret }, { redactUrl }] = await Promise.all([import('../../../cluster/secrets.ts'), import('../../../redact.ts')]);
     const data = await readSecret(await target.cluster(), target.namespace, secret);
     const url = data?.DATABASE_URL;
     if (!url) {

@@ -4,7 +4,7 @@
  * Every message is redacted: a driver may quote the connection string or a statement.
  */
 import { BerthError, ExitCode } from '../errors.ts';
-import { redactText } from './redact.ts';
+import { redactText } from '../redact.ts';
 
 interface DriverError {
   code?: string;

@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { BerthError, ExitCode, UsageError } from '../errors.ts';
 import { connectError } from './errors.ts';
-import { redactUrl } from './redact.ts';
+import { redactUrl } from '../redact.ts';
 import { connectionSettings, type SslOption } from './ssl.ts';
 
 export type Client = pg.Client;
