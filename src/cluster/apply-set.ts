@@ -153,7 +153,12 @@ export interface PruneResult {
 }
 
 /** Deletes the live objects that are not in `keep`, except those marked keep-on-prune. */
-export async function prune(cluster: Cluster, live: ReadonlyMap<string, RawObject>, keep: ReadonlySet<string>, options: { dryRun?: boolean } = {}): Promise<PruneResult> {
+export async function prune(
+  cluster: Cluster,
+  live: ReadonlyMap<string, RawObject>,
+  keep: ReadonlySet<string>,
+  options: { dryRun?: boolean } = {},
+): Promise<PruneResult> {
   const result: PruneResult = { deleted: [], kept: [] };
   const candidates = [...live.entries()].filter(([key]) => !keep.has(key));
   for (const [key, object] of candidates) {

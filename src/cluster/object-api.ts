@@ -46,7 +46,11 @@ export class ObjectApi extends KubernetesObjectApi {
     return this.specUriPath(object, 'read');
   }
 
-  async listRaw<T>(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {}): Promise<RawList<T>> {
+  async listRaw<T>(
+    apiVersion: string,
+    kind: string,
+    options: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {},
+  ): Promise<RawList<T>> {
     const path = await this.collectionPath(apiVersion, kind, options.namespace);
     const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
     if (options.labelSelector) request.setQueryParam('labelSelector', options.labelSelector);

@@ -40,7 +40,10 @@ const MAX_BACKOFF_MS = 2_000;
 /** Resolves when the signal aborts; rejects only on errors a retry cannot fix (403, a missing kind). */
 export async function watchObjects<T extends RawObject>(cluster: Cluster, target: WatchTarget, options: WatchOptions<T>): Promise<void> {
   const store = new Map<string, T>();
-  const path = await withKubeError(() => cluster.objects.collectionPath(target.apiVersion, target.kind, target.namespace), `watch ${target.kind}s in ${target.namespace}`);
+  const path = await withKubeError(
+    () => cluster.objects.collectionPath(target.apiVersion, target.kind, target.namespace),
+    `watch ${target.kind}s in ${target.namespace}`,
+  );
   let resourceVersion = '';
   let backoff = 0;
   while (!options.signal.aborted) {

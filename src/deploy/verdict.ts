@@ -58,7 +58,10 @@ export interface Progress {
   notes: string[];
 }
 
-export type Verdict = { state: 'progressing'; progress: Progress; waitingFor: string } | { state: 'done'; progress: Progress } | { state: 'failed'; progress: Progress; failure: Failure };
+export type Verdict =
+  | { state: 'progressing'; progress: Progress; waitingFor: string }
+  | { state: 'done'; progress: Progress }
+  | { state: 'failed'; progress: Progress; failure: Failure };
 
 export interface RolloutInput {
   deployment: Deployment;
@@ -105,7 +108,11 @@ export function rolloutVerdict(input: RolloutInput): Verdict {
 
   const replicaFailure = condition(newRs?.status?.conditions, 'ReplicaFailure');
   if (replicaFailure?.status === 'True') {
-    return { state: 'failed', progress, failure: { code: 'replica-failure', message: replicaFailure.message ?? replicaFailure.reason ?? 'the ReplicaSet cannot create pods' } };
+    return {
+      state: 'failed',
+      progress,
+      failure: { code: 'replica-failure', message: replicaFailure.message ?? replicaFailure.reason ?? 'the ReplicaSet cannot create pods' },
+    };
   }
   for (const pod of newPods) {
     const failure = podFailure(pod, input);
@@ -113,7 +120,11 @@ export function rolloutVerdict(input: RolloutInput): Verdict {
   }
   const progressing = condition(status.conditions, 'Progressing');
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
-    return { state: 'failed', progress, failure: { code: 'progress-deadline', message: progressing.message ?? 'the rollout made no progress within its deadline' } };
+    return {
+      state: 'failed',
+      progress,
+      failure: { code: 'progress-deadline', message: progressing.message ?? 'the rollout made no progress within its deadline' },
+    };
   }
 
   if (!newRs) return { state: 'progressing', progress, waitingFor: 'the new ReplicaSet' };
@@ -165,12 +176,23 @@ function containerFailure(status: ContainerStatus, pod: string, init: boolean, p
   const last = status.lastState?.terminated;
   const restarted = (status.restartCount ?? 0) > 0;
   if (last?.reason === 'OOMKilled' || status.state?.terminated?.reason === 'OOMKilled') {
-    return { ...base, code: 'oom-killed', message: `${status.name} ran out of memory (OOMKilled)`, exitCode: (last ?? status.state?.terminated)?.exitCode, restarted };
+    return {
+      ...base,
+      code: 'oom-killed',
+      message: `${status.name} ran out of memory (OOMKilled)`,
+      exitCode: (last ?? status.state?.terminated)?.exitCode,
+      restarted,
+    };
   }
   // An init container (the migration) that exited non-zero will not become a running app.
   const terminated = status.state?.terminated;
   if (init && terminated && terminated.exitCode !== 0) {
-    return { ...base, code: 'init-failed', message: `${status.name} exited with code ${terminated.exitCode}${terminated.reason && terminated.reason !== 'Error' ? ` (${terminated.reason})` : ''}`, exitCode: terminated.exitCode };
+    return {
+      ...base,
+      code: 'init-failed',
+      message: `${status.name} exited with code ${terminated.exitCode}${terminated.reason && terminated.reason !== 'Error' ? ` (${terminated.reason})` : ''}`,
+      exitCode: terminated.exitCode,
+    };
   }
   if (waiting?.reason && FAILING_WAIT.test(waiting.reason)) {
     if (PULL_REASONS.has(waiting.reason)) {
@@ -191,7 +213,13 @@ function containerFailure(status: ContainerStatus, pod: string, init: boolean, p
     return { ...base, code: waiting.reason === 'CreateContainerConfigError' ? 'config-error' : 'run-error', message: waiting.message ?? waiting.reason };
   }
   if ((status.restartCount ?? 0) >= maxRestarts && last && last.exitCode !== 0) {
-    return { ...base, code: init ? 'init-failed' : 'crash-loop', message: `${status.name} restarted ${status.restartCount} times (last exit code ${last.exitCode})`, exitCode: last.exitCode, restarted: true };
+    return {
+      ...base,
+      code: init ? 'init-failed' : 'crash-loop',
+      message: `${status.name} restarted ${status.restartCount} times (last exit code ${last.exitCode})`,
+      exitCode: last.exitCode,
+      restarted: true,
+    };
   }
   return undefined;
 }
@@ -209,7 +237,7 @@ function podNotes(pods: Pod[]): string[] {
 function podActivity(pod: Pod): string {
   const scheduled = condition(pod.status?.conditions, 'PodScheduled');
   if (scheduled?.status !== 'True') return scheduled?.reason === 'Unschedulable' ? 'unschedulable' : 'waiting for a node';
-  const init = pod.status?.initContainerStatuses?.find((s) => !s.state?.terminated || s.state.terminated.exitCode !== 0);
+  const init = pod.status?.initContainerStatuses?.find((s) => s.state?.terminated?.exitCode !== 0);
   if (init) return init.state?.running ? `running ${init.name}` : `waiting for ${init.name}`;
   const waiting = pod.status?.containerStatuses?.find((s) => s.state?.waiting)?.state?.waiting?.reason;
   if (waiting === 'ContainerCreating' || waiting === 'PodInitializing' || !pod.status?.containerStatuses) return 'pulling image';

@@ -55,7 +55,13 @@ export interface Deployment {
   apiVersion?: string;
   kind?: string;
   metadata: Meta;
-  spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> }; strategy?: { type?: string }; template?: PodTemplate; progressDeadlineSeconds?: number };
+  spec?: {
+    replicas?: number;
+    selector?: { matchLabels?: Record<string, string> };
+    strategy?: { type?: string };
+    template?: PodTemplate;
+    progressDeadlineSeconds?: number;
+  };
   status?: {
     observedGeneration?: number;
     replicas?: number;
