@@ -13,8 +13,9 @@ import dbUrl from './commands/db/url.ts';
 import migrateApply from './commands/migrate/apply.ts';
 import migrateStatus from './commands/migrate/status.ts';
 import render from './commands/render/render.ts';
+import deploy from './commands/deploy/deploy.ts';
 
-export const COMMANDS: AnyCommand[] = [init, validate, render, dbCreate, dbList, dbUrl, dbRotate, dbDrop, migrateApply, migrateStatus] as AnyCommand[];
+export const COMMANDS: AnyCommand[] = [init, validate, render, deploy, dbCreate, dbList, dbUrl, dbRotate, dbDrop, migrateApply, migrateStatus] as AnyCommand[];
 
 export function findCommand(words: string[]): { spec: AnyCommand; consumed: number } | undefined {
   const two = words.slice(0, 2).join(' ');

@@ -21,6 +21,7 @@ export interface RawList<T> {
 }
 
 const RAW = '__berth_raw__';
+const TEXT = '__berth_text__';
 
 export class ObjectApi extends KubernetesObjectApi {
   async applyRaw(object: KubernetesObject, options: RawApplyOptions): Promise<KubernetesObject> {
@@ -65,6 +66,14 @@ export class ObjectApi extends KubernetesObjectApi {
     return (await this.send(request)) as unknown as T;
   }
 
+  /** A text answer, such as a pod's log. */
+  async getText(path: string, query: Record<string, string> = {}): Promise<string> {
+    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
+    for (const [key, value] of Object.entries(query)) request.setQueryParam(key, value);
+    request.setHeaderParam('Accept', '*/*');
+    return (await this.requestPromise(request, TEXT)) as unknown as string;
+  }
+
   async sendRaw<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body: unknown, contentType = 'application/json'): Promise<T> {
     const request = this.configuration.baseServer.makeRequestContext(path, method as HttpMethod);
     if (body !== undefined) {
@@ -80,9 +89,9 @@ export class ObjectApi extends KubernetesObjectApi {
   }
 
   protected override async processResponse<T extends KubernetesObject>(response: ResponseContext, type?: string): Promise<T> {
-    if (type !== RAW) return super.processResponse(response, type);
+    if (type !== RAW && type !== TEXT) return super.processResponse(response, type);
     const text = await response.body.text();
-    if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) return (text ? JSON.parse(text) : {}) as T;
+    if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) return (type === TEXT ? text : text ? JSON.parse(text) : {}) as T;
     let body: unknown = text;
     try {
       body = JSON.parse(text);

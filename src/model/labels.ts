@@ -24,6 +24,8 @@ export const ANNOTATION = {
   configHash: 'berth.dev/config-hash',
   secretsHash: 'berth.dev/secrets-hash',
   imageTag: 'berth.dev/image-tag',
+  /** Set by `berth deploy --restart` and `berth restart` on pod templates: rolls the pods. */
+  restartedAt: 'berth.dev/restarted-at',
 } as const;
 
 export const MANAGED_BY = 'berth';
