@@ -25,53 +25,20 @@ export class DeployReporter {
       this.out.event(event.type, jsonFields(event));
       return;
     }
-    const paint = this.out.paint.bind(this.out);
-    switch (event.type) {
-      case 'progress': {
-        const { progress } = event;
-        const line = `${event.app}${event.process === 'web' ? '' : `/${event.process}`}: ${progress.ready}/${progress.desired} ready${event.revision ? ` on r${event.revision}` : ''}${progress.old ? ` · ${progress.old} old` : ''}${progress.notes.length ? ` · ${progress.notes.join(', ')}` : ''}`;
-        this.setLine(`${event.app}/${event.process}`, line);
-        return;
-      }
-      case 'rollout-done':
-        this.setLine(`${event.app}/${event.process}`, `${event.app}${event.process === 'web' ? '' : `/${event.process}`}: ${paint('green', 'rolled out')}`);
-        return;
-      case 'lock-wait':
-        return this.message(
-          `waiting for the deploy lock: ${event.holder.user}@${event.holder.host} is running "${event.holder.command}" since ${event.holder.since ?? '?'}`,
-        );
-      case 'locked':
-        return this.message(paint('gray', `locked ${event.environment} for this deploy`));
-      case 'database':
-        return this.message(
-          event.created ? `${event.app}: created database ${event.database}` : paint('gray', `${event.app}: database ${event.database} ready`),
-        );
-      case 'applied':
-        return;
-      case 'unchanged':
-        return this.message(`${event.app}: unchanged${event.revision ? ` (r${event.revision} is current)` : ''}`);
-      case 'release':
-        if (event.result === 'deploying') this.message(`${event.app}: ${event.kind === 'rollback' ? 'rolling back as' : 'releasing'} r${event.revision}`);
-        return;
-      case 'health':
-        return this.message(`${event.app}: health check ${event.url} ${event.ok ? paint('green', event.detail) : paint('red', event.detail)}`);
-      case 'failed':
-        return this.message(`${paint('red', 'failed')} ${formatDiagnosis(event.diagnosis, paint)}`);
-      case 'rollback':
-        return this.message(`${event.app}: rolling back to r${event.to}${event.from ? ` (r${event.from} failed)` : ''}`);
-      case 'rollback-done':
-        return this.message(`${event.app}: rollback r${event.revision} ${event.ok ? paint('green', 'healthy') : paint('red', 'did not become healthy')}`);
-      case 'pruned':
-        if (event.objects.length) this.message(paint('gray', `${event.app ? `${event.app}: ` : ''}removed ${event.objects.join(', ')}`));
-        if (event.kept.length) this.message(paint('gray', `kept (berth.dev/prune: never): ${event.kept.join(', ')}`));
-        return;
-      case 'warning':
-        this.clear();
-        this.out.warn(event.message);
-        this.redraw();
-        return;
-      case 'reconnect':
-        return this.message(paint('gray', `lost the API connection (${event.reason}); reconnecting`));
+    if (event.type === 'progress' || event.type === 'rollout-done') {
+      this.setLine(`${event.app}/${event.process}`, progressLine(event, this.out));
+      return;
+    }
+    if (event.type === 'warning') {
+      this.clear();
+      this.out.warn(event.message);
+      this.redraw();
+      return;
+    }
+    for (const line of messageLines(event, this.out)) {
+      this.clear();
+      this.write(`${line}\n`);
+      this.redraw();
     }
   };
 
@@ -92,12 +59,6 @@ export class DeployReporter {
     }
   }
 
-  private message(text: string): void {
-    this.clear();
-    this.write(`${text}\n`);
-    this.redraw();
-  }
-
   private clear(): void {
     if (!this.tty || this.drawn === 0) return;
     this.write(`\u001b[${this.drawn}A\u001b[0J`);
@@ -108,6 +69,49 @@ export class DeployReporter {
     if (!this.tty) return;
     for (const line of this.live.values()) this.write(`${line}\n`);
     this.drawn = this.live.size;
+  }
+}
+
+function progressLine(event: Extract<DeployEvent, { type: 'progress' | 'rollout-done' }>, out: Output): string {
+  const name = `${event.app}${event.process === 'web' ? '' : `/${event.process}`}`;
+  if (event.type === 'rollout-done') return `${name}: ${out.paint('green', 'rolled out')}`;
+  const { progress } = event;
+  const old = progress.old ? ` · ${progress.old} old` : '';
+  const notes = progress.notes.length ? ` · ${progress.notes.join(', ')}` : '';
+  return `${name}: ${progress.ready}/${progress.desired} ready${event.revision ? ` on r${event.revision}` : ''}${old}${notes}`;
+}
+
+/** The lines an event prints above the live block; none for events only scripts need. */
+function messageLines(event: DeployEvent, out: Output): string[] {
+  const paint = out.paint.bind(out);
+  switch (event.type) {
+    case 'lock-wait':
+      return [`waiting for the deploy lock: ${event.holder.user}@${event.holder.host} is running "${event.holder.command}" since ${event.holder.since ?? '?'}`];
+    case 'locked':
+      return [paint('gray', `locked ${event.environment} for this deploy`)];
+    case 'database':
+      return [event.created ? `${event.app}: created database ${event.database}` : paint('gray', `${event.app}: database ${event.database} ready`)];
+    case 'unchanged':
+      return [`${event.app}: unchanged${event.revision ? ` (r${event.revision} is current)` : ''}`];
+    case 'release':
+      return event.result === 'deploying' ? [`${event.app}: ${event.kind === 'rollback' ? 'rolling back as' : 'releasing'} r${event.revision}`] : [];
+    case 'health':
+      return [`${event.app}: health check ${event.url} ${event.ok ? paint('green', event.detail) : paint('red', event.detail)}`];
+    case 'failed':
+      return [`${paint('red', 'failed')} ${formatDiagnosis(event.diagnosis, paint)}`];
+    case 'rollback':
+      return [`${event.app}: rolling back to r${event.to}${event.from ? ` (r${event.from} failed)` : ''}`];
+    case 'rollback-done':
+      return [`${event.app}: rollback r${event.revision} ${event.ok ? paint('green', 'healthy') : paint('red', 'did not become healthy')}`];
+    case 'pruned':
+      return [
+        ...(event.objects.length ? [paint('gray', `${event.app ? `${event.app}: ` : ''}removed ${event.objects.join(', ')}`)] : []),
+        ...(event.kept.length ? [paint('gray', `kept (berth.dev/prune: never): ${event.kept.join(', ')}`)] : []),
+      ];
+    case 'reconnect':
+      return [paint('gray', `lost the API connection (${event.reason}); reconnecting`)];
+    default:
+      return [];
   }
 }
 

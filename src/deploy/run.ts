@@ -12,7 +12,7 @@ import type { RawObject } from '../cluster/watch.ts';
 import { resolveEnvironment } from '../config/resolve.ts';
 import type { ResolvedApp } from '../config/resolved.ts';
 import type { ParsedConfig } from '../config/schema.ts';
-import { BerthError, ExitCode, UsageError } from '../errors.ts';
+import { BerthError, UsageError } from '../errors.ts';
 import { ANNOTATION, environmentLabels, LABEL, MANAGED_BY } from '../model/labels.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { render } from '../render/index.ts';
