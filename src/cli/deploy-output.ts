@@ -100,7 +100,7 @@ function messageLines(event: DeployEvent, out: Output): string[] {
     case 'failed':
       return [`${paint('red', 'failed')} ${formatDiagnosis(event.diagnosis, paint)}`];
     case 'rollback':
-      return [`${event.app}: rolling back to r${event.to}${event.from ? ` (r${event.from} failed)` : ''}`];
+      return [`${event.app}: rolling back to r${event.to}${event.from ? ` (from r${event.from})` : ''}`];
     case 'rollback-done':
       return [`${event.app}: rollback r${event.revision} ${event.ok ? paint('green', 'healthy') : paint('red', 'did not become healthy')}`];
     case 'pruned':

@@ -246,12 +246,13 @@ async function deployApp(
   }
 
   const process = app.processes.find((p) => p.name === outcome.process) ?? app.processes[0];
+  const image = imagesOf(pinned.objects, () => [])[outcome.process]?.image ?? app.image;
   const diagnosis = await diagnose(ctx.cluster, failure!, {
     app: app.name,
     process: outcome.process,
     namespace: app.namespace,
     environment: app.environment,
-    image: app.image,
+    image,
     healthPath: process?.health.path,
     port: process?.port,
     memoryLimit: process?.resources.limits.memory,
