@@ -18,6 +18,8 @@ export type Colour = keyof typeof CODES;
 export class Output {
   readonly json: boolean;
   readonly colour: boolean;
+  /** Colour for what goes to stdout: only on a terminal (or FORCE_COLOR), never into a pipe. */
+  readonly stdoutColour: boolean;
   readonly isTTY: boolean;
   private readonly stdout: OutputOptions['stdout'];
   /** For live progress displays that redraw lines on a terminal. */
@@ -31,10 +33,16 @@ export class Output {
     const forced = options.env.FORCE_COLOR !== undefined && options.env.FORCE_COLOR !== '0';
     const disabled = options.noColor || (options.env.NO_COLOR ?? '') !== '' || options.env.TERM === 'dumb';
     this.colour = !disabled && (forced || Boolean(options.stderr.isTTY));
+    this.stdoutColour = !disabled && (forced || this.isTTY);
   }
 
   paint(colour: Colour, text: string): string {
     return this.colour ? `\u001b[${CODES[colour]}m${text}\u001b[0m` : text;
+  }
+
+  /** Like paint, for text printed on stdout. */
+  paintOut(colour: Colour, text: string): string {
+    return this.stdoutColour ? `\u001b[${CODES[colour]}m${text}\u001b[0m` : text;
   }
 
   /** The command's result, on stdout: text for people. Suppressed under --json. */

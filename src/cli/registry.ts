@@ -19,11 +19,13 @@ import history from './commands/deploy/history.ts';
 import rollback from './commands/deploy/rollback.ts';
 import lockRelease from './commands/lock/release.ts';
 import lockStatus from './commands/lock/status.ts';
+import status from './commands/ops/status.ts';
 
 export const COMMANDS: AnyCommand[] = [
   init,
   validate,
   render,
+  status,
   deploy,
   rollback,
   history,

@@ -11,6 +11,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Cluster } from '../cluster/connect.ts';
 import { httpStatus, isNotFound, kubeError } from '../cluster/errors.ts';
+import { listIn } from '../cluster/read.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import type { Diagnosis } from './diagnose.ts';
 
@@ -111,16 +112,11 @@ function fromSecret(secret: { data?: Record<string, string>; metadata: { name: s
 /** Releases of one app (or all apps) in a namespace, newest first. One list call. */
 export async function listReleases(cluster: Cluster, namespace: string, app?: string): Promise<Release[]> {
   const labelSelector = app ? `${RELEASE_LABEL.app}=${app}` : RELEASE_LABEL.app;
-  try {
-    const list = await cluster.objects.listRaw<ReleaseSecret>('v1', 'Secret', { namespace, labelSelector, fieldSelector: `type=${RELEASE_TYPE}` });
-    return list.items
-      .map(fromSecret)
-      .filter((r): r is Release => r !== undefined)
-      .sort((a, b) => (a.app === b.app ? b.revision - a.revision : a.app < b.app ? -1 : 1));
-  } catch (error) {
-    if (isNotFound(error)) return [];
-    throw kubeError(error, `list the releases in ${namespace}`);
-  }
+  const items = await listIn<ReleaseSecret>(cluster, 'Secret', namespace, { labelSelector, fieldSelector: `type=${RELEASE_TYPE}` });
+  return items
+    .map(fromSecret)
+    .filter((r): r is Release => r !== undefined)
+    .sort((a, b) => (a.app === b.app ? b.revision - a.revision : a.app < b.app ? -1 : 1));
 }
 
 /** The release now running: the newest that succeeded. */

@@ -119,3 +119,27 @@ export function condition(conditions: Condition[] | undefined, type: string): Co
 export function isPodReady(pod: Pod): boolean {
   return condition(pod.status?.conditions, 'Ready')?.status === 'True';
 }
+
+export interface CronJob {
+  apiVersion?: string;
+  kind?: string;
+  metadata: Meta;
+  spec?: { schedule?: string; timeZone?: string; suspend?: boolean; jobTemplate?: { spec?: { template?: PodTemplate } } };
+  status?: { active?: { name: string }[]; lastScheduleTime?: string; lastSuccessfulTime?: string };
+}
+
+export interface Job {
+  apiVersion?: string;
+  kind?: string;
+  metadata: Meta;
+  spec?: { template?: PodTemplate; backoffLimit?: number };
+  status?: { startTime?: string; completionTime?: string; active?: number; succeeded?: number; failed?: number; conditions?: Condition[] };
+}
+
+/** How a Job ended, or that it has not. */
+export function jobResult(job: Job): { result: 'succeeded' | 'failed' | 'running'; reason?: string; message?: string } {
+  const failed = job.status?.conditions?.find((c) => (c.type === 'Failed' || c.type === 'FailureTarget') && c.status === 'True');
+  if (failed) return { result: 'failed', reason: failed.reason, message: failed.message };
+  if (job.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'SuccessCriteriaMet') && c.status === 'True')) return { result: 'succeeded' };
+  return { result: 'running' };
+}
