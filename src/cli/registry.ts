@@ -19,6 +19,7 @@ import history from './commands/deploy/history.ts';
 import rollback from './commands/deploy/rollback.ts';
 import lockRelease from './commands/lock/release.ts';
 import lockStatus from './commands/lock/status.ts';
+import logs from './commands/ops/logs.ts';
 import status from './commands/ops/status.ts';
 
 export const COMMANDS: AnyCommand[] = [
@@ -26,6 +27,7 @@ export const COMMANDS: AnyCommand[] = [
   validate,
   render,
   status,
+  logs,
   deploy,
   rollback,
   history,

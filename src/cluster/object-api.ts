@@ -60,10 +60,11 @@ export class ObjectApi extends KubernetesObjectApi {
     return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
   }
 
-  async getRaw<T>(path: string, query: Record<string, string> = {}): Promise<T> {
+  /** `accept` asks for another representation, such as metadata only (PartialObjectMetadataList). */
+  async getRaw<T>(path: string, query: Record<string, string> = {}, accept = 'application/json'): Promise<T> {
     const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
     for (const [key, value] of Object.entries(query)) request.setQueryParam(key, value);
-    return (await this.send(request)) as unknown as T;
+    return (await this.send(request, accept)) as unknown as T;
   }
 
   /** A text answer, such as a pod's log. */
@@ -83,8 +84,8 @@ export class ObjectApi extends KubernetesObjectApi {
     return (await this.send(request)) as unknown as T;
   }
 
-  private send(request: RequestContext): Promise<KubernetesObject> {
-    request.setHeaderParam('Accept', 'application/json');
+  private send(request: RequestContext, accept = 'application/json'): Promise<KubernetesObject> {
+    request.setHeaderParam('Accept', accept);
     return this.requestPromise(request, RAW);
   }
 

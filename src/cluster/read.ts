@@ -5,6 +5,7 @@
  */
 import type { Cluster } from './connect.ts';
 import { isNotFound, kubeError } from './errors.ts';
+import { directTransport, getJson } from './http.ts';
 
 const COLLECTIONS = {
   Deployment: 'apis/apps/v1/namespaces/{ns}/deployments',
@@ -35,7 +36,7 @@ export async function listIn<T>(cluster: Cluster, kind: ReadKind, namespace: str
   if (query.labelSelector) params.labelSelector = query.labelSelector;
   if (query.fieldSelector) params.fieldSelector = query.fieldSelector;
   try {
-    const list = await cluster.objects.getRaw<{ items?: T[] }>(collectionUrl(kind, namespace), params);
+    const list = await get<{ items?: T[] }>(cluster, collectionUrl(kind, namespace), params);
     return list.items ?? [];
   } catch (error) {
     if (isNotFound(error)) return [];
@@ -43,12 +44,39 @@ export async function listIn<T>(cluster: Cluster, kind: ReadKind, namespace: str
   }
 }
 
+/** One list request for the objects' metadata only (labels, annotations): far smaller answers. */
+export async function listMetadataIn(cluster: Cluster, kind: ReadKind, namespace: string, query: ListQuery = {}): Promise<ObjectMetadata[]> {
+  const params: Record<string, string> = {};
+  if (query.labelSelector) params.labelSelector = query.labelSelector;
+  if (query.fieldSelector) params.fieldSelector = query.fieldSelector;
+  try {
+    const list = await get<{ items?: ObjectMetadata[] }>(
+      cluster,
+      collectionUrl(kind, namespace),
+      params,
+      'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json',
+    );
+    return list.items ?? [];
+  } catch (error) {
+    if (isNotFound(error)) return [];
+    throw kubeError(error, `list ${kind}s in ${namespace}`);
+  }
+}
+
+export interface ObjectMetadata {
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+}
+
 /** One object by name, or undefined when it does not exist. */
 export async function getIn<T>(cluster: Cluster, kind: ReadKind, namespace: string, name: string): Promise<T | undefined> {
   try {
-    return await cluster.objects.getRaw<T>(`${collectionUrl(kind, namespace)}/${encodeURIComponent(name)}`);
+    return await get<T>(cluster, `${collectionUrl(kind, namespace)}/${encodeURIComponent(name)}`);
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw kubeError(error, `read ${kind} ${namespace}/${name}`);
   }
+}
+
+function get<T>(cluster: Cluster, path: string, query: Record<string, string> = {}, accept = 'application/json'): Promise<T> {
+  return directTransport(cluster) ? getJson<T>(cluster, { path, query, accept }) : cluster.objects.getRaw<T>(path, query, accept);
 }

@@ -95,7 +95,11 @@ function watchOnce<T extends RawObject>(
   return new Promise((resolve) => {
     let gone = false;
     let controller: AbortController | undefined;
-    const abort = () => controller?.abort();
+    // Resolve at once: some transports report the aborted request only when the connection closes.
+    const abort = () => {
+      controller?.abort();
+      finish('closed');
+    };
     signal.addEventListener('abort', abort, { once: true });
     const finish = (ended: Ended) => {
       signal.removeEventListener('abort', abort);

@@ -38,9 +38,8 @@ export interface DiagnosisContext {
 export function explain(failure: Failure, c: DiagnosisContext): { cause: string; next: string[] } {
   const podRef = failure.pod ? `pod ${failure.pod}` : 'the new pods';
   const describe = failure.pod ? `kubectl -n ${c.namespace} describe pod ${failure.pod}` : `kubectl -n ${c.namespace} get pods -l berth.dev/app=${c.app}`;
-  const logs = failure.pod
-    ? `kubectl -n ${c.namespace} logs ${failure.pod} -c ${failure.container ?? c.process}${failure.restarted ? ' --previous' : ''}`
-    : `kubectl -n ${c.namespace} logs -l berth.dev/app=${c.app} --all-containers --prefix`;
+  // Every pod of the process, init containers included, each line prefixed with its pod.
+  const logs = `berth logs ${c.app}/${c.process} --env ${c.environment}${failure.restarted ? ' --previous' : ''}`;
   const next = [describe, logs];
   switch (failure.code) {
     case 'image-pull':
@@ -68,7 +67,7 @@ export function explain(failure: Failure, c: DiagnosisContext): { cause: string;
     case 'init-failed':
       return {
         cause: `The migration failed: init container ${failure.container} in ${podRef} ${failure.exitCode !== undefined ? `exited with code ${failure.exitCode}` : 'keeps failing'}, so the new version never started. Fix the migration; the database keeps whatever earlier migrations committed.`,
-        next: [`kubectl -n ${c.namespace} logs ${failure.pod ?? `-l berth.dev/app=${c.app}`} -c ${failure.container ?? 'migrate'}`, describe],
+        next: [logs, describe],
       };
     case 'unschedulable':
       return {

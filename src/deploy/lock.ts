@@ -12,7 +12,8 @@
 import { hostname, userInfo } from 'node:os';
 import { BerthError, ExitCode } from '../errors.ts';
 import type { Cluster } from '../cluster/connect.ts';
-import { httpStatus, isNotFound, kubeError } from '../cluster/errors.ts';
+import { httpStatus, kubeError } from '../cluster/errors.ts';
+import { getIn } from '../cluster/read.ts';
 
 export const LOCK_NAME = 'berth-deploy-lock';
 /** Seconds a lease lasts without renewal; BERTH_LOCK_SECONDS shortens it (tests kill holders). */
@@ -190,12 +191,7 @@ export async function forceRelease(cluster: Cluster, namespace: string): Promise
 }
 
 async function readLease(cluster: Cluster, namespace: string): Promise<Lease | undefined> {
-  try {
-    return await cluster.objects.getRaw<Lease>(path(namespace, LOCK_NAME));
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw kubeError(error, `read the deploy lock (Lease ${namespace}/${LOCK_NAME})`);
-  }
+  return getIn<Lease>(cluster, 'Lease', namespace, LOCK_NAME);
 }
 
 /** Create or replace; undefined when someone else changed it first (409). */

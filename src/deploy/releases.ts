@@ -11,7 +11,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Cluster } from '../cluster/connect.ts';
 import { httpStatus, isNotFound, kubeError } from '../cluster/errors.ts';
-import { listIn } from '../cluster/read.ts';
+import { listIn, listMetadataIn } from '../cluster/read.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import type { Diagnosis } from './diagnose.ts';
 
@@ -57,7 +57,32 @@ export interface Release {
   backup?: string;
 }
 
+/** A release without its objects (they hold secret values): what status and lists show. */
+export type ReleaseSummary = Pick<
+  Release,
+  'app' | 'revision' | 'kind' | 'result' | 'tag' | 'user' | 'createdAt' | 'finishedAt' | 'rollbackOf' | 'rolledBackBy' | 'message'
+> & { cause?: string };
+
+export function summariseRelease(release: Release): ReleaseSummary {
+  return {
+    app: release.app,
+    revision: release.revision,
+    kind: release.kind,
+    result: release.result,
+    tag: release.tag,
+    user: release.user,
+    createdAt: release.createdAt,
+    finishedAt: release.finishedAt,
+    rollbackOf: release.rollbackOf,
+    rolledBackBy: release.rolledBackBy,
+    message: release.message?.slice(0, 200),
+    cause: release.diagnosis?.cause.slice(0, 300),
+  };
+}
+
 export const RELEASE_TYPE = 'berth.dev/release.v1';
+/** The summary, readable from the record's metadata alone (status lists metadata only). */
+const SUMMARY_ANNOTATION = 'berth.dev/release-summary';
 export const RELEASE_LABEL = {
   app: 'berth.dev/release-of',
   environment: 'berth.dev/environment',
@@ -93,6 +118,7 @@ function toSecret(release: Release): ReleaseSecret {
         [RELEASE_LABEL.revision]: String(release.revision),
         [RELEASE_LABEL.result]: release.result,
       },
+      annotations: { [SUMMARY_ANNOTATION]: JSON.stringify(summariseRelease(release)) },
     },
     data: { release: gzipSync(JSON.stringify(release)).toString('base64') },
   };
@@ -117,6 +143,25 @@ export async function listReleases(cluster: Cluster, namespace: string, app?: st
     .map(fromSecret)
     .filter((r): r is Release => r !== undefined)
     .sort((a, b) => (a.app === b.app ? b.revision - a.revision : a.app < b.app ? -1 : 1));
+}
+
+/**
+ * Summaries of every release in a namespace, newest first per app, from one metadata-only list;
+ * records written before summaries existed cost one full list more.
+ */
+export async function listReleaseSummaries(cluster: Cluster, namespace: string): Promise<ReleaseSummary[]> {
+  const items = await listMetadataIn(cluster, 'Secret', namespace, { labelSelector: RELEASE_LABEL.app, fieldSelector: `type=${RELEASE_TYPE}` });
+  const summaries: ReleaseSummary[] = [];
+  for (const item of items) {
+    const text = item.metadata.annotations?.[SUMMARY_ANNOTATION];
+    if (!text) return (await listReleases(cluster, namespace)).map(summariseRelease);
+    try {
+      summaries.push(JSON.parse(text) as ReleaseSummary);
+    } catch {
+      // A damaged summary: skip it, as listReleases skips a damaged record.
+    }
+  }
+  return summaries.sort((a, b) => (a.app === b.app ? b.revision - a.revision : a.app < b.app ? -1 : 1));
 }
 
 /** The release now running: the newest that succeeded. */

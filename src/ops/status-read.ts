@@ -8,10 +8,10 @@ import type { Cluster } from '../cluster/connect.ts';
 import { listIn } from '../cluster/read.ts';
 import { type RawObject, watchObjects } from '../cluster/watch.ts';
 import { LOCK_NAME, lockStatus } from '../deploy/lock.ts';
-import { listReleases, RELEASE_LABEL, RELEASE_TYPE } from '../deploy/releases.ts';
+import { listReleaseSummaries, RELEASE_LABEL, RELEASE_TYPE, type ReleaseSummary } from '../deploy/releases.ts';
 import { LABEL, MANAGED_BY } from '../model/labels.ts';
 import type { CronJob, Deployment, Job, Pod, ReplicaSet } from '../model/workloads.ts';
-import { type EnvironmentSnapshot, type ReleaseSummary, summariseRelease } from './status.ts';
+import type { EnvironmentSnapshot } from './status.ts';
 
 export function environmentSelector(environment: string): string {
   return `${LABEL.managedBy}=${MANAGED_BY},${LABEL.environment}=${environment}`;
@@ -25,7 +25,7 @@ export async function readEnvironment(cluster: Cluster, namespace: string, envir
     listIn<Pod>(cluster, 'Pod', namespace, { labelSelector }),
     listIn<CronJob>(cluster, 'CronJob', namespace, { labelSelector }),
     listIn<Job>(cluster, 'Job', namespace, { labelSelector }),
-    listReleases(cluster, namespace),
+    listReleaseSummaries(cluster, namespace),
     lockStatus(cluster, namespace),
   ]);
   return {
@@ -36,14 +36,14 @@ export async function readEnvironment(cluster: Cluster, namespace: string, envir
     pods,
     cronJobs,
     jobs,
-    releasesByApp: byApp(releases.map((r) => [r.app, summariseRelease(r)])),
+    releasesByApp: byApp(releases),
     lock,
   };
 }
 
-function byApp(entries: [string, ReleaseSummary][]): Map<string, ReleaseSummary[]> {
+function byApp(releases: ReleaseSummary[]): Map<string, ReleaseSummary[]> {
   const map = new Map<string, ReleaseSummary[]>();
-  for (const [app, release] of entries) map.set(app, [...(map.get(app) ?? []), release]);
+  for (const release of releases) map.set(release.app, [...(map.get(release.app) ?? []), release]);
   return map;
 }
 
@@ -90,7 +90,7 @@ export async function watchEnvironment(
   };
   const refreshDerived = async (kind: string) => {
     // Release records and the lease are decoded by their own modules; re-read them on change.
-    if (kind === 'Secret') releases = byApp((await listReleases(cluster, namespace)).map((r) => [r.app, summariseRelease(r)]));
+    if (kind === 'Secret') releases = byApp(await listReleaseSummaries(cluster, namespace));
     if (kind === 'Lease') lock = await lockStatus(cluster, namespace);
   };
   await Promise.all(

@@ -17,14 +17,10 @@ import {
   type ReplicaSet,
 } from '../model/workloads.ts';
 import type { LockHolder } from '../deploy/lock.ts';
-import type { Release } from '../deploy/releases.ts';
-import { rolloutVerdict } from '../deploy/verdict.ts';
+import type { ReleaseSummary } from '../deploy/releases.ts';
 
-/** A release as status shows it: never the objects (they hold secret values). */
-export type ReleaseSummary = Pick<
-  Release,
-  'revision' | 'kind' | 'result' | 'tag' | 'user' | 'createdAt' | 'finishedAt' | 'rollbackOf' | 'rolledBackBy' | 'message'
-> & { cause?: string };
+export type { ReleaseSummary } from '../deploy/releases.ts';
+import { rolloutVerdict } from '../deploy/verdict.ts';
 
 export interface EnvironmentSnapshot {
   environment: string;
@@ -240,20 +236,4 @@ function appOf(object: { metadata: { labels?: Record<string, string> } }): strin
 /** web first, then the other processes by name. */
 function processOrder(process: string): number {
   return process === 'web' ? 0 : 1;
-}
-
-export function summariseRelease(release: Release): ReleaseSummary {
-  return {
-    revision: release.revision,
-    kind: release.kind,
-    result: release.result,
-    tag: release.tag,
-    user: release.user,
-    createdAt: release.createdAt,
-    finishedAt: release.finishedAt,
-    rollbackOf: release.rollbackOf,
-    rolledBackBy: release.rolledBackBy,
-    message: release.message,
-    cause: release.diagnosis?.cause,
-  };
 }

@@ -15,6 +15,8 @@ export interface ApiProxy {
   /** Every request since the last reset: `GET /api/v1/namespaces/x/pods?…`. */
   requests: string[];
   reset(): void;
+  /** Responses still streaming (watches, followed logs). */
+  openStreams(): number;
   /** Drops every open long-running response (watches, followed logs) as a failing network would. */
   cutStreams(): number;
   close(): Promise<void>;
@@ -75,6 +77,9 @@ export async function startApiProxy(kubeconfigPath: string): Promise<ApiProxy> {
     requests,
     reset() {
       requests.length = 0;
+    },
+    openStreams() {
+      return open.size;
     },
     cutStreams() {
       const count = open.size;

@@ -26,10 +26,19 @@ export default defineCommand({
       import('../../../ops/status.ts'),
       import('../../status-output.ts'),
       import('../../../suggest.ts'),
+      import('../../../cluster/http.ts'),
     ]);
     const loaded = await loadProject(context);
     const environment = pickEnvironment(loaded, options.env);
-    const [{ resolveEnvironment }, { connectCluster }, { readEnvironment, watchEnvironment }, { summarise }, { formatStatus }, { closest }] = await modules;
+    const [
+      { resolveEnvironment },
+      { connectCluster },
+      { readEnvironment, watchEnvironment },
+      { summarise },
+      { formatStatus },
+      { closest },
+      { closeTransport },
+    ] = await modules;
     const resolved = resolveEnvironment(loaded.config, environment);
     const expected = resolved.apps.map((a) => ({
       name: a.name,
@@ -59,7 +68,8 @@ export default defineCommand({
     };
 
     if (!options.watch) {
-      const { status, text } = await render(await readEnvironment(cluster, namespace, environment));
+      const snapshot = await readEnvironment(cluster, namespace, environment).finally(() => closeTransport(cluster));
+      const { status, text } = await render(snapshot);
       out.write(text);
       return status.apps.every((a) => a.state === 'healthy') ? undefined : 1;
     }
