@@ -31,3 +31,14 @@ export function stringList(value: unknown): string[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? value.map(String) : [String(value)];
 }
+
+/** For commands that change an environment: --env, required when the config has several. */
+export function requireEnvironment(loaded: LoadedConfig, requested: string | undefined, command: string): string {
+  const names = Object.keys(loaded.config.environments);
+  if (names.length > 1 && !requested) {
+    throw new UsageError(`berth ${command} needs --env: the config has ${names.length} environments (${names.join(', ')})`, {
+      hint: `berth ${command} … --env ${names[0]}`,
+    });
+  }
+  return pickEnvironment(loaded, requested);
+}

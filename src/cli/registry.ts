@@ -21,6 +21,12 @@ import lockRelease from './commands/lock/release.ts';
 import lockStatus from './commands/lock/status.ts';
 import logs from './commands/ops/logs.ts';
 import status from './commands/ops/status.ts';
+import configList from './commands/config/list.ts';
+import configSet from './commands/config/set.ts';
+import configUnset from './commands/config/unset.ts';
+import secretList from './commands/secret/list.ts';
+import secretSet from './commands/secret/set.ts';
+import secretUnset from './commands/secret/unset.ts';
 
 export const COMMANDS: AnyCommand[] = [
   init,
@@ -32,6 +38,12 @@ export const COMMANDS: AnyCommand[] = [
   rollback,
   history,
   diagnose,
+  configSet,
+  configUnset,
+  configList,
+  secretSet,
+  secretUnset,
+  secretList,
   lockStatus,
   lockRelease,
   dbCreate,

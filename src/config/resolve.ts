@@ -12,6 +12,8 @@ import { UsageError } from '../errors.ts';
 export interface ResolveOptions {
   /** Image tag per app name; an app without one keeps the tag in its image (or `latest`). */
   tags?: Record<string, string>;
+  /** Values set with `berth config set`, per app name: they win over the config file's `env`. */
+  env?: Record<string, Record<string, string>>;
 }
 
 export function environmentNames(config: ParsedConfig): string[] {
@@ -30,7 +32,7 @@ export function resolveEnvironment(config: ParsedConfig, envName: string, option
     .flatMap((name) => {
       const override = environment.apps?.[name] ?? {};
       if (override.enabled === false) return [];
-      return [resolveApp(name, config.apps[name]!, override, envName, environment.namespace, options.tags?.[name])];
+      return [resolveApp(name, config.apps[name]!, override, envName, environment.namespace, options.tags?.[name], options.env?.[name])];
     });
   return {
     name: envName,
@@ -55,7 +57,15 @@ function resolveCluster(config: ParsedConfig): ResolvedCluster {
   };
 }
 
-function resolveApp(name: string, base: AppConfig, override: AppOverride, environment: string, namespace: string, tag: string | undefined): ResolvedApp {
+function resolveApp(
+  name: string,
+  base: AppConfig,
+  override: AppOverride,
+  environment: string,
+  namespace: string,
+  tag: string | undefined,
+  runtimeEnv: Record<string, string> | undefined,
+): ResolvedApp {
   const configured = override.image ?? base.image;
   const effectiveTag = tag ?? parseImage(configured).tag ?? 'latest';
   const image = tag ? withTag(configured, tag) : parseImage(configured).tag ? configured : withTag(configured, effectiveTag);
@@ -70,7 +80,7 @@ function resolveApp(name: string, base: AppConfig, override: AppOverride, enviro
     namespace,
     image,
     tag: effectiveTag,
-    env: { ...base.env, ...override.env },
+    env: { ...base.env, ...override.env, ...runtimeEnv },
     secrets: [...(base.secrets ?? [])],
     database: base.database ?? false,
     migrate: base.migrate ? { command: base.migrate.command, dir: base.migrate.dir ?? DEFAULTS.migrate.dir } : undefined,

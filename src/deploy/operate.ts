@@ -19,6 +19,7 @@ import type { Emit } from './events.ts';
 import { acquireLock, currentUser, DEFAULT_LEASE_SECONDS } from './lock.ts';
 import { currentRelease, listReleases, type Release } from './releases.ts';
 import { rollbackTo } from './rollback.ts';
+import { restoreSources } from './runtime-values.ts';
 import { RolloutWatcher } from './rollout-watcher.ts';
 import { type Failure, rolloutVerdict } from './verdict.ts';
 
@@ -60,7 +61,9 @@ export interface RollbackOptions extends EnvironmentTarget {
   emit: Emit;
 }
 
-export async function rollback(options: RollbackOptions): Promise<{ release: Release; ok: boolean; from: Release | undefined; to: Release }> {
+export async function rollback(
+  options: RollbackOptions,
+): Promise<{ release: Release; ok: boolean; from: Release | undefined; to: Release; restored: string[] }> {
   const { cluster, namespace } = openEnvironment(options);
   const user = await whoAmI(cluster).catch(() => currentUser());
   const lock = await acquireLock(cluster, {
@@ -111,7 +114,9 @@ export async function rollback(options: RollbackOptions): Promise<{ release: Rel
       };
       options.emit({ type: 'rollback', app: options.app, from: current?.revision, to: target.revision });
       const result = await rollbackTo(ctx, { target, releases: all, user, message: options.message ?? `rollback to r${target.revision}` });
-      return { ...result, from: current, to: target };
+      // Values set with berth go back too, or the next deploy would bring the newer ones again.
+      const restored = result.ok ? await restoreSources(cluster, target) : [];
+      return { ...result, from: current, to: target, restored };
     } finally {
       watcher.stop();
     }

@@ -55,6 +55,8 @@ export interface Release {
   rolledBackBy?: number;
   /** The backup taken before its migrations ran, if any. */
   backup?: string;
+  /** Values set with `berth config set` when it was made (restored by `berth rollback`). */
+  runtimeEnv?: Record<string, string>;
 }
 
 /** A release without its objects (they hold secret values): what status and lists show. */

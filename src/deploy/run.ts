@@ -15,6 +15,7 @@ import type { ParsedConfig } from '../config/schema.ts';
 import { BerthError, UsageError } from '../errors.ts';
 import { ANNOTATION, environmentLabels, LABEL, MANAGED_BY } from '../model/labels.ts';
 import type { KubeObject } from '../model/kube-object.ts';
+import { secretName } from '../model/names.ts';
 import { render } from '../render/index.ts';
 import { applyApp, imagesOf, pruneApp, type RolloutContext, watchApp } from './app-rollout.ts';
 import { type Diagnosis, diagnose } from './diagnose.ts';
@@ -26,6 +27,7 @@ import { comparable, diffObjects, type FieldChange, pruneCandidates, splitByApp,
 import { createRelease, currentRelease, DEFAULT_HISTORY, listReleases, type Release, trimHistory, updateRelease } from './releases.ts';
 import { rollbackTo } from './rollback.ts';
 import { RolloutWatcher } from './rollout-watcher.ts';
+import { changed, encodeValues, readRuntimeEnv, type RuntimeChange, writeRuntimeEnv, writeSecretData } from './runtime-values.ts';
 import { completeTags } from './tags.ts';
 import type { Failure } from './verdict.ts';
 
@@ -45,6 +47,8 @@ export interface DeployRequest {
   gitSha?: string;
   /** For the lock holder's description: `berth deploy api --tag v2`. */
   command: string;
+  /** A `berth config set` / `berth secret set`: the values to release with the app (written to their source once it is healthy). */
+  change?: RuntimeChange;
   kubeconfig?: string;
   /** Opens the database admin connection (for apps with `database: true`). */
   ensureDatabase?: (app: string) => Promise<{ database: string; created: boolean }>;
@@ -95,8 +99,6 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     throw error;
   });
   const { tags } = completeTags(request.config, request.environment, selected, request.tags, runningTags(live));
-  const rendered = render(request.config, request.environment, { apps: request.apps.length ? request.apps : undefined, tags });
-  const { shared, byApp } = splitByApp(request.restart ? withRestart(rendered, new Date().toISOString()) : rendered);
 
   const user = await whoAmI(cluster).catch(() => currentUser());
   if (!request.dryRun) await ensureNamespace(cluster, namespace, environmentLabels(request.environment));
@@ -114,15 +116,24 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       });
   if (lock) request.emit({ type: 'locked', environment: request.environment });
   try {
+    // Read under the lock: two `berth config set` at once must not lose one of the changes.
+    const runtimeEnv = Object.fromEntries(await readRuntimeEnv(cluster, namespace));
+    const change = request.change;
+    if (change?.kind === 'config') runtimeEnv[change.app] = changed(runtimeEnv[change.app] ?? {}, change);
+    const rendered = render(request.config, request.environment, { apps: request.apps.length ? request.apps : undefined, tags, env: runtimeEnv });
+    const { shared, byApp } = splitByApp(request.restart ? withRestart(rendered, new Date().toISOString()) : rendered);
     const releases = await listReleases(cluster, namespace);
     await markInterrupted(cluster, releases);
     const secrets = await readSecrets(cluster, namespace);
+    const changedSecret = change?.kind === 'secret' ? secretName({ name: change.app }) : undefined;
+    if (change && changedSecret) secrets.set(changedSecret, changed(secrets.get(changedSecret) ?? {}, { set: encodeValues(change.set), unset: change.unset }));
     // Everything that can refuse does so before anything is applied: missing secrets, bad objects.
     const pinned = new Map(selected.map((app) => [app, pinConfigAndSecrets(app, byApp.get(app) ?? [], (name) => secrets.get(name))]));
     if (request.dryRun) return await dryRun(cluster, request, resolved.namespace, live, shared, pinned, selected, enabled);
 
     const apps = resolved.apps.filter((a) => selected.includes(a.name));
-    for (const app of apps.filter((a) => a.database)) {
+    // A config or secret change releases an app that runs already: its database exists.
+    for (const app of apps.filter((a) => a.database && !request.change)) {
       if (!request.ensureDatabase) throw new BerthError(`${app.name} needs a database, but the config has no database server`);
       const result = await request.ensureDatabase(app.name);
       request.emit({ type: 'database', app: app.name, database: result.database, created: result.created });
@@ -151,9 +162,16 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
             allReleases: releases,
             user,
             tag: tags[app.name] ?? app.tag,
+            runtimeEnv: runtimeEnv[app.name],
           }),
         ),
       );
+      // The changed values reach their source only with a healthy release.
+      const changeOutcome = change && outcomes.find((o) => o.app === change.app);
+      if (change && (changeOutcome?.outcome === 'deployed' || changeOutcome?.outcome === 'unchanged')) {
+        if (change.kind === 'config') await writeRuntimeEnv(cluster, namespace, request.environment, change.app, runtimeEnv[change.app] ?? {});
+        else if (changedSecret) await writeSecretData(cluster, namespace, changedSecret, secrets.get(changedSecret) ?? {});
+      }
       // Apps gone from the config go too, but only in a deploy of the whole environment.
       if (request.apps.length === 0 && !request.signal.aborted) {
         const removed = new Set(
@@ -180,6 +198,7 @@ interface AppHistory {
   allReleases: Release[];
   user: string;
   tag: string;
+  runtimeEnv: Record<string, string> | undefined;
 }
 
 async function deployApp(
@@ -203,7 +222,7 @@ async function deployApp(
       app: app.name,
       environment: app.environment,
       namespace: app.namespace,
-      kind: request.restart && applied.changed === applied.deployments.length ? 'restart' : 'deploy',
+      kind: request.change?.app === app.name ? request.change.kind : request.restart && applied.changed === applied.deployments.length ? 'restart' : 'deploy',
       objects: pinned.objects,
       images: Object.fromEntries(app.processes.map((p) => [p.name, { image: app.image }])),
       tag: history.tag,
@@ -214,6 +233,7 @@ async function deployApp(
       message: request.message,
       gitSha: request.gitSha,
       result: 'deploying',
+      runtimeEnv: history.runtimeEnv && Object.keys(history.runtimeEnv).length ? history.runtimeEnv : undefined,
     },
     history.allReleases,
   );

@@ -3,6 +3,11 @@
 export const configMapName = (app: { name: string }) => `${app.name}-env`;
 /** Holds the values of `secrets`, written by `berth secret set`, never by render. */
 export const secretName = (app: { name: string }) => `${app.name}-secrets`;
+/**
+ * Values set with `berth config set`, kept beside the config file's `env` (and winning over it).
+ * Not labelled managed-by, so no prune can select it.
+ */
+export const runtimeEnvName = (app: { name: string }) => `berth.env.${app.name}`;
 /** Holds DATABASE_URL and PG*, written by `berth db create`. */
 export const databaseSecretName = (app: { name: string }) => `${app.name}-db`;
 export const tlsSecretName = (host: string) => `tls-${host.replace(/^\*\./, 'wildcard.').replaceAll('.', '-')}`.slice(0, 253);

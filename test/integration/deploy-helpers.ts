@@ -12,7 +12,7 @@ export interface Project {
   namespace: string;
   environment: string;
   write(config: object): void;
-  berth(args: string[], env?: Record<string, string>): Promise<CliResult>;
+  berth(args: string[], env?: Record<string, string>, stdin?: string): Promise<CliResult>;
   /** Creates or replaces the app Secret the pods read (as a person would with kubectl). */
   setSecret(name: string, data: Record<string, string>): Promise<void>;
   cleanup(): Promise<void>;
@@ -29,8 +29,8 @@ export function project(prefix: string): Project {
     write(config) {
       writeFileSync(join(dir, 'berth.config.json'), JSON.stringify(config, null, 2));
     },
-    berth(args, env = {}) {
-      return cli(args, { cwd: dir, env: { KUBECONFIG: requireEnv().kubeconfigPath, ...env } });
+    berth(args, env = {}, stdin) {
+      return cli(args, { cwd: dir, env: { KUBECONFIG: requireEnv().kubeconfigPath, ...env }, stdin });
     },
     async setSecret(name, data) {
       const { core } = kube();

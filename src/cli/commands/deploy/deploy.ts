@@ -1,6 +1,7 @@
 import { ExitCode } from '../../../errors.ts';
 import { defineCommand } from '../../command.ts';
 import { formatDuration, parseDuration } from '../../duration.ts';
+import { webhookReader } from '../../deploy-hooks.ts';
 import { ENV_OPTION, loadProject, pickEnvironment, stringList } from '../../project.ts';
 
 export default defineCommand({
@@ -59,7 +60,7 @@ export default defineCommand({
       command: ['berth deploy', ...apps, '--env', environment, ...stringList(options.tag).flatMap((t) => ['--tag', t])].join(' '),
       kubeconfig: context.env.KUBECONFIG,
       ensureDatabase: loaded.config.database ? databaseEnsurer(context, loaded, environment) : undefined,
-      webhook: loaded.config.notifications ? () => readWebhook(context, loaded) : undefined,
+      webhook: webhookReader(context, loaded),
       signal: context.signal,
       emit: reporter.emit,
     });
@@ -122,16 +123,4 @@ function databaseEnsurer(context: Parameters<Parameters<typeof defineCommand>[0]
     });
     return { database: result.database, created: result.databaseCreated };
   };
-}
-
-async function readWebhook(context: Parameters<Parameters<typeof defineCommand>[0]['run']>[0], loaded: Loaded): Promise<string | undefined> {
-  const ref = loaded.config.notifications?.slack;
-  if (!ref) return undefined;
-  const [{ readCredential }, { connectCluster }] = await Promise.all([import('../../../db/credentials.ts'), import('../../../cluster/connect.ts')]);
-  const { dirname } = await import('node:path');
-  return readCredential(ref, {
-    cwd: dirname(loaded.file),
-    env: context.env,
-    cluster: async () => connectCluster({ context: loaded.config.cluster?.context, kubeconfig: context.env.KUBECONFIG }),
-  });
 }

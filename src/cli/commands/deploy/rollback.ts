@@ -48,6 +48,7 @@ export default defineCommand({
     out.resultLine({ ok: result.ok, app, environment, revision: result.release.revision, rollbackOf: result.to.revision, from: result.from?.revision });
     if (result.ok) {
       out.print(`${out.paint('green', '✓')} ${app} is back on r${result.to.revision} (${result.to.tag}) as r${result.release.revision}`);
+      if (result.restored.length) out.print(`Values set with berth config/secret set are back to r${result.to.revision}'s (${result.restored.join(', ')}).`);
       out.print('Database migrations applied since are not undone.');
       if (result.from) out.print(`To undo this rollback: berth rollback ${app} --to ${result.from.revision} --env ${environment}`);
       return;
