@@ -19,3 +19,24 @@ export function webhookReader(context: Pick<CommandContext, 'env'>, loaded: Load
     });
   };
 }
+
+/** Creates (or finds) an app's database on the shared server before its first rollout; undefined without a database in the config. */
+export function databaseEnsurer(
+  context: Pick<CommandContext, 'env' | 'out'>,
+  loaded: LoadedConfig,
+  environment: string,
+): ((app: string) => Promise<{ database: string; created: boolean }>) | undefined {
+  if (!loaded.config.database) return undefined;
+  return async (app: string) => {
+    const [{ appTarget }, { createAppDatabase }] = await Promise.all([import('../db/app-target.ts'), import('../db/provision.ts')]);
+    const target = appTarget({ config: loaded.config, configFile: loaded.file, env: context.env, warn: (m) => context.out.warn(m) }, environment, app);
+    const result = await createAppDatabase({
+      identity: target.identity,
+      namespace: target.namespace,
+      server: target.server,
+      adminUrl: await target.adminUrl(),
+      cluster: await target.cluster(),
+    });
+    return { database: result.database, created: result.databaseCreated };
+  };
+}

@@ -4,8 +4,9 @@
  * change; with --json, one JSON object per line (NDJSON) on stdout.
  */
 import type { DeployEvent } from '../deploy/events.ts';
+import type { PlannedChange } from '../deploy/run.ts';
 import { formatDiagnosis } from '../deploy/diagnose.ts';
-import type { Output } from './output.ts';
+import type { Colour, Output } from './output.ts';
 
 export class DeployReporter {
   private readonly live = new Map<string, string>();
@@ -118,4 +119,24 @@ function messageLines(event: DeployEvent, out: Output): string[] {
 function jsonFields(event: DeployEvent): Record<string, unknown> {
   const { type: _type, ...rest } = event;
   return rest;
+}
+
+/** A dry run's changes for people: one header per object, one line per changed field. */
+export function formatChanges(changes: PlannedChange[], paint: (colour: Colour, text: string) => string, maxFields = 20): string[] {
+  const lines: string[] = [];
+  for (const change of changes) {
+    const head = change.action === 'create' ? paint('green', '+ create') : change.action === 'delete' ? paint('red', '- delete') : paint('yellow', '~ update');
+    lines.push(`${head} ${change.object}`);
+    for (const field of change.fields.slice(0, maxFields)) {
+      lines.push(`    ${field.path}: ${paint('red', show(field.before))} → ${paint('green', show(field.after))}`);
+    }
+    if (change.fields.length > maxFields) lines.push(`    … ${change.fields.length - maxFields} more fields`);
+  }
+  return lines;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return '(none)';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 100 ? `${text.slice(0, 97)}…` : text;
 }

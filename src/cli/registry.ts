@@ -21,6 +21,10 @@ import lockRelease from './commands/lock/release.ts';
 import lockStatus from './commands/lock/status.ts';
 import logs from './commands/ops/logs.ts';
 import status from './commands/ops/status.ts';
+import run from './commands/ops/run.ts';
+import cronRun from './commands/ops/cron-run.ts';
+import restart from './commands/ops/restart.ts';
+import scale from './commands/ops/scale.ts';
 import configList from './commands/config/list.ts';
 import configSet from './commands/config/set.ts';
 import configUnset from './commands/config/unset.ts';
@@ -44,6 +48,10 @@ export const COMMANDS: AnyCommand[] = [
   secretSet,
   secretUnset,
   secretList,
+  restart,
+  scale,
+  run,
+  cronRun,
   lockStatus,
   lockRelease,
   dbCreate,

@@ -14,6 +14,8 @@ export interface ResolveOptions {
   tags?: Record<string, string>;
   /** Values set with `berth config set`, per app name: they win over the config file's `env`. */
   env?: Record<string, Record<string, string>>;
+  /** Replica counts set with `berth scale`, per app and process: they win over the config file's. */
+  replicas?: Record<string, Record<string, number>>;
 }
 
 export function environmentNames(config: ParsedConfig): string[] {
@@ -32,7 +34,9 @@ export function resolveEnvironment(config: ParsedConfig, envName: string, option
     .flatMap((name) => {
       const override = environment.apps?.[name] ?? {};
       if (override.enabled === false) return [];
-      return [resolveApp(name, config.apps[name]!, override, envName, environment.namespace, options.tags?.[name], options.env?.[name])];
+      const app = resolveApp(name, config.apps[name]!, override, envName, environment.namespace, options.tags?.[name], options.env?.[name]);
+      for (const process of app.processes) process.replicas = options.replicas?.[name]?.[process.name] ?? process.replicas;
+      return [app];
     });
   return {
     name: envName,

@@ -44,14 +44,28 @@ export function refs(objects: KubeObject[]): Set<string> {
   return new Set(objects.map(ref));
 }
 
-/** Marks each Deployment's pods to roll even when nothing else changed (`deploy --restart`). */
-export function withRestart(objects: KubeObject[], at: string): KubeObject[] {
+/** Marks each Deployment's pods (or those `which` picks) to roll even when nothing else changed (`deploy --restart`, `berth restart`). */
+export function withRestart(objects: KubeObject[], at: string, which: (deployment: KubeObject) => boolean = () => true): KubeObject[] {
   return objects.map((object) => {
-    if (object.kind !== 'Deployment') return object;
+    if (object.kind !== 'Deployment' || !which(object)) return object;
     const copy = structuredClone(object) as KubeObject & { spec: { template: { metadata?: { annotations?: Record<string, string> } } } };
     copy.spec.template.metadata ??= {};
     copy.spec.template.metadata.annotations = { ...copy.spec.template.metadata.annotations, [ANNOTATION.restartedAt]: at };
     return copy;
+  });
+}
+
+/**
+ * Keeps the restart stamp a live Deployment carries: without it the next deploy would change
+ * the pod template and roll the pods again for nothing. Pure.
+ */
+export function keepRestartStamps(objects: KubeObject[], live: ReadonlyMap<string, RawObject>): KubeObject[] {
+  return objects.map((object) => {
+    if (object.kind !== 'Deployment') return object;
+    const stamp = (live.get(ref(object)) as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } } | undefined)?.spec?.template
+      ?.metadata?.annotations?.[ANNOTATION.restartedAt];
+    if (!stamp) return object;
+    return withRestart([object], stamp)[0]!;
   });
 }
 

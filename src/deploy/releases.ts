@@ -57,6 +57,8 @@ export interface Release {
   backup?: string;
   /** Values set with `berth config set` when it was made (restored by `berth rollback`). */
   runtimeEnv?: Record<string, string>;
+  /** Replica counts set with `berth scale` when it was made. */
+  runtimeScale?: Record<string, number>;
 }
 
 /** A release without its objects (they hold secret values): what status and lists show. */

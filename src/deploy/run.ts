@@ -23,11 +23,21 @@ import type { Emit } from './events.ts';
 import { runHealthCheck, type HealthCheck } from './health-check.ts';
 import { acquireLock, currentUser, DEFAULT_LEASE_SECONDS } from './lock.ts';
 import { pinConfigAndSecrets } from './pin.ts';
-import { comparable, diffObjects, type FieldChange, pruneCandidates, splitByApp, withRestart } from './plan.ts';
+import { comparable, diffObjects, type FieldChange, keepRestartStamps, pruneCandidates, splitByApp, withRestart } from './plan.ts';
 import { createRelease, currentRelease, DEFAULT_HISTORY, listReleases, type Release, trimHistory, updateRelease } from './releases.ts';
 import { rollbackTo } from './rollback.ts';
 import { RolloutWatcher } from './rollout-watcher.ts';
-import { changed, encodeValues, readRuntimeEnv, type RuntimeChange, writeRuntimeEnv, writeSecretData } from './runtime-values.ts';
+import {
+  changed,
+  encodeValues,
+  readRuntimeEnv,
+  readRuntimeScale,
+  type RuntimeChange,
+  scaled,
+  writeRuntimeEnv,
+  writeRuntimeScale,
+  writeSecretData,
+} from './runtime-values.ts';
 import { completeTags } from './tags.ts';
 import type { Failure } from './verdict.ts';
 
@@ -117,16 +127,35 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   if (lock) request.emit({ type: 'locked', environment: request.environment });
   try {
     // Read under the lock: two `berth config set` at once must not lose one of the changes.
-    const runtimeEnv = Object.fromEntries(await readRuntimeEnv(cluster, namespace));
+    const [runtimeEnv, runtimeScale] = await Promise.all([
+      readRuntimeEnv(cluster, namespace).then((m) => Object.fromEntries(m)),
+      readRuntimeScale(cluster, namespace).then((m) => Object.fromEntries(m)),
+    ]);
     const change = request.change;
     if (change?.kind === 'config') runtimeEnv[change.app] = changed(runtimeEnv[change.app] ?? {}, change);
-    const rendered = render(request.config, request.environment, { apps: request.apps.length ? request.apps : undefined, tags, env: runtimeEnv });
-    const { shared, byApp } = splitByApp(request.restart ? withRestart(rendered, new Date().toISOString()) : rendered);
+    if (change?.kind === 'scale') runtimeScale[change.app] = scaled(runtimeScale[change.app] ?? {}, change.replicas);
+    const rendered = keepRestartStamps(
+      render(request.config, request.environment, { apps: request.apps.length ? request.apps : undefined, tags, env: runtimeEnv, replicas: runtimeScale }),
+      live,
+    );
+    const now = new Date().toISOString();
+    const restarted = request.restart
+      ? withRestart(rendered, now)
+      : change?.kind === 'restart'
+        ? withRestart(
+            rendered,
+            now,
+            (o) => o.metadata.labels?.[LABEL.app] === change.app && (!change.process || o.metadata.labels?.[LABEL.component] === change.process),
+          )
+        : rendered;
+    const { shared, byApp } = splitByApp(restarted);
     const releases = await listReleases(cluster, namespace);
-    await markInterrupted(cluster, releases);
+    // Only a deploy holding the lock knows a "deploying" release is dead; a dry run must not touch it.
+    if (lock) await markInterrupted(cluster, releases);
     const secrets = await readSecrets(cluster, namespace);
     const changedSecret = change?.kind === 'secret' ? secretName({ name: change.app }) : undefined;
-    if (change && changedSecret) secrets.set(changedSecret, changed(secrets.get(changedSecret) ?? {}, { set: encodeValues(change.set), unset: change.unset }));
+    if (change?.kind === 'secret' && changedSecret)
+      secrets.set(changedSecret, changed(secrets.get(changedSecret) ?? {}, { set: encodeValues(change.set), unset: change.unset }));
     // Everything that can refuse does so before anything is applied: missing secrets, bad objects.
     const pinned = new Map(selected.map((app) => [app, pinConfigAndSecrets(app, byApp.get(app) ?? [], (name) => secrets.get(name))]));
     if (request.dryRun) return await dryRun(cluster, request, resolved.namespace, live, shared, pinned, selected, enabled);
@@ -163,6 +192,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
             user,
             tag: tags[app.name] ?? app.tag,
             runtimeEnv: runtimeEnv[app.name],
+            runtimeScale: runtimeScale[app.name],
           }),
         ),
       );
@@ -170,6 +200,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       const changeOutcome = change && outcomes.find((o) => o.app === change.app);
       if (change && (changeOutcome?.outcome === 'deployed' || changeOutcome?.outcome === 'unchanged')) {
         if (change.kind === 'config') await writeRuntimeEnv(cluster, namespace, request.environment, change.app, runtimeEnv[change.app] ?? {});
+        else if (change.kind === 'scale') await writeRuntimeScale(cluster, namespace, request.environment, change.app, runtimeScale[change.app] ?? {});
         else if (changedSecret) await writeSecretData(cluster, namespace, changedSecret, secrets.get(changedSecret) ?? {});
       }
       // Apps gone from the config go too, but only in a deploy of the whole environment.
@@ -199,6 +230,7 @@ interface AppHistory {
   user: string;
   tag: string;
   runtimeEnv: Record<string, string> | undefined;
+  runtimeScale: Record<string, number> | undefined;
 }
 
 async function deployApp(
@@ -234,6 +266,7 @@ async function deployApp(
       gitSha: request.gitSha,
       result: 'deploying',
       runtimeEnv: history.runtimeEnv && Object.keys(history.runtimeEnv).length ? history.runtimeEnv : undefined,
+      runtimeScale: history.runtimeScale && Object.keys(history.runtimeScale).length ? history.runtimeScale : undefined,
     },
     history.allReleases,
   );

@@ -10,18 +10,21 @@ import type { Cluster } from '../cluster/connect.ts';
 import { httpStatus, kubeError } from '../cluster/errors.ts';
 import { getIn, listIn } from '../cluster/read.ts';
 import { LABEL } from '../model/labels.ts';
-import { runtimeEnvName } from '../model/names.ts';
+import { runtimeEnvName, runtimeScaleName } from '../model/names.ts';
 import type { Release } from './releases.ts';
 
-export interface RuntimeChange {
-  app: string;
-  kind: 'config' | 'secret';
-  set: Record<string, string>;
-  unset: string[];
-}
+/** A release made from the command line rather than from a changed config file. */
+export type RuntimeChange =
+  | { app: string; kind: 'config' | 'secret'; set: Record<string, string>; unset: string[] }
+  /** Rolls the pods of the app, or of one process. */
+  | { app: string; kind: 'restart'; process?: string }
+  /** Replica counts by process; null goes back to the config file's. */
+  | { app: string; kind: 'scale'; replicas: Record<string, number | null> };
 
 /** Marks the runtime env ConfigMaps; deliberately not managed-by, so a prune never selects them. */
 export const RUNTIME_ENV_LABEL = 'berth.dev/env-of';
+/** Marks the replica counts set with `berth scale` (ConfigMap `berth.scale.<app>`, process → count). */
+export const RUNTIME_SCALE_LABEL = 'berth.dev/scale-of';
 const PINNED_FROM = 'berth.dev/pinned-from';
 
 interface ConfigMapObject {
@@ -45,8 +48,41 @@ export async function readRuntimeEnv(cluster: Cluster, namespace: string): Promi
   return new Map(items.map((c) => [c.metadata.labels?.[RUNTIME_ENV_LABEL] ?? '', c.data ?? {}]));
 }
 
+/** Each app's replica counts set with `berth scale`, by app and process. One list call. */
+export async function readRuntimeScale(cluster: Cluster, namespace: string): Promise<Map<string, Record<string, number>>> {
+  const items = await listIn<ConfigMapObject>(cluster, 'ConfigMap', namespace, { labelSelector: RUNTIME_SCALE_LABEL });
+  return new Map(
+    items.map((c) => [c.metadata.labels?.[RUNTIME_SCALE_LABEL] ?? '', Object.fromEntries(Object.entries(c.data ?? {}).map(([p, n]) => [p, Number(n)]))]),
+  );
+}
+
+export async function writeRuntimeScale(
+  cluster: Cluster,
+  namespace: string,
+  environment: string,
+  app: string,
+  replicas: Record<string, number>,
+): Promise<void> {
+  const body: ConfigMapObject = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: runtimeScaleName({ name: app }), namespace, labels: { [RUNTIME_SCALE_LABEL]: app, [LABEL.environment]: environment } },
+    data: Object.fromEntries(Object.entries(replicas).map(([p, n]) => [p, String(n)])),
+  };
+  await replace(cluster, `/api/v1/namespaces/${namespace}/configmaps`, body, Object.keys(replicas).length === 0);
+}
+
+export function scaled(current: Record<string, number>, replicas: Record<string, number | null>): Record<string, number> {
+  const next = { ...current };
+  for (const [process, count] of Object.entries(replicas)) {
+    if (count === null) delete next[process];
+    else next[process] = count;
+  }
+  return next;
+}
+
 /** The values after the change. Pure. */
-export function changed(values: Record<string, string>, change: Pick<RuntimeChange, 'set' | 'unset'>): Record<string, string> {
+export function changed(values: Record<string, string>, change: { set: Record<string, string>; unset: string[] }): Record<string, string> {
   const next = { ...values, ...change.set };
   for (const key of change.unset) delete next[key];
   return next;
@@ -116,6 +152,12 @@ export async function restoreSources(cluster: Cluster, release: Release): Promis
   if (JSON.stringify(sorted(currentEnv)) !== JSON.stringify(sorted(wanted))) {
     await writeRuntimeEnv(cluster, release.namespace, release.environment, release.app, wanted);
     restored.push(runtimeEnvName({ name: release.app }));
+  }
+  const currentScale = (await readRuntimeScale(cluster, release.namespace)).get(release.app) ?? {};
+  const wantedScale = release.runtimeScale ?? {};
+  if (JSON.stringify(Object.entries(currentScale).sort()) !== JSON.stringify(Object.entries(wantedScale).sort())) {
+    await writeRuntimeScale(cluster, release.namespace, release.environment, release.app, wantedScale);
+    restored.push(runtimeScaleName({ name: release.app }));
   }
   for (const object of release.objects) {
     const source = object.kind === 'Secret' ? object.metadata.labels?.[PINNED_FROM] : undefined;

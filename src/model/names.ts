@@ -8,6 +8,8 @@ export const secretName = (app: { name: string }) => `${app.name}-secrets`;
  * Not labelled managed-by, so no prune can select it.
  */
 export const runtimeEnvName = (app: { name: string }) => `berth.env.${app.name}`;
+/** Replica counts set with `berth scale`, kept like runtimeEnvName's values. */
+export const runtimeScaleName = (app: { name: string }) => `berth.scale.${app.name}`;
 /** Holds DATABASE_URL and PG*, written by `berth db create`. */
 export const databaseSecretName = (app: { name: string }) => `${app.name}-db`;
 export const tlsSecretName = (host: string) => `tls-${host.replace(/^\*\./, 'wildcard.').replaceAll('.', '-')}`.slice(0, 253);

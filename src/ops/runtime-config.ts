@@ -80,7 +80,12 @@ export async function releaseChange(request: ChangeRequest): Promise<ChangeResul
   const releases = await listReleases(cluster, namespace, request.change.app);
   checkApp(request.config, request.change.app, releases);
   if (!currentRelease(releases)) {
-    await saveOnly(request, cluster, namespace);
+    if (request.change.kind !== 'config' && request.change.kind !== 'secret') {
+      throw new UsageError(`${request.change.app} has no release in ${request.environment} yet: nothing runs to ${request.change.kind}`, {
+        hint: `berth deploy ${request.change.app} --env ${request.environment}`,
+      });
+    }
+    await saveOnly({ ...request, change: request.change }, cluster, namespace);
     return { released: false };
   }
   const result = await deploy({
@@ -105,7 +110,11 @@ export async function releaseChange(request: ChangeRequest): Promise<ChangeResul
   return { released: true, outcome: result.apps[0]!, interrupted: result.interrupted };
 }
 
-async function saveOnly(request: ChangeRequest, cluster: ReturnType<typeof openEnvironment>['cluster'], namespace: string): Promise<void> {
+async function saveOnly(
+  request: ChangeRequest & { change: Extract<RuntimeChange, { kind: 'config' | 'secret' }> },
+  cluster: ReturnType<typeof openEnvironment>['cluster'],
+  namespace: string,
+): Promise<void> {
   const { change } = request;
   const user = await whoAmI(cluster).catch(() => currentUser());
   const lock = await acquireLock(cluster, {

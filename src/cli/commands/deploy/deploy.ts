@@ -1,7 +1,7 @@
 import { ExitCode } from '../../../errors.ts';
 import { defineCommand } from '../../command.ts';
 import { formatDuration, parseDuration } from '../../duration.ts';
-import { webhookReader } from '../../deploy-hooks.ts';
+import { databaseEnsurer, webhookReader } from '../../deploy-hooks.ts';
 import { ENV_OPTION, loadProject, pickEnvironment, stringList } from '../../project.ts';
 
 export default defineCommand({
@@ -35,7 +35,7 @@ export default defineCommand({
     const apps = context.positionals;
     const timeoutMs = parseDuration(options.timeout, 'timeout', 5 * 60_000);
     const lockWaitMs = parseDuration(options['lock-wait'], 'lock-wait', 0);
-    const [{ deploy, describeOutcome }, { parseTagFlags }, { DeployReporter }] = await Promise.all([
+    const [{ deploy, describeOutcome }, { parseTagFlags }, { DeployReporter, formatChanges }] = await Promise.all([
       import('../../../deploy/run.ts'),
       import('../../../deploy/tags.ts'),
       import('../../deploy-output.ts'),
@@ -59,7 +59,7 @@ export default defineCommand({
       gitSha: options['git-sha'],
       command: ['berth deploy', ...apps, '--env', environment, ...stringList(options.tag).flatMap((t) => ['--tag', t])].join(' '),
       kubeconfig: context.env.KUBECONFIG,
-      ensureDatabase: loaded.config.database ? databaseEnsurer(context, loaded, environment) : undefined,
+      ensureDatabase: databaseEnsurer(context, loaded, environment),
       webhook: webhookReader(context, loaded),
       signal: context.signal,
       emit: reporter.emit,
@@ -70,13 +70,7 @@ export default defineCommand({
       const { changes } = result.dryRun;
       out.resultLine({ ok: true, dryRun: true, environment, changes });
       if (changes.length === 0) out.print(`Nothing would change in ${environment}.`);
-      for (const change of changes) {
-        out.print(
-          `${change.action === 'create' ? out.paint('green', '+ create') : change.action === 'delete' ? out.paint('red', '- delete') : out.paint('yellow', '~ update')} ${change.object}`,
-        );
-        for (const field of change.fields.slice(0, 20)) out.print(`    ${field.path}: ${show(field.before)} → ${show(field.after)}`);
-        if (change.fields.length > 20) out.print(`    … ${change.fields.length - 20} more fields`);
-      }
+      for (const line of formatChanges(changes, out.paint.bind(out))) out.print(line);
       return;
     }
 
@@ -101,26 +95,3 @@ export default defineCommand({
     if (failed.length) return ExitCode.failure;
   },
 });
-
-function show(value: unknown): string {
-  if (value === undefined) return '(none)';
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
-}
-
-type Loaded = Awaited<ReturnType<typeof loadProject>>;
-
-function databaseEnsurer(context: Parameters<Parameters<typeof defineCommand>[0]['run']>[0], loaded: Loaded, environment: string) {
-  return async (app: string) => {
-    const [{ appTarget }, { createAppDatabase }] = await Promise.all([import('../../../db/app-target.ts'), import('../../../db/provision.ts')]);
-    const target = appTarget({ config: loaded.config, configFile: loaded.file, env: context.env, warn: (m) => context.out.warn(m) }, environment, app);
-    const result = await createAppDatabase({
-      identity: target.identity,
-      namespace: target.namespace,
-      server: target.server,
-      adminUrl: await target.adminUrl(),
-      cluster: await target.cluster(),
-    });
-    return { database: result.database, created: result.databaseCreated };
-  };
-}
