@@ -25,6 +25,8 @@ import run from './commands/ops/run.ts';
 import cronRun from './commands/ops/cron-run.ts';
 import restart from './commands/ops/restart.ts';
 import scale from './commands/ops/scale.ts';
+import diff from './commands/ops/diff.ts';
+import promote from './commands/ops/promote.ts';
 import configList from './commands/config/list.ts';
 import configSet from './commands/config/set.ts';
 import configUnset from './commands/config/unset.ts';
@@ -50,6 +52,8 @@ export const COMMANDS: AnyCommand[] = [
   secretList,
   restart,
   scale,
+  diff,
+  promote,
   run,
   cronRun,
   lockStatus,

@@ -59,6 +59,15 @@ export interface Release {
   runtimeEnv?: Record<string, string>;
   /** Replica counts set with `berth scale` when it was made. */
   runtimeScale?: Record<string, number>;
+  /** For a promotion: the environment and release whose build this is. */
+  promotedFrom?: Promotion;
+}
+
+export interface Promotion {
+  environment: string;
+  revision: number | undefined;
+  /** The image as it ran there, with its digest when the cluster reported one. */
+  image: string;
 }
 
 /** A release without its objects (they hold secret values): what status and lists show. */

@@ -24,7 +24,7 @@ import { runHealthCheck, type HealthCheck } from './health-check.ts';
 import { acquireLock, currentUser, DEFAULT_LEASE_SECONDS } from './lock.ts';
 import { pinConfigAndSecrets } from './pin.ts';
 import { comparable, diffObjects, type FieldChange, keepRestartStamps, pruneCandidates, splitByApp, withRestart } from './plan.ts';
-import { createRelease, currentRelease, DEFAULT_HISTORY, listReleases, type Release, trimHistory, updateRelease } from './releases.ts';
+import { createRelease, currentRelease, DEFAULT_HISTORY, listReleases, type Promotion, type Release, trimHistory, updateRelease } from './releases.ts';
 import { rollbackTo } from './rollback.ts';
 import { RolloutWatcher } from './rollout-watcher.ts';
 import {
@@ -59,6 +59,8 @@ export interface DeployRequest {
   command: string;
   /** A `berth config set` / `berth secret set`: the values to release with the app (written to their source once it is healthy). */
   change?: RuntimeChange;
+  /** `berth promote`: where each app's build comes from, recorded with its release. */
+  promotedFrom?: Record<string, Promotion>;
   kubeconfig?: string;
   /** Opens the database admin connection (for apps with `database: true`). */
   ensureDatabase?: (app: string) => Promise<{ database: string; created: boolean }>;
@@ -254,7 +256,14 @@ async function deployApp(
       app: app.name,
       environment: app.environment,
       namespace: app.namespace,
-      kind: request.change?.app === app.name ? request.change.kind : request.restart && applied.changed === applied.deployments.length ? 'restart' : 'deploy',
+      kind: request.promotedFrom?.[app.name]
+        ? 'promote'
+        : request.change?.app === app.name
+          ? request.change.kind
+          : request.restart && applied.changed === applied.deployments.length
+            ? 'restart'
+            : 'deploy',
+      promotedFrom: request.promotedFrom?.[app.name],
       objects: pinned.objects,
       images: Object.fromEntries(app.processes.map((p) => [p.name, { image: app.image }])),
       tag: history.tag,
@@ -433,18 +442,19 @@ async function dryRun(
 ): Promise<DeployResult> {
   const objects = [...shared, ...[...pinned.values()].flatMap((p) => p.objects)];
   // A namespace not created yet cannot take a dry run of its objects; they would all be created.
-  const namespaceExists =
-    live.size > 0 ||
-    (await cluster.core.readNamespace({ name: namespace }).then(
-      () => true,
-      () => false,
-    ));
-  const planned = namespaceExists
+  // The Namespace is not among the namespaced objects listed as live: read it to compare it too.
+  const liveNamespace = await cluster.objects.getRaw<RawObject>(`/api/v1/namespaces/${namespace}`).then(
+    (found) => ({ ...found, apiVersion: 'v1', kind: 'Namespace' }),
+    () => undefined,
+  );
+  const compared = new Map(live);
+  if (liveNamespace) compared.set(ref(liveNamespace), liveNamespace);
+  const planned = liveNamespace
     ? await applySet(cluster, objects, { live, dryRun: true, force: request.forceConflicts })
     : objects.map((o) => ({ object: o as unknown as RawObject, before: undefined, changed: true }));
   const changes: PlannedChange[] = [];
   for (const { object } of planned) {
-    const before = live.get(ref(object));
+    const before = compared.get(ref(object));
     if (!before) {
       changes.push({ object: ref(object), action: 'create', fields: [] });
       continue;
