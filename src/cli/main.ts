@@ -48,6 +48,12 @@ async function dispatch(argv: string[], out: Output, io: CliIo & { env: Record<s
     out.write(`${found ? commandHelp(found.spec) : mainHelp()}\n`);
     return ExitCode.ok;
   }
+  // The shell completion script's question: candidates for the last word, one per line.
+  if (argv[0] === '__complete') {
+    const { completeWords } = await import('./complete-words.ts');
+    for (const candidate of await completeWords(argv.slice(1), io.cwd ?? process.cwd())) out.write(`${candidate}\n`);
+    return ExitCode.ok;
+  }
   const found = findCommand(words);
   if (!found) {
     const group = words[0] ? groupCommands(words[0]) : [];

@@ -27,6 +27,7 @@ import restart from './commands/ops/restart.ts';
 import scale from './commands/ops/scale.ts';
 import diff from './commands/ops/diff.ts';
 import promote from './commands/ops/promote.ts';
+import completion from './commands/shell/completion.ts';
 import configList from './commands/config/list.ts';
 import configSet from './commands/config/set.ts';
 import configUnset from './commands/config/unset.ts';
@@ -65,6 +66,7 @@ export const COMMANDS: AnyCommand[] = [
   dbDrop,
   migrateApply,
   migrateStatus,
+  completion,
 ] as AnyCommand[];
 
 export function findCommand(words: string[]): { spec: AnyCommand; consumed: number } | undefined {
