@@ -27,6 +27,7 @@ export type OptionValues<O extends Record<string, OptionSpec>> = { [K in keyof O
 /** Flags every command accepts. */
 export const GLOBAL_OPTIONS = {
   config: { type: 'string', short: 'c', value: 'FILE', description: 'config file (default: berth.config.{ts,mjs,json,yaml} in the current directory)' },
+  context: { type: 'string', value: 'NAME', description: "kube context (default: cluster.context in the config, else the kubeconfig's current one)" },
   json: { type: 'boolean', description: 'print the result as JSON for scripts (long commands stream one JSON event per line)' },
   'no-color': { type: 'boolean', description: 'plain text without colour (also NO_COLOR=1)' },
   verbose: { type: 'boolean', short: 'v', description: 'show stack traces and more detail' },

@@ -113,7 +113,7 @@ function commandWords(argv: string[]): string[] {
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === '--config' || arg === '-c') i++;
+    if (arg === '--config' || arg === '-c' || arg === '--context') i++;
     else if (!arg.startsWith('-')) words.push(arg);
   }
   return words;

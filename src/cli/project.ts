@@ -7,11 +7,14 @@ export const ENV_OPTION = { type: 'string', short: 'e', value: 'ENV', descriptio
 /** For commands that change things: no default when the config has several environments. */
 export const REQUIRED_ENV_OPTION = { ...ENV_OPTION, description: 'environment (required when the config has several)' } as const;
 
-export async function loadProject(context: Pick<CommandContext, 'cwd' | 'configFile' | 'out'>): Promise<LoadedConfig> {
+export async function loadProject(context: Pick<CommandContext, 'cwd' | 'configFile' | 'out'> & { options?: { context?: string } }): Promise<LoadedConfig> {
   // zod and the config loader load here, not at start-up.
   const { loadConfig } = await import('../config/load.ts');
   const loaded = await loadConfig({ cwd: context.cwd, file: context.configFile });
   for (const warning of loaded.warnings) context.out.warn(`${warning.path}: ${warning.message}`);
+  // --context wins over cluster.context, as kubectl's flag wins over the kubeconfig.
+  const kubeContext = context.options?.context;
+  if (kubeContext) loaded.config = { ...loaded.config, cluster: { ...loaded.config.cluster, context: kubeContext } };
   return loaded;
 }
 

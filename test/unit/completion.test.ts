@@ -60,3 +60,25 @@ describe('shell completion', () => {
     expect(out.trim()).toBe('staging');
   });
 });
+
+describe('--context', () => {
+  it('picks the kube context over cluster.context, and names the ones there are when it is wrong', async () => {
+    const dir = project();
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
+        users: [{ name: 'u', user: {} }],
+        contexts: [{ name: 'home', context: { cluster: 'c', user: 'u' } }],
+        'current-context': 'home',
+      }),
+    );
+    const result = await cli(['--context', 'office', 'status'], { cwd: dir, env: { KUBECONFIG: kubeconfig } });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/Kube context "office" is not in the kubeconfig/);
+    expect(result.stderr).toMatch(/Contexts available: home/);
+  });
+});
