@@ -192,14 +192,24 @@ function streamHttp1(
   });
 }
 
-/** A GET whose answer is JSON. */
+/**
+ * A GET whose answer is JSON. Tried once more on a new connection when the shared one failed
+ * without an answer (the server closed an idle HTTP/2 connection): a read can be repeated.
+ */
 export async function getJson<T>(cluster: Cluster, request: HttpRequest): Promise<T> {
-  let text = '';
-  const end = await streamGet(cluster, request, undefined, (chunk) => {
-    text += chunk;
-  });
-  if (end !== 'ended') throw new Error('the connection to the API server dropped');
-  return JSON.parse(text) as T;
+  for (let attempt = 0; ; attempt++) {
+    let text = '';
+    try {
+      const end = await streamGet(cluster, request, undefined, (chunk) => {
+        text += chunk;
+      });
+      if (end !== 'ended') throw new Error('the connection to the API server dropped');
+      return JSON.parse(text) as T;
+    } catch (error) {
+      // A broken session is closed by now; the retry opens a new one (see session()).
+      if (error instanceof HttpFailure || attempt > 0) throw error;
+    }
+  }
 }
 
 /** Closes the connections so the process can exit at once. */
