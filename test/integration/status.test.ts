@@ -3,13 +3,24 @@
  * mid-rollout with old pods, a failed cron run, a held lock) reads as it is in the cluster, and
  * the number of API requests does not grow with the number of apps.
  */
+import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.ts';
 import { connectCluster } from '../../src/cluster/connect.ts';
 import { acquireLock, type HeldLock } from '../../src/deploy/lock.ts';
 import type { EnvironmentStatus } from '../../src/ops/status.ts';
 import { type ApiProxy, startApiProxy } from './api-proxy.ts';
 import { type Project, project } from './deploy-helpers.ts';
 import { describeCluster, kube, requireEnv, waitFor } from './helpers.ts';
+
+class Capture extends Writable {
+  text = '';
+  isTTY = false;
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
 
 let proxy: ApiProxy;
 const projects: Project[] = [];
@@ -133,6 +144,39 @@ describeCluster('berth status', () => {
     expect(counts[50]!.length).toBeLessThanOrEqual(8);
     expect(counts[50]!.length).toBe(counts[2]!.length);
   }, 300_000);
+
+  it('--watch redraws when the environment changes, and stops on Ctrl-C', async () => {
+    const p = project('stwatch');
+    projects.push(p);
+    p.write({ cluster: { certIssuer: false }, environments: { staging: { namespace: p.namespace } }, apps: { web: app('registry.test/web') } });
+    expect((await p.berth(['deploy', '--tag', 'v1'])).code).toBe(0);
+    const stdout = new Capture();
+    const stderr = new Capture();
+    const controller = new AbortController();
+    const stdin = new PassThrough();
+    stdin.end();
+    const done = runCli(['status', '--watch', '-o', 'json'], {
+      cwd: p.dir,
+      env: { NO_COLOR: '1', KUBECONFIG: requireEnv().kubeconfigPath },
+      stdout,
+      stderr,
+      stdin,
+      signal: controller.signal,
+    });
+    const snapshots = () =>
+      stdout.text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as EnvironmentStatus);
+    await waitFor('the first screen', async () => snapshots().length > 0);
+    expect(snapshots()[0]!.apps[0]).toMatchObject({ app: 'web', tag: 'v1', current: { revision: 1 } });
+    expect((await p.berth(['deploy', '--tag', 'v2'])).code).toBe(0);
+    await waitFor('a screen with r2 on v2', async () =>
+      snapshots().some((s) => s.apps[0]?.tag === 'v2' && s.apps[0]?.current?.revision === 2 && s.apps[0]?.state === 'healthy'),
+    );
+    controller.abort();
+    expect(await done).toBe(0);
+  });
 
   it('names the next command in an empty environment', async () => {
     const p = project('stempty');
