@@ -1,6 +1,7 @@
 /** What most commands start with: the validated config, its warnings shown, and the environment. */
 import type { LoadedConfig } from '../config/load.ts';
 import { UsageError } from '../errors.ts';
+import { closest } from '../suggest.ts';
 import type { CommandContext } from './command.ts';
 
 export const ENV_OPTION = { type: 'string', short: 'e', value: 'ENV', description: 'environment (default: the first one in the config)' } as const;
@@ -44,4 +45,10 @@ export function requireEnvironment(loaded: LoadedConfig, requested: string | und
     });
   }
   return pickEnvironment(loaded, requested);
+}
+
+/** An app named on the command line that the environment does not have: the closest name, and the list. */
+export function unknownApp(app: string, environment: string, names: string[]): UsageError {
+  const guess = closest(app, names);
+  return new UsageError(`No app "${app}" in ${environment}${guess ? ` — did you mean "${guess}"?` : ''}`, { hint: `Apps: ${names.join(', ') || 'none'}.` });
 }

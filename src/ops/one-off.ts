@@ -13,6 +13,7 @@ import { getIn } from '../cluster/read.ts';
 import { type RawObject, watchObjects } from '../cluster/watch.ts';
 import { BerthError, UsageError } from '../errors.ts';
 import { LABEL } from '../model/labels.ts';
+import { closest } from '../suggest.ts';
 import { type CronJob, type Deployment, type Job, jobResult, type Pod } from '../model/workloads.ts';
 import { type LogLine, splitTimestamp } from './log-lines.ts';
 
@@ -167,8 +168,24 @@ export function parseTask(
   const [app, task] = (arg ?? '').split('/');
   if (!app || !task) throw new UsageError('berth cron run takes APP/TASK', { hint: 'berth cron run web/nightly [--env ENV]' });
   const found = apps.find((a) => a.name === app);
-  if (!found) throw new UsageError(`No app "${app}" in this environment`, { hint: `Apps: ${apps.map((a) => a.name).join(', ')}.` });
+  if (!found) {
+    const guess = closest(
+      app,
+      apps.map((a) => a.name),
+    );
+    throw new UsageError(`No app "${app}" in this environment${guess ? ` — did you mean "${guess}"?` : ''}`, {
+      hint: `Apps: ${apps.map((a) => a.name).join(', ')}.`,
+    });
+  }
   const cron = found.cron.find((c) => c.name === task);
-  if (!cron) throw new UsageError(`${app} has no cron task "${task}"`, { hint: `${app}'s cron tasks: ${found.cron.map((c) => c.name).join(', ') || 'none'}.` });
+  if (!cron) {
+    const guess = closest(
+      task,
+      found.cron.map((c) => c.name),
+    );
+    throw new UsageError(`${app} has no cron task "${task}"${guess ? ` — did you mean "${guess}"?` : ''}`, {
+      hint: `${app}'s cron tasks: ${found.cron.map((c) => c.name).join(', ') || 'none'}.`,
+    });
+  }
   return { app, task, cronJob: cron.objectName };
 }

@@ -1,6 +1,6 @@
 import { UsageError } from '../../../errors.ts';
 import { defineCommand } from '../../command.ts';
-import { loadProject, REQUIRED_ENV_OPTION, requireEnvironment } from '../../project.ts';
+import { loadProject, REQUIRED_ENV_OPTION, requireEnvironment, unknownApp } from '../../project.ts';
 import { CHANGE_OPTIONS, releaseAndReport } from '../../release-change.ts';
 
 export default defineCommand({
@@ -19,7 +19,12 @@ export default defineCommand({
     const environment = requireEnvironment(loaded, context.options.env, 'restart');
     const { resolveEnvironment } = await import('../../../config/resolve.ts');
     const found = resolveEnvironment(loaded.config, environment).apps.find((a) => a.name === app);
-    if (!app || !found) throw new UsageError(`No app "${app}" in ${environment}`, { hint: `Apps: ${Object.keys(loaded.config.apps).join(', ')}.` });
+    if (!app || !found)
+      throw unknownApp(
+        app ?? '',
+        environment,
+        resolveEnvironment(loaded.config, environment).apps.map((a) => a.name),
+      );
     if (process && !found.processes.some((p) => p.name === process)) {
       throw new UsageError(`${app} has no process "${process}"`, { hint: `${app}'s processes: ${found.processes.map((p) => p.name).join(', ')}.` });
     }

@@ -1,6 +1,6 @@
 import { ExitCode, UsageError } from '../../../errors.ts';
 import { defineCommand } from '../../command.ts';
-import { ENV_OPTION, loadProject, pickEnvironment } from '../../project.ts';
+import { ENV_OPTION, loadProject, pickEnvironment, unknownApp } from '../../project.ts';
 
 export default defineCommand({
   name: 'run',
@@ -29,7 +29,12 @@ export default defineCommand({
     ]);
     const resolved = resolveEnvironment(loaded.config, environment);
     const found = resolved.apps.find((a) => a.name === app);
-    if (!found) throw new UsageError(`No app "${app}" in ${environment}`, { hint: `Apps: ${resolved.apps.map((a) => a.name).join(', ')}.` });
+    if (!found)
+      throw unknownApp(
+        app,
+        environment,
+        resolved.apps.map((a) => a.name),
+      );
     const process = options.process
       ? found.processes.find((p) => p.name === options.process)
       : (found.processes.find((p) => p.name === 'web') ?? found.processes[0]);

@@ -1,6 +1,6 @@
 import { UsageError } from '../../../errors.ts';
 import { defineCommand } from '../../command.ts';
-import { loadProject, REQUIRED_ENV_OPTION, requireEnvironment } from '../../project.ts';
+import { loadProject, REQUIRED_ENV_OPTION, requireEnvironment, unknownApp } from '../../project.ts';
 import { CHANGE_OPTIONS, releaseAndReport } from '../../release-change.ts';
 
 export default defineCommand({
@@ -27,7 +27,12 @@ export default defineCommand({
         throw new UsageError(`Scale one app at a time (${app} and ${name})`, { hint: 'Each app gets its own release: run berth scale once per app.' });
       app = name!;
       const found = apps.find((a) => a.name === app);
-      if (!found) throw new UsageError(`No app "${app}" in ${environment}`, { hint: `Apps: ${apps.map((a) => a.name).join(', ')}.` });
+      if (!found)
+        throw unknownApp(
+          app,
+          environment,
+          apps.map((a) => a.name),
+        );
       const process = processName ? found.processes.find((p) => p.name === processName) : (found.processes.find((p) => p.name === 'web') ?? found.processes[0]);
       if (!process)
         throw new UsageError(`${app} has no process "${processName}"`, { hint: `${app}'s processes: ${found.processes.map((p) => p.name).join(', ')}.` });
