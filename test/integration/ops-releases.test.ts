@@ -65,6 +65,24 @@ describeCluster('release commands and one-off jobs', () => {
     expect(wrong.stderr).toMatch(/web has no process "nope"/);
   });
 
+  it('a scale whose pods cannot start is rolled back, and nothing is kept for later deploys', async () => {
+    // Each kwok node has 1000 CPUs: four pods of 400 fit on the two nodes, six do not.
+    const p = await deployed('sclfail', (namespace) => shopConfig(namespace, { web: { resources: { requests: { cpu: '400' } } } }));
+    const result = await p.berth(['scale', 'web=6']);
+    expect(result.code, result.stderr).toBe(6);
+    expect(result.stdout).toMatch(/No node can take the pod/);
+    expect(result.stdout).toMatch(/Nothing was saved: web runs r1's values again/);
+    expect((await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace })).spec?.replicas).toBe(2);
+    const cm = await kube().core.readNamespacedConfigMap({ name: 'berth.scale.web', namespace: p.namespace }).catch(() => undefined);
+    expect(cm).toBeUndefined();
+    expect((await p.berth(['deploy'])).stdout).toMatch(/Nothing changed in staging/);
+    expect((await historyOf(p, 'web')).map((r) => [r.revision, r.kind, r.result])).toEqual([
+      [3, 'rollback', 'succeeded'],
+      [2, 'scale', 'failed'],
+      [1, 'deploy', 'succeeded'],
+    ]);
+  });
+
   it('run streams the output of a one-off Job, passes its exit code through and deletes it', async () => {
     const p = await deployed('run');
     const ok = await p.berth(['run', 'web', '--', 'echo', 'hi']);
