@@ -69,6 +69,10 @@ const broken = await berth(['deploy', 'web', '--env', 'qa', '--tag', 'crashloop'
 if (broken !== 6) failures.push(`the crash-looping deploy exited ${broken}, expected 6 (rolled back)`);
 await berth(['history', 'web', '--env', 'qa'], katforgeDir);
 
+console.log('\n— One screen for the environment, and the logs of its pods:');
+await berth(['status', '--env', 'qa'], katforgeDir);
+await berth(['logs', 'web', '--env', 'qa', '--tail', '2'], katforgeDir);
+
 console.log('\nWhat runs now (berth-managed Deployments):');
 await new Promise<void>((resolve) => {
   const child = spawn(
@@ -87,7 +91,7 @@ await new Promise<void>((resolve) => {
   child.on('close', () => resolve());
 });
 console.log(
-  `\nThe cluster keeps running. Explore it with:\n  export KUBECONFIG=${env.kubeconfigPath}\n  npm run berth -- history api --env production --config ${join(katforgeDir, 'berth.config.json')}\nStop it with: npm run testenv -- down`,
+  `\nThe cluster keeps running. Explore it with:\n  export KUBECONFIG=${env.kubeconfigPath}\n  npm run berth -- status --env production --config ${join(katforgeDir, 'berth.config.json')}\n  npm run berth -- logs -f --env production --config ${join(katforgeDir, 'berth.config.json')}\nStop it with: npm run testenv -- down`,
 );
 if (failures.length) {
   console.error(`\nThe demo did not go as expected: ${failures.join('; ')}`);
