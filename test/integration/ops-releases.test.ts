@@ -73,7 +73,9 @@ describeCluster('release commands and one-off jobs', () => {
     expect(result.stdout).toMatch(/No node can take the pod/);
     expect(result.stdout).toMatch(/Nothing was saved: web runs r1's values again/);
     expect((await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace })).spec?.replicas).toBe(2);
-    const cm = await kube().core.readNamespacedConfigMap({ name: 'berth.scale.web', namespace: p.namespace }).catch(() => undefined);
+    const cm = await kube()
+      .core.readNamespacedConfigMap({ name: 'berth.scale.web', namespace: p.namespace })
+      .catch(() => undefined);
     expect(cm).toBeUndefined();
     expect((await p.berth(['deploy'])).stdout).toMatch(/Nothing changed in staging/);
     expect((await historyOf(p, 'web')).map((r) => [r.revision, r.kind, r.result])).toEqual([

@@ -35,7 +35,7 @@ export default defineCommand({
       ['REV', 'KIND', 'RESULT', 'TAG', 'WHEN', 'WHO', 'NOTE'],
       ...releases.map((r) => [
         `${r === current ? '*' : ' '}r${r.revision}`,
-        r.kind === 'rollback' ? `rollback→r${r.rollbackOf}` : r.kind,
+        r.kind === 'rollback' ? `rollback→r${r.rollbackOf}` : r.kind === 'promote' && r.promotedFrom ? `promote←${r.promotedFrom.environment}` : r.kind,
         r.result === 'failed' && r.rolledBackBy ? `failed, rolled back (r${r.rolledBackBy})` : r.result,
         r.tag,
         r.createdAt.replace('T', ' ').slice(0, 19),

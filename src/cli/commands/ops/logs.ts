@@ -111,6 +111,8 @@ async function selection(arg: string | undefined, apps: AppChoice[]): Promise<{ 
   if (process === undefined) return { app };
   if (found.processes.some((p) => p.name === process)) return { app, process };
   if (found.cron.some((c) => c.name === process)) return { app, process: `cron-${process}` };
+  // The pods of `berth run` one-off Jobs.
+  if (process === 'run') return { app, process };
   const names = [...found.processes.map((p) => p.name), ...found.cron.map((c) => c.name)];
   const guess = closest(process, names);
   throw new UsageError(`${app} has no process or cron task "${process}"${guess ? ` — did you mean "${guess}"?` : ''}`, {
