@@ -41,12 +41,13 @@ export default defineCommand({
       import('../../../config/resolve.ts'),
       import('../../../cluster/connect.ts'),
       import('../../../ops/logs.ts'),
+      import('../../../ops/logs-follow.ts'),
       import('../../log-output.ts'),
       import('../../../cluster/http.ts'),
     ]);
     const loaded = await loadProject(context);
     const environment = pickEnvironment(loaded, options.env);
-    const [{ resolveEnvironment }, { connectCluster }, { followLogs, printLogs }, { LogPrinter }, { closeTransport }] = await modules;
+    const [{ resolveEnvironment }, { connectCluster }, { printLogs }, { followLogs }, { LogPrinter }, { closeTransport }] = await modules;
     const resolved = resolveEnvironment(loaded.config, environment);
     const { app, process } = await selection(context.positionals[0], resolved.apps);
     const cluster = connectCluster({ context: loaded.config.cluster?.context, kubeconfig: context.env.KUBECONFIG });
