@@ -37,6 +37,8 @@ interface Transport {
   tls: RequestOptions;
   active: number;
   idle: NodeJS.Timeout | undefined;
+  /** Why the last session failed (ECONNREFUSED, a TLS error). */
+  failure?: Error;
 }
 
 /** An idle connection is closed after this long, so long-lived processes do not hoard them. */
@@ -74,8 +76,10 @@ function session(cluster: Cluster, t: Transport): ClientHttp2Session {
     servername: t.tls.servername ?? server?.tlsServerName,
     rejectUnauthorized: t.tls.rejectUnauthorized,
   });
-  // A failed connection fails its requests (they see the error); the next request reconnects.
-  created.on('error', () => undefined);
+  // A failed connection fails its requests (with this error: theirs only says "cancelled"); the next request reconnects.
+  created.on('error', (error) => {
+    t.failure = error;
+  });
   created.on('goaway', () => created.close());
   created.unref();
   t.session = created;
@@ -144,8 +148,9 @@ export async function streamGet(cluster: Cluster, request: HttpRequest, signal: 
       if (status && (status < 200 || status >= 300)) done(new HttpFailure(status, failureBody));
       else done(signal?.aborted ? 'aborted' : 'ended');
     });
-    stream.on('error', (error) => done(signal?.aborted ? 'aborted' : status ? 'dropped' : error));
-    stream.on('close', () => done(signal?.aborted ? 'aborted' : status ? 'dropped' : new Error('the API server closed the connection')));
+    const cause = (error: Error) => (h2.destroyed && t.failure ? t.failure : error);
+    stream.on('error', (error) => done(signal?.aborted ? 'aborted' : status ? 'dropped' : cause(error)));
+    stream.on('close', () => done(signal?.aborted ? 'aborted' : status ? 'dropped' : cause(new Error('the API server closed the connection'))));
   });
 }
 

@@ -61,7 +61,7 @@ describe('shell completion', () => {
   });
 });
 
-describe('--context', () => {
+describe('--context and an unreachable cluster', () => {
   it('picks the kube context over cluster.context, and names the ones there are when it is wrong', async () => {
     const dir = project();
     const kubeconfig = join(dir, 'kubeconfig');
@@ -80,5 +80,9 @@ describe('--context', () => {
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/Kube context "office" is not in the kubeconfig/);
     expect(result.stderr).toMatch(/Contexts available: home/);
+    // The right context, and nothing listening there: unreachable, with the socket's reason.
+    const refused = await cli(['--context', 'home', 'status'], { cwd: dir, env: { KUBECONFIG: kubeconfig } });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/Could not list \w+ in shop: the Kubernetes API is unreachable \(ECONNREFUSED\)/);
   });
 });
