@@ -59,10 +59,12 @@ export function formatStatus(status: EnvironmentStatus, paint: Paint, now: numbe
             : run.result === 'failed'
               ? paint('red', `failed ${age(run.finishedAt ?? run.startedAt, now)} ago${run.reason ? ` (${run.reason})` : ''}`)
               : paint('green', `succeeded ${age(run.finishedAt ?? run.startedAt, now)} ago`);
+      // A run the schedule called for and that never started (field notes C5).
+      const missed = c.missedAt ? `${paint('red', `missed the run due ${age(c.missedAt, now)} ago`)}; ` : '';
       cronRows.push([
         `${c.app}/${c.task}`,
         `${c.schedule}${c.suspended ? ' (suspended)' : ''}`,
-        last,
+        `${missed}${last}`,
         c.lastSuccessAt ? `${age(c.lastSuccessAt, now)} ago` : '-',
       ]);
     }

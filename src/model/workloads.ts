@@ -124,7 +124,7 @@ export interface CronJob {
   apiVersion?: string;
   kind?: string;
   metadata: Meta;
-  spec?: { schedule?: string; timeZone?: string; suspend?: boolean; jobTemplate?: { spec?: { template?: PodTemplate } } };
+  spec?: { schedule?: string; timeZone?: string; suspend?: boolean; startingDeadlineSeconds?: number; jobTemplate?: { spec?: { template?: PodTemplate } } };
   status?: { active?: { name: string }[]; lastScheduleTime?: string; lastSuccessfulTime?: string };
 }
 

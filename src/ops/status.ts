@@ -4,6 +4,7 @@
  * an older release, restarts and crash loops, the cron tasks' last runs, the deploy lock. The
  * lists are read once for the whole environment (status-read.ts), never per app.
  */
+import { previousFire } from '../model/cron-schedule.ts';
 import { ANNOTATION, LABEL } from '../model/labels.ts';
 import {
   type ContainerStatus,
@@ -76,6 +77,8 @@ export interface CronStatus {
   lastRun?: CronRun;
   lastSuccessAt?: string;
   missing?: boolean;
+  /** The schedule fired (this time) and no run started for it. */
+  missedAt?: string;
 }
 
 export type AppState = 'healthy' | 'progressing' | 'failing' | 'not deployed';
@@ -129,7 +132,7 @@ function appStatus(app: string, snapshot: EnvironmentSnapshot, expected: Expecte
     if (!processes.some((s) => s.process === p.name))
       processes.push({ process: p.name, deployment: p.objectName, desired: 0, ready: 0, onLatest: 0, old: 0, restarts: 0, crashLooping: [], state: 'missing' });
   }
-  const cron = snapshot.cronJobs.filter((c) => appOf(c) === app).map((c) => cronStatus(c, snapshot.jobs));
+  const cron = snapshot.cronJobs.filter((c) => appOf(c) === app).map((c) => cronStatus(c, snapshot.jobs, now));
   for (const task of expected?.cron ?? []) {
     if (!cron.some((c) => c.cronJob === task.objectName))
       cron.push({ task: task.name, cronJob: task.objectName, schedule: '', suspended: false, missing: true });
@@ -195,7 +198,7 @@ function isCrashing(s: ContainerStatus): boolean {
   return (s.restartCount ?? 0) >= 2 && last !== undefined && last.exitCode !== 0;
 }
 
-function cronStatus(cronJob: CronJob, jobs: Job[]): CronStatus {
+function cronStatus(cronJob: CronJob, jobs: Job[], now: number): CronStatus {
   const component = cronJob.metadata.labels?.[LABEL.component] ?? cronJob.metadata.name;
   const runs = jobs
     .filter((j) => j.metadata.ownerReferences?.some((o) => o.kind === 'CronJob' && (o.uid === cronJob.metadata.uid || o.name === cronJob.metadata.name)))
@@ -209,6 +212,7 @@ function cronStatus(cronJob: CronJob, jobs: Job[]): CronStatus {
   };
   const succeededJob = runs.find((j) => jobResult(j).result === 'succeeded');
   const lastSuccessAt = latest(cronJob.status?.lastSuccessfulTime, succeededJob?.status?.completionTime);
+  const missedAt = missedRun(cronJob, newest, now);
   return {
     task: component.replace(/^cron-/, ''),
     cronJob: cronJob.metadata.name,
@@ -216,7 +220,30 @@ function cronStatus(cronJob: CronJob, jobs: Job[]): CronStatus {
     suspended: cronJob.spec?.suspend === true,
     ...(lastRun ? { lastRun } : {}),
     ...(lastSuccessAt ? { lastSuccessAt } : {}),
+    ...(missedAt ? { missedAt } : {}),
   };
+}
+
+/**
+ * The schedule's previous fire time when no run started for it: neither the controller's last
+ * schedule nor a Job is that recent, the CronJob existed then, and its starting deadline (plus a
+ * minute) has passed.
+ */
+function missedRun(cronJob: CronJob, newest: Job | undefined, now: number): string | undefined {
+  const schedule = cronJob.spec?.schedule;
+  if (!schedule || cronJob.spec?.suspend) return undefined;
+  let due: number | undefined;
+  try {
+    due = previousFire(schedule, now, cronJob.spec?.timeZone ?? 'UTC');
+  } catch {
+    return undefined;
+  }
+  if (due === undefined) return undefined;
+  const grace = ((cronJob.spec?.startingDeadlineSeconds ?? 300) + 60) * 1000;
+  const created = Date.parse(cronJob.metadata.creationTimestamp ?? '') || now;
+  const lastStart = Math.max(Date.parse(cronJob.status?.lastScheduleTime ?? '') || 0, newest ? started(newest) : 0);
+  if (created > due || now < due + grace || lastStart >= due - 60_000) return undefined;
+  return new Date(due).toISOString();
 }
 
 function started(job: Job): number {
