@@ -114,7 +114,10 @@ export async function streamGet(cluster: Cluster, request: HttpRequest, signal: 
   const t = await transportFor(cluster);
   const server = new URL(cluster.server);
   const base = server.pathname.replace(/\/$/, '');
-  const headers = { ...(t.tls.headers as Record<string, string>), accept: request.accept ?? 'application/json' };
+  // Credentials per request: a token from an exec plugin or OIDC expires during a long `logs -f`.
+  const auth: RequestOptions = { headers: {} };
+  await cluster.kubeConfig.applyToHTTPSOptions(auth);
+  const headers = { ...(auth.headers as Record<string, string>), accept: request.accept ?? 'application/json' };
   if (server.protocol === 'http:') return streamHttp1(t, server, url(request, base), headers, signal, onData);
   const h2 = session(cluster, t);
   track(t, 1);
