@@ -57,7 +57,16 @@ export interface DeployRequest {
 export type AppOutcome =
   | { app: string; outcome: 'deployed'; revision: number; tag: string }
   | { app: string; outcome: 'unchanged'; revision: number | undefined; tag: string }
-  | { app: string; outcome: 'rolled-back'; revision: number; failedRevision: number; rollbackRevision: number; rollbackOk: boolean; diagnosis: Diagnosis }
+  | {
+      app: string;
+      outcome: 'rolled-back';
+      revision: number;
+      failedRevision: number;
+      rollbackRevision: number;
+      rollbackOk: boolean;
+      diagnosis: Diagnosis;
+      interrupted?: boolean;
+    }
   | { app: string; outcome: 'failed'; revision: number | undefined; diagnosis: Diagnosis; interrupted?: boolean };
 
 export interface DeployResult {
@@ -247,19 +256,21 @@ async function deployApp(
 
   const process = app.processes.find((p) => p.name === outcome.process) ?? app.processes[0];
   const image = imagesOf(pinned.objects, () => [])[outcome.process]?.image ?? app.image;
-  const diagnosis = await diagnose(ctx.cluster, failure!, {
-    app: app.name,
-    process: outcome.process,
-    namespace: app.namespace,
-    environment: app.environment,
-    image,
-    healthPath: process?.health.path,
-    port: process?.port,
-    memoryLimit: process?.resources.limits.memory,
-    replicaSet: outcome.replicaSet,
-  });
-  ctx.emit({ type: 'failed', app: app.name, diagnosis });
   const interrupted = outcome.interrupted === true;
+  const diagnosis: Diagnosis = interrupted
+    ? { app: app.name, process: outcome.process, cause: 'Interrupted (Ctrl-C) before the rollout finished.', failure: failure!, events: [], next: [] }
+    : await diagnose(ctx.cluster, failure!, {
+        app: app.name,
+        process: outcome.process,
+        namespace: app.namespace,
+        environment: app.environment,
+        image,
+        healthPath: process?.health.path,
+        port: process?.port,
+        memoryLimit: process?.resources.limits.memory,
+        replicaSet: outcome.replicaSet,
+      });
+  if (!interrupted) ctx.emit({ type: 'failed', app: app.name, diagnosis });
   release = { ...release, result: interrupted ? 'interrupted' : 'failed', finishedAt: new Date().toISOString(), diagnosis };
   if (!request.rollback || !previous) {
     await updateRelease(ctx.cluster, release);
@@ -284,6 +295,7 @@ async function deployApp(
     rollbackRevision: rolled.release.revision,
     rollbackOk: rolled.ok,
     diagnosis,
+    interrupted,
   };
 }
 
@@ -362,7 +374,7 @@ export function describeOutcome(o: AppOutcome): string {
     case 'unchanged':
       return `${o.app} unchanged${o.revision ? ` (r${o.revision})` : ''}`;
     case 'rolled-back':
-      return `${o.app} r${o.failedRevision} failed and was rolled back to r${o.revision} (now r${o.rollbackRevision}${o.rollbackOk ? '' : ', which is not healthy either'}): ${o.diagnosis.cause}`;
+      return `${o.app} r${o.failedRevision} ${o.interrupted ? 'was interrupted' : 'failed'} and was rolled back to r${o.revision} (now r${o.rollbackRevision}${o.rollbackOk ? '' : ', which is not healthy either'}): ${o.diagnosis.cause}`;
     case 'failed':
       return `${o.app} ${o.interrupted ? 'interrupted' : 'failed'}${o.revision ? ` (r${o.revision})` : ''}: ${o.diagnosis.cause}`;
   }
