@@ -91,14 +91,27 @@ export async function runningSpec(namespace: string, deployment: string): Promis
     secrets[variable.name] = Buffer.from(secret.data![ref.key]!, 'base64').toString('utf8');
   }
   // The pods must run that template: every Ready pod of the Deployment has this image.
-  const pods = await core.listNamespacedPod({ namespace, labelSelector: Object.entries(d.spec!.selector.matchLabels!).map(([k, v]) => `${k}=${v}`).join(',') });
-  const images = new Set(pods.items.filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((p) => p.spec!.containers[0]!.image));
-  if (images.size !== 1 || !images.has(container.image)) throw new Error(`pods of ${deployment} run ${[...images].join(', ') || 'nothing ready'}, the template says ${container.image}`);
+  const pods = await core.listNamespacedPod({
+    namespace,
+    labelSelector: Object.entries(d.spec!.selector.matchLabels!)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+  });
+  const images = new Set(
+    pods.items
+      .filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+      .map((p) => p.spec!.containers[0]!.image),
+  );
+  if (images.size !== 1 || !images.has(container.image))
+    throw new Error(`pods of ${deployment} run ${[...images].join(', ') || 'nothing ready'}, the template says ${container.image}`);
   return { image: container.image!, env, secrets };
 }
 
 /** Release records as `berth history --json` reports them. */
-export async function historyOf(p: Project, app: string): Promise<{ revision: number; kind: string; result: string; tag: string; rollbackOf?: number; rolledBackBy?: number; diagnosis?: { cause: string } }[]> {
+export async function historyOf(
+  p: Project,
+  app: string,
+): Promise<{ revision: number; kind: string; result: string; tag: string; rollbackOf?: number; rolledBackBy?: number; diagnosis?: { cause: string } }[]> {
   const result = await p.berth(['history', app, '--json']);
   if (result.code !== 0) throw new Error(`berth history failed: ${result.stderr}`);
   return JSON.parse(result.stdout).releases;

@@ -61,7 +61,9 @@ describeCluster('the deploy lock', () => {
     expect(first.code, first.stderr).toBe(0);
 
     // Seven wait their turn; three give up at once if someone holds the lock.
-    const runs = Array.from({ length: 10 }, (_, i) => spawnBerth(p, ['deploy', 'web', '--tag', `v${i + 1}`, '--json', ...(i < 7 ? ['--lock-wait', '150s'] : [])]));
+    const runs = Array.from({ length: 10 }, (_, i) =>
+      spawnBerth(p, ['deploy', 'web', '--tag', `v${i + 1}`, '--json', ...(i < 7 ? ['--lock-wait', '150s'] : [])]),
+    );
     const results = await Promise.all(runs.map((r) => r.done));
     const waited = results.slice(0, 7);
     const impatient = results.slice(7);
@@ -91,7 +93,7 @@ describeCluster('the deploy lock', () => {
     expect((await spawnBerth(p, ['deploy', '--tag', 'k0'], env).done).code).toBe(0);
     // Deterministic "random" moments, spread over the whole deploy (lock, apply, watch, record).
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 1; i <= 20; i++) {
       const victim = spawnBerth(p, ['deploy', 'web', '--tag', `k${i}`], env);
       await new Promise((resolve) => setTimeout(resolve, 150 + random() * 2500));
@@ -129,6 +131,10 @@ describeCluster('the deploy lock', () => {
     expect(d.spec!.template.spec!.containers[0]!.image).toBe('registry.test/shop:v1');
     const lock = await p.berth(['lock', 'status', '--json']);
     expect(JSON.parse(lock.stdout)).toMatchObject({ locked: false });
-    expect((await historyOf(p, 'web')).map((r) => `${r.revision}:${r.kind}:${r.result}`)).toEqual(['3:rollback:succeeded', '2:deploy:interrupted', '1:deploy:succeeded']);
+    expect((await historyOf(p, 'web')).map((r) => `${r.revision}:${r.kind}:${r.result}`)).toEqual([
+      '3:rollback:succeeded',
+      '2:deploy:interrupted',
+      '1:deploy:succeeded',
+    ]);
   }, 120_000);
 });

@@ -87,7 +87,10 @@ describeCluster('berth deploy', () => {
       const { result, diagnosis } = await failAndExpectRollback(p, ['--tag', 'crashloop', '--json']);
       expect(diagnosis).toMatch(/crashes at start.*exits with code 1/);
       const stream = events(result.stdout);
-      const failed = stream.find((e) => e.event === 'failed') as unknown as { time: string; diagnosis: { failure: { pod: string }; logs: { previous: boolean; lines: string[] } } };
+      const failed = stream.find((e) => e.event === 'failed') as unknown as {
+        time: string;
+        diagnosis: { failure: { pod: string }; logs: { previous: boolean; lines: string[] } };
+      };
       expect(failed.diagnosis.logs.previous).toBe(true);
       expect(failed.diagnosis.logs.lines).toContain('berth test app starting');
       const podEvents = await kube().core.listNamespacedEvent({ namespace: p.namespace, fieldSelector: `involvedObject.name=${failed.diagnosis.failure.pod}` });
@@ -95,7 +98,11 @@ describeCluster('berth deploy', () => {
       expect(backoff.length).toBeGreaterThan(0);
       // Event times have one-second resolution.
       expect(Date.parse(failed.time) - Math.min(...backoff)).toBeLessThan(20_000);
-      expect(stream.at(-1)).toMatchObject({ event: 'result', ok: false, apps: [{ app: 'web', outcome: 'rolled-back', failedRevision: 2, rollbackRevision: 3 }] });
+      expect(stream.at(-1)).toMatchObject({
+        event: 'result',
+        ok: false,
+        apps: [{ app: 'web', outcome: 'rolled-back', failedRevision: 2, rollbackRevision: 3 }],
+      });
     });
 
     it('image pull failure', async () => {
@@ -104,14 +111,14 @@ describeCluster('berth deploy', () => {
       expect(diagnosis).toMatch(/registry\.test\/shop:pullfail could not be pulled/);
     });
 
-    it('never ready: berth\'s own timeout, naming the readiness probe', async () => {
+    it("never ready: berth's own timeout, naming the readiness probe", async () => {
       const p = await deployedProject('dnever');
       const { diagnosis, seconds } = await failAndExpectRollback(p, ['--tag', 'neverready', '--timeout', '12s']);
       expect(diagnosis).toMatch(/did not finish in time.*readiness probe \(GET \/healthz on port 3000\)/);
       expect(seconds).toBeLessThan(45);
     });
 
-    it('unschedulable: the scheduler\'s reason', async () => {
+    it("unschedulable: the scheduler's reason", async () => {
       const p = await deployedProject('dsched');
       const config = shopConfig(p.namespace, { env: { MODE: 'two' }, web: { resources: { requests: { cpu: '5000' } } } });
       const { diagnosis } = await failAndExpectRollback(p, ['--tag', 'v2'], config);
@@ -144,13 +151,23 @@ describeCluster('berth deploy', () => {
 
   it('prunes an app dropped from the config but keeps its volume', async () => {
     const p = newProject('dprune');
-    const withCache = shopConfig(p.namespace, { extraApps: { cache: { image: 'registry.test/cache:7', port: 6379, volumes: { data: { mountPath: '/data', size: '1Gi' } } } } });
+    const withCache = shopConfig(p.namespace, {
+      extraApps: { cache: { image: 'registry.test/cache:7', port: 6379, volumes: { data: { mountPath: '/data', size: '1Gi' } } } },
+    });
     p.write(withCache);
     await p.setSecret('web-secrets', { TOKEN: 'first' });
     // No storage provisioner runs here: a volume for the claim to bind to, as an operator's NFS or local PV would be.
     const pv = `${p.namespace}-pv`;
     await kube().core.createPersistentVolume({
-      body: { metadata: { name: pv }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/tmp/${pv}` }, claimRef: { namespace: p.namespace, name: 'cache-data' } } },
+      body: {
+        metadata: { name: pv },
+        spec: {
+          capacity: { storage: '1Gi' },
+          accessModes: ['ReadWriteOnce'],
+          hostPath: { path: `/tmp/${pv}` },
+          claimRef: { namespace: p.namespace, name: 'cache-data' },
+        },
+      },
     });
     try {
       const first = await p.berth(['deploy', '--tag', 'v1']);
@@ -186,6 +203,12 @@ describeCluster('berth deploy', () => {
     const forward = await p.berth(['rollback', 'web', '--to', '3']);
     expect(forward.code).toBe(0);
     expect(await runningSpec(p.namespace, 'web')).toEqual({ image: 'registry.test/shop:v3', env: { MODE: 'three' }, secrets: { TOKEN: 'second' } });
-    expect((await historyOf(p, 'web')).map((r) => `${r.revision}:${r.kind}:${r.result}`)).toEqual(['5:rollback:succeeded', '4:rollback:succeeded', '3:deploy:succeeded', '2:deploy:succeeded', '1:deploy:succeeded']);
+    expect((await historyOf(p, 'web')).map((r) => `${r.revision}:${r.kind}:${r.result}`)).toEqual([
+      '5:rollback:succeeded',
+      '4:rollback:succeeded',
+      '3:deploy:succeeded',
+      '2:deploy:succeeded',
+      '1:deploy:succeeded',
+    ]);
   });
 });
