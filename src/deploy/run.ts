@@ -136,7 +136,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       const result = await request.ensureDatabase(app.name);
       request.emit({ type: 'database', app: app.name, database: result.database, created: result.created });
     }
-    await applySet(cluster, shared, { live, force: request.forceConflicts });
+    await applyShared(cluster, shared, live, request);
 
     const watcher = new RolloutWatcher(cluster, namespace, `${LABEL.environment}=${request.environment}`, {
       onReconnect: (reason) => request.emit({ type: 'reconnect', reason }),
@@ -297,6 +297,25 @@ async function deployApp(
     diagnosis,
     interrupted,
   };
+}
+
+/**
+ * The environment's own objects. A deployer limited to its namespace cannot write the Namespace
+ * object (cluster-scoped): it exists, since the deployer works inside it, so that is a warning.
+ */
+async function applyShared(cluster: Cluster, shared: KubeObject[], live: ReadonlyMap<string, RawObject>, request: DeployRequest): Promise<void> {
+  const namespace = shared.filter((o) => o.kind === 'Namespace');
+  try {
+    await applySet(cluster, namespace, { live, force: request.forceConflicts });
+  } catch (error) {
+    if (!/forbidden/.test((error as Error).message)) throw error;
+    request.emit({ type: 'warning', message: `the namespace's labels were not updated: ${(error as Error).message.replace(/^Could not /, '')}` });
+  }
+  await applySet(
+    cluster,
+    shared.filter((o) => o.kind !== 'Namespace'),
+    { live, force: request.forceConflicts },
+  );
 }
 
 /** A deploy that died (SIGKILL) leaves its release "deploying"; the next one, holding the lock, knows better. */
