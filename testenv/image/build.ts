@@ -1,0 +1,111 @@
+// Builds the repository's Dockerfile into localhost/berth:<version> and :dev with podman, offline
+// apart from the Debian mirror and the npm registry: the node base is made locally (base.ts) and
+// never pulled. podman's layer cache makes a warm build a few seconds.
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run, say, step } from '../run.ts';
+import { ensureBase, type Suite } from './base.ts';
+import { imageDir, podman } from './podman.ts';
+import { ensureTools } from './tools.ts';
+
+const repoRoot = join(import.meta.dirname, '..', '..');
+
+export const BERTH_VERSION = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+/** What tests and the demo run; the version tag is what cluster.berthImage names. */
+export const IMAGE = `localhost/berth:${BERTH_VERSION}`;
+export const DEV_IMAGE = 'localhost/berth:dev';
+
+export interface BuildOptions {
+  suite?: Suite;
+  /** Fail unless the image's pg_dump is at least this major (the server's): pg_dump refuses newer servers. */
+  minPgMajor?: number;
+}
+
+export interface BuildResult {
+  image: string;
+  suite: Suite;
+  pgClientMajor: number;
+  seconds: number;
+}
+
+/**
+ * npm inside the build must trust what the host trusts (an egress that re-signs TLS needs its CA)
+ * and use the host's registry. npm's global config is $PREFIX/etc/npmrc = /usr/local/etc/npmrc,
+ * mounted read-only into the build's RUN steps only: nothing of it ends up in a layer.
+ */
+async function npmConfigDir(): Promise<string> {
+  const dir = join(imageDir, 'npm-etc');
+  await mkdir(dir, { recursive: true });
+  const lines: string[] = [];
+  const bundle = [process.env.NODE_EXTRA_CA_CERTS, '/etc/ssl/certs/ca-certificates.crt'].find((path) => path && existsSync(path));
+  if (bundle) {
+    await copyFile(bundle, join(dir, 'ca.crt'));
+    lines.push('cafile=/usr/local/etc/ca.crt');
+  }
+  const registry = (await run(['npm', 'config', 'get', 'registry']).catch(() => ({ stdout: '' }))).stdout.trim();
+  if (/^https?:\/\//.test(registry)) lines.push(`registry=${registry}`);
+  await writeFile(join(dir, 'npmrc'), `${lines.join('\n')}\n`);
+  return dir;
+}
+
+/** Major version of the image's pg_dump, e.g. 15 for "pg_dump (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)". */
+export async function pgClientMajor(image: string): Promise<number> {
+  const { stdout } = await podman(['run', '--rm', '--entrypoint', 'pg_dump', image, '--version']);
+  const match = /\(PostgreSQL\)\s+(\d+)/.exec(stdout);
+  if (!match) throw new Error(`cannot read pg_dump's version from "${stdout.trim()}"`);
+  return Number(match[1]);
+}
+
+export async function buildImage(options: BuildOptions = {}): Promise<BuildResult> {
+  const suite = options.suite ?? 'bookworm';
+  const started = Date.now();
+  await ensureTools();
+  await ensureBase(suite);
+  const npmEtc = await npmConfigDir();
+  const log = join(imageDir, 'build.log');
+  await rm(log, { force: true });
+  await step(`podman build ${IMAGE} (${suite}; log: ${log})`, () =>
+    podman(
+      [
+        'build',
+        '--pull=never',
+        // The build's RUN steps reach the Debian mirror and the npm registry through the host's network;
+        // the default would be a bridge (and iptables rules) on the host.
+        '--network=host',
+        '--build-arg',
+        `DEBIAN_SUITE=${suite}`,
+        '--volume',
+        `${npmEtc}:/usr/local/etc:ro`,
+        '--label',
+        `dev.berth.suite=${suite}`,
+        '--tag',
+        IMAGE,
+        '--tag',
+        DEV_IMAGE,
+        '--file',
+        join(repoRoot, 'Dockerfile'),
+        repoRoot,
+      ],
+      { timeoutMs: 30 * 60_000, logFile: log },
+    ),
+  );
+  // Superseded builds leave untagged images; the filter keeps recent build stages, which are the
+  // layer cache (an unfiltered prune makes the next build run npm ci again).
+  await podman(['image', 'prune', '--force', '--filter', 'until=168h']).catch((error: unknown) => say(`image prune failed (ignored): ${String(error)}`));
+  const pgMajor = await pgClientMajor(IMAGE);
+  if (options.minPgMajor !== undefined && pgMajor < options.minPgMajor) {
+    throw new Error(
+      `${IMAGE} has pg_dump ${pgMajor}, older than the server's ${options.minPgMajor}: pg_dump refuses newer servers. ` +
+        `Build on a suite with a newer client: npm run image -- build --suite trixie (PostgreSQL 17)`,
+    );
+  }
+  const seconds = (Date.now() - started) / 1000;
+  say(`${IMAGE} (also ${DEV_IMAGE}): ${suite}, pg_dump ${pgMajor}, ${seconds.toFixed(1)}s in all`);
+  return { image: IMAGE, suite, pgClientMajor: pgMajor, seconds };
+}
+
+/** `podman save` as an OCI archive, for `skopeo copy oci-archive:FILE docker://REGISTRY/berth:TAG` elsewhere. */
+export async function saveImage(file: string): Promise<void> {
+  await step(`podman save ${IMAGE} -> ${file}`, () => podman(['save', '--format', 'oci-archive', '--output', file, IMAGE], { timeoutMs: 10 * 60_000 }));
+}
