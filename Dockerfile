@@ -30,6 +30,7 @@ COPY --from=build /src/package.json ./
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
 RUN ln -s /opt/berth/bin/berth.js /usr/local/bin/berth
-USER node
+# The node user, by number: a pod with runAsNonRoot can only verify a numeric USER.
+USER 1000:1000
 ENTRYPOINT ["berth"]
 CMD ["--help"]

@@ -4,9 +4,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withLock } from '../lock.ts';
 import { run, say, step } from '../run.ts';
 import { ensureBase, type Suite } from './base.ts';
-import { imageDir, podman } from './podman.ts';
+import { imageDir, podman, podmanInstalled } from './podman.ts';
+import { SOURCE_LABEL, sourceStamp } from './stamp.ts';
 import { ensureTools } from './tools.ts';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
@@ -20,6 +22,8 @@ export interface BuildOptions {
   suite?: Suite;
   /** Fail unless the image's pg_dump is at least this major (the server's): pg_dump refuses newer servers. */
   minPgMajor?: number;
+  /** Run podman build even when the image was built from this very source. */
+  force?: boolean;
 }
 
 export interface BuildResult {
@@ -27,6 +31,8 @@ export interface BuildResult {
   suite: Suite;
   pgClientMajor: number;
   seconds: number;
+  /** False when the image was already built from this source. */
+  built: boolean;
 }
 
 /**
@@ -57,11 +63,48 @@ export async function pgClientMajor(image: string): Promise<number> {
   return Number(match[1]);
 }
 
+async function currentStamp(): Promise<string | undefined> {
+  if (!podmanInstalled()) return undefined;
+  const { stdout } = await podman(['image', 'inspect', '--format', `{{ index .Labels "${SOURCE_LABEL}" }}`, IMAGE]).catch(() => ({ stdout: '' }));
+  return stdout.trim() || undefined;
+}
+
+/** True when IMAGE exists and was built from the current source (for `suite`). */
+export async function imageIsCurrent(suite: Suite = 'bookworm'): Promise<boolean> {
+  return (await currentStamp()) === (await sourceStamp(suite));
+}
+
+/**
+ * Builds IMAGE unless it was built from this source already; one build at a time across
+ * processes (prepare.sh and a test run starting together share the one result).
+ */
 export async function buildImage(options: BuildOptions = {}): Promise<BuildResult> {
   const suite = options.suite ?? 'bookworm';
+  return withLock(() => buildLocked(suite, options), { lockDir: join(imageDir, 'lock') });
+}
+
+async function buildLocked(suite: Suite, options: BuildOptions): Promise<BuildResult> {
   const started = Date.now();
-  await ensureTools();
-  await ensureBase(suite);
+  const stamp = await sourceStamp(suite);
+  const built = options.force || (await currentStamp()) !== stamp;
+  if (built) {
+    await ensureTools();
+    await ensureBase(suite);
+    await podmanBuild(suite, stamp);
+  }
+  const pgMajor = await pgClientMajor(IMAGE);
+  if (options.minPgMajor !== undefined && pgMajor < options.minPgMajor) {
+    throw new Error(
+      `${IMAGE} has pg_dump ${pgMajor}, older than the server's ${options.minPgMajor}: pg_dump refuses newer servers. ` +
+        `Build on a suite with a newer client: npm run image -- build --suite trixie (PostgreSQL 17)`,
+    );
+  }
+  const seconds = (Date.now() - started) / 1000;
+  say(`${IMAGE} (also ${DEV_IMAGE}): ${built ? 'built' : 'up to date'}, ${suite}, pg_dump ${pgMajor}, ${seconds.toFixed(1)}s`);
+  return { image: IMAGE, suite, pgClientMajor: pgMajor, seconds, built };
+}
+
+async function podmanBuild(suite: Suite, stamp: string): Promise<void> {
   const npmEtc = await npmConfigDir();
   const log = join(imageDir, 'build.log');
   await rm(log, { force: true });
@@ -79,6 +122,8 @@ export async function buildImage(options: BuildOptions = {}): Promise<BuildResul
         `${npmEtc}:/usr/local/etc:ro`,
         '--label',
         `dev.berth.suite=${suite}`,
+        '--label',
+        `${SOURCE_LABEL}=${stamp}`,
         '--tag',
         IMAGE,
         '--tag',
@@ -93,16 +138,6 @@ export async function buildImage(options: BuildOptions = {}): Promise<BuildResul
   // Superseded builds leave untagged images; the filter keeps recent build stages, which are the
   // layer cache (an unfiltered prune makes the next build run npm ci again).
   await podman(['image', 'prune', '--force', '--filter', 'until=168h']).catch((error: unknown) => say(`image prune failed (ignored): ${String(error)}`));
-  const pgMajor = await pgClientMajor(IMAGE);
-  if (options.minPgMajor !== undefined && pgMajor < options.minPgMajor) {
-    throw new Error(
-      `${IMAGE} has pg_dump ${pgMajor}, older than the server's ${options.minPgMajor}: pg_dump refuses newer servers. ` +
-        `Build on a suite with a newer client: npm run image -- build --suite trixie (PostgreSQL 17)`,
-    );
-  }
-  const seconds = (Date.now() - started) / 1000;
-  say(`${IMAGE} (also ${DEV_IMAGE}): ${suite}, pg_dump ${pgMajor}, ${seconds.toFixed(1)}s in all`);
-  return { image: IMAGE, suite, pgClientMajor: pgMajor, seconds };
 }
 
 /** `podman save` as an OCI archive, for `skopeo copy oci-archive:FILE docker://REGISTRY/berth:TAG` elsewhere. */

@@ -3,14 +3,15 @@
 import { parseArgs } from 'node:util';
 import { findPostgresBin } from '../postgres.ts';
 import { SUITES, type Suite } from './base.ts';
-import { buildImage, DEV_IMAGE, IMAGE, pgClientMajor, saveImage } from './build.ts';
+import { buildImage, DEV_IMAGE, IMAGE, imageIsCurrent, pgClientMajor, saveImage } from './build.ts';
 import { imageDir, imageExists, podmanInstalled } from './podman.ts';
 import { runInImage } from './run.ts';
 
 const USAGE = `usage: npm run image -- <command>
-  build [--suite bookworm|trixie] [--min-pg MAJOR]
-          build the Dockerfile into ${IMAGE} and ${DEV_IMAGE} (installs mmdebstrap podman runc
-          if missing; bookworm gives pg_dump 15, trixie 17; --min-pg defaults to the test server's major)
+  build [--suite bookworm|trixie] [--min-pg MAJOR] [--force]
+          build the Dockerfile into ${IMAGE} and ${DEV_IMAGE} unless built from this source
+          already (installs mmdebstrap podman runc if missing); bookworm gives pg_dump 15,
+          trixie 17; --min-pg defaults to the major of the test server's binaries
   status  whether the image is built, and its pg_dump major
   save FILE
           write the image as an OCI archive (to copy to a registry elsewhere)
@@ -31,13 +32,13 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'build': {
-      const { values } = parseArgs({ args: rest, options: { suite: { type: 'string' }, 'min-pg': { type: 'string' } } });
+      const { values } = parseArgs({ args: rest, options: { suite: { type: 'string' }, 'min-pg': { type: 'string' }, force: { type: 'boolean' } } });
       const suite = (values.suite ?? 'bookworm') as Suite;
       if (!SUITES.includes(suite)) throw new Error(`--suite must be one of ${SUITES.join(', ')}, not "${values.suite}"`);
       const minPgMajor = values['min-pg'] !== undefined ? Number(values['min-pg']) : serverMajor();
       if (minPgMajor !== undefined && !Number.isInteger(minPgMajor))
         throw new Error(`--min-pg must be a PostgreSQL major version such as 15, not "${values['min-pg']}"`);
-      await buildImage({ suite, minPgMajor });
+      await buildImage({ suite, minPgMajor, force: values.force });
       return 0;
     }
     case 'status': {
@@ -45,7 +46,8 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${IMAGE}: not built (npm run image -- build)\n`);
         return 3;
       }
-      process.stdout.write(`${IMAGE}: built, pg_dump ${await pgClientMajor(IMAGE)}\n`);
+      const current = (await imageIsCurrent()) ? 'built from this source' : 'built from other source (bookworm)';
+      process.stdout.write(`${IMAGE}: ${current}, pg_dump ${await pgClientMajor(IMAGE)}\n`);
       return 0;
     }
     case 'save': {
