@@ -6,13 +6,14 @@
  * the test PostgreSQL on 127.0.0.1.
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { V1Container, V1Deployment } from '@kubernetes/client-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BERTH_VERSION, buildImage, containerEnv, IMAGE, podman, runContainer, runInImage } from '../../testenv/image/index.ts';
+import { BERTH_VERSION, buildImage, containerEnv, IMAGE, podman, runContainer, runInImage, startInImage } from '../../testenv/image/index.ts';
 import { cli, tempDir } from '../unit/cli-harness.ts';
-import { kube, requireEnv, testEnv, useNamespace, withClient } from './helpers.ts';
+import { kube, requireEnv, testEnv, useNamespace, waitFor, withClient } from './helpers.ts';
 
 const skipImage = process.env.BERTH_SKIP_IMAGE === '1';
 if (skipImage && testEnv() !== null) {
@@ -64,6 +65,24 @@ describe.skipIf(testEnv() === null || skipImage)("berth's image", () => {
     expect(dump.code, dump.stderr).toBe(0);
     const clientMajor = Number(/\(PostgreSQL\) (\d+)/.exec(dump.stdout)?.[1]);
     expect(clientMajor).toBeGreaterThanOrEqual(serverMajor);
+  });
+
+  it('serves a long-running process on the host network until stopped (for the admin page later)', async () => {
+    const port = await freePort();
+    const server = await startInImage(
+      ['-e', `require('node:http').createServer((q, r) => r.end('in the image as ' + process.getuid())).listen(${port}, '127.0.0.1')`],
+      {
+        entrypoint: ['node'],
+      },
+    );
+    try {
+      const body = await waitFor('the server in the image', () => fetch(`http://127.0.0.1:${port}/`).then((r) => r.text()), { timeoutMs: 20_000 });
+      expect(body).toBe('in the image as 1000');
+    } finally {
+      await server.stop(1);
+    }
+    const { stdout } = await podman(['ps', '--all', '--format', '{{.Names}}']);
+    expect(stdout.split('\n')).not.toContain(server.name);
   });
 
   describe('the rendered migrate init container', () => {
@@ -135,6 +154,17 @@ describe.skipIf(testEnv() === null || skipImage)("berth's image", () => {
     });
   });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /** The test superuser in the app's database, to look at what the migrations did. */
 function appDatabaseAdminUrl(): string {

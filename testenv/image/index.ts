@@ -3,4 +3,4 @@
 export { BERTH_VERSION, buildImage, DEV_IMAGE, IMAGE, imageIsCurrent, pgClientMajor } from './build.ts';
 export { containerEnv } from './container-env.ts';
 export { imageExists, podman, podmanInstalled } from './podman.ts';
-export { podmanRunArgs, runContainer, runInImage, type ImageRun, type Mount, type RunInImageOptions } from './run.ts';
+export { podmanRunArgs, runContainer, runInImage, startInImage, type ImageRun, type Mount, type RunInImageOptions, type Started } from './run.ts';

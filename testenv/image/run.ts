@@ -2,9 +2,10 @@
 // `podman run --rm --network=host`, so the container reaches the test PostgreSQL and S3 server on
 // 127.0.0.1. Secrets travel in podman's environment and are named (never valued) in argv.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import type { V1Container } from '@kubernetes/client-node';
 import { IMAGE } from './build.ts';
-import { ensurePodmanConfig, podmanEnv } from './podman.ts';
+import { ensurePodmanConfig, podman, podmanEnv } from './podman.ts';
 
 export interface Mount {
   /** Directory or file on the host. */
@@ -25,6 +26,8 @@ export interface RunInImageOptions {
   user?: string;
   /** Kubernetes `securityContext` translated: dropped capabilities, no privilege escalation, read-only root. */
   security?: V1Container['securityContext'];
+  /** A Kubernetes memory quantity ("512Mi"): the container is killed beyond it, as in a pod. */
+  memoryLimit?: string;
   timeoutMs?: number;
   input?: string;
 }
@@ -57,10 +60,19 @@ export function podmanRunArgs(argv: readonly string[], options: RunInImageOption
   if (security?.readOnlyRootFilesystem) args.push('--read-only');
   const user = options.user ?? (security?.runAsUser !== undefined ? String(security.runAsUser) : undefined);
   if (user !== undefined) args.push('--user', user);
+  if (options.memoryLimit) args.push('--memory', String(quantityBytes(options.memoryLimit)));
   if (options.workdir) args.push('--workdir', options.workdir);
   if (options.entrypoint) args.push('--entrypoint', JSON.stringify(options.entrypoint));
   args.push(options.image ?? IMAGE, ...argv);
   return args;
+}
+
+const UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+
+function quantityBytes(quantity: string): number {
+  const match = /^(\d+(?:\.\d+)?)(k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(quantity);
+  if (!match) throw new Error(`not a memory quantity this helper understands: "${quantity}"`);
+  return Math.round(Number(match[1]) * UNITS[match[2] ?? '']!);
 }
 
 /**
@@ -89,7 +101,7 @@ export async function runInImage(argv: readonly string[], options: RunInImageOpt
 
 /**
  * Runs a rendered container (an init container, a CronJob's container) as the kubelet would: its
- * `command` as the entrypoint and `args` after it, its security context, the environment the
+ * `command` as the entrypoint and `args` after it, its security context and memory limit, the environment the
  * caller resolved from the container's env/envFrom (Secrets and ConfigMaps read from the cluster),
  * and host directories standing in for its volume mounts, by mount path.
  */
@@ -107,8 +119,42 @@ export function runContainer(
     env: options.env,
     mounts,
     security: container.securityContext,
+    memoryLimit: container.resources?.limits?.memory,
     workdir: container.workingDir,
     image: options.image ?? container.image,
     timeoutMs: options.timeoutMs,
   });
+}
+
+export interface Started {
+  /** The container's name (`podman logs NAME`, `podman exec NAME …`). */
+  name: string;
+  /** Output so far. */
+  logs(): Promise<string>;
+  /** Stops it (SIGTERM, then SIGKILL after `graceSeconds`); --rm removes it. Safe to call twice. */
+  stop(graceSeconds?: number): Promise<void>;
+}
+
+/**
+ * Starts a long-running process in the image (a web server, say) detached, on the host network;
+ * the caller stops it (in afterAll). Same options as runInImage.
+ */
+export async function startInImage(argv: readonly string[], options: RunInImageOptions = {}): Promise<Started> {
+  const name = `berth-test-${randomBytes(4).toString('hex')}`;
+  const args = podmanRunArgs(argv, options);
+  args.splice(1, 0, '--detach', '--name', name);
+  await podman(args, { env: options.env, timeoutMs: options.timeoutMs ?? 60_000 });
+  let stopped = false;
+  return {
+    name,
+    logs: async () => {
+      const { stdout, stderr } = await podman(['logs', name]);
+      return stdout + stderr;
+    },
+    stop: async (graceSeconds = 5) => {
+      if (stopped) return;
+      stopped = true;
+      await podman(['stop', '--ignore', '--time', String(graceSeconds), name], { timeoutMs: (graceSeconds + 30) * 1000 });
+    },
+  };
 }
