@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { V1Container, V1Deployment } from '@kubernetes/client-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BERTH_VERSION, buildImage, containerEnv, IMAGE, podman, runContainer, runInImage, startInImage } from '../../testenv/image/index.ts';
+import { BERTH_VERSION, buildImage, containerEnv, IMAGE, podman, runContainer, runImage, runInImage, startInImage } from '../../testenv/image/index.ts';
 import { cli, tempDir } from '../unit/cli-harness.ts';
 import { kube, requireEnv, testEnv, useNamespace, waitFor, withClient } from './helpers.ts';
 
@@ -54,7 +54,7 @@ describe.skipIf(testEnv() === null || skipImage)("berth's image", () => {
     const id = await runInImage([], { entrypoint: ['id'] });
     expect(id.stdout.trim()).toBe('uid=1000(node) gid=1000(node) groups=1000(node)');
     // The kubelet refuses runAsNonRoot for an image whose USER is a name it cannot check.
-    const { stdout: user } = await podman(['image', 'inspect', '--format', '{{ .Config.User }}', IMAGE]);
+    const { stdout: user } = await podman(['image', 'inspect', '--format', '{{ .Config.User }}', runImage()]);
     expect(user.trim()).toBe('1000:1000');
   });
 

@@ -33,6 +33,19 @@ export interface BuildResult {
   seconds: number;
   /** False when the image was already built from this source. */
   built: boolean;
+  /** The image's ID: what this process runs from now on (see runImage). */
+  id: string;
+}
+
+let lastBuiltId: string | undefined;
+
+/**
+ * What runInImage runs by default: the image ID this process's buildImage produced, so a build
+ * from another work tree retagging IMAGE meanwhile (they share the storage) cannot swap it
+ * under a running test; IMAGE when this process built nothing.
+ */
+export function runImage(): string {
+  return lastBuiltId ?? IMAGE;
 }
 
 /**
@@ -92,7 +105,8 @@ async function buildLocked(suite: Suite, options: BuildOptions): Promise<BuildRe
     await ensureBase(suite);
     await podmanBuild(suite, stamp);
   }
-  const pgMajor = await pgClientMajor(IMAGE);
+  const id = (await podman(['image', 'inspect', '--format', '{{ .Id }}', IMAGE])).stdout.trim();
+  const pgMajor = await pgClientMajor(id);
   if (options.minPgMajor !== undefined && pgMajor < options.minPgMajor) {
     throw new Error(
       `${IMAGE} has pg_dump ${pgMajor}, older than the server's ${options.minPgMajor}: pg_dump refuses newer servers. ` +
@@ -101,7 +115,8 @@ async function buildLocked(suite: Suite, options: BuildOptions): Promise<BuildRe
   }
   const seconds = (Date.now() - started) / 1000;
   say(`${IMAGE} (also ${DEV_IMAGE}): ${built ? 'built' : 'up to date'}, ${suite}, pg_dump ${pgMajor}, ${seconds.toFixed(1)}s`);
-  return { image: IMAGE, suite, pgClientMajor: pgMajor, seconds, built };
+  lastBuiltId = id;
+  return { image: IMAGE, suite, pgClientMajor: pgMajor, seconds, built, id };
 }
 
 async function podmanBuild(suite: Suite, stamp: string): Promise<void> {

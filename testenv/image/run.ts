@@ -3,8 +3,9 @@
 // 127.0.0.1. Secrets travel in podman's environment and are named (never valued) in argv.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Container } from '@kubernetes/client-node';
-import { IMAGE } from './build.ts';
+import { IMAGE, runImage } from './build.ts';
 import { ensurePodmanConfig, podman, podmanEnv } from './podman.ts';
 
 export interface Mount {
@@ -63,7 +64,7 @@ export function podmanRunArgs(argv: readonly string[], options: RunInImageOption
   if (options.memoryLimit) args.push('--memory', String(quantityBytes(options.memoryLimit)));
   if (options.workdir) args.push('--workdir', options.workdir);
   if (options.entrypoint) args.push('--entrypoint', JSON.stringify(options.entrypoint));
-  args.push(options.image ?? IMAGE, ...argv);
+  args.push(options.image ?? runImage(), ...argv);
   return args;
 }
 
@@ -121,7 +122,8 @@ export function runContainer(
     security: container.securityContext,
     memoryLimit: container.resources?.limits?.memory,
     workdir: container.workingDir,
-    image: options.image ?? container.image,
+    // The configured tag stands for this process's build of it (runImage).
+    image: options.image ?? (container.image === IMAGE ? runImage() : container.image),
     timeoutMs: options.timeoutMs,
   });
 }
@@ -155,6 +157,15 @@ export async function startInImage(argv: readonly string[], options: RunInImageO
       if (stopped) return;
       stopped = true;
       await podman(['stop', '--ignore', '--time', String(graceSeconds), name], { timeoutMs: (graceSeconds + 30) * 1000 });
+      // --rm removes it in the background after stop returns; remove it now, so "stopped" means gone.
+      await podman(['rm', '--force', '--ignore', name]).catch(() => undefined);
+      const exists = () =>
+        podman(['container', 'exists', name]).then(
+          () => true,
+          () => false,
+        );
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && (await exists())) await sleep(100);
     },
   };
 }
