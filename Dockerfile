@@ -18,7 +18,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
-RUN npm run build
+RUN npm run build -- --no-types
 
 FROM node:24-${DEBIAN_SUITE}-slim
 RUN apt-get update \
