@@ -17,6 +17,7 @@ export const BERTH_VERSION = (JSON.parse(readFileSync(join(repoRoot, 'package.js
 /** What tests and the demo run; the version tag is what cluster.berthImage names. */
 export const IMAGE = `localhost/berth:${BERTH_VERSION}`;
 export const DEV_IMAGE = 'localhost/berth:dev';
+const BUILD_CACHE_IMAGE = 'localhost/berth-build-cache';
 
 export interface BuildOptions {
   suite?: Suite;
@@ -123,36 +124,31 @@ async function podmanBuild(suite: Suite, stamp: string): Promise<void> {
   const npmEtc = await npmConfigDir();
   const log = join(imageDir, 'build.log');
   await rm(log, { force: true });
-  await step(`podman build ${IMAGE} (${suite}; log: ${log})`, () =>
-    podman(
-      [
-        'build',
-        '--pull=never',
-        // The build's RUN steps reach the Debian mirror and the npm registry through the host's network;
-        // the default would be a bridge (and iptables rules) on the host.
-        '--network=host',
-        '--build-arg',
-        `DEBIAN_SUITE=${suite}`,
-        '--volume',
-        `${npmEtc}:/usr/local/etc:ro`,
-        '--label',
-        `dev.berth.suite=${suite}`,
-        '--label',
-        `${SOURCE_LABEL}=${stamp}`,
-        '--tag',
-        IMAGE,
-        '--tag',
-        DEV_IMAGE,
-        '--file',
-        join(repoRoot, 'Dockerfile'),
-        repoRoot,
-      ],
-      { timeoutMs: 30 * 60_000, logFile: log },
-    ),
-  );
-  // Superseded builds leave untagged images; the filter keeps recent build stages, which are the
-  // layer cache (an unfiltered prune makes the next build run npm ci again).
-  await podman(['image', 'prune', '--force', '--filter', 'until=168h']).catch((error: unknown) => say(`image prune failed (ignored): ${String(error)}`));
+  const common = [
+    'build',
+    '--pull=never',
+    // The build's RUN steps reach the Debian mirror and the npm registry through the host's network;
+    // the default would be a bridge (and iptables rules) on the host.
+    '--network=host',
+    '--build-arg',
+    `DEBIAN_SUITE=${suite}`,
+    '--volume',
+    `${npmEtc}:/usr/local/etc:ro`,
+    '--file',
+    join(repoRoot, 'Dockerfile'),
+  ];
+  const options = { timeoutMs: 30 * 60_000, logFile: log };
+  await step(`podman build ${IMAGE} (${suite}; log: ${log})`, async () => {
+    await podman(
+      [...common, '--label', `dev.berth.suite=${suite}`, '--label', `${SOURCE_LABEL}=${stamp}`, '--tag', IMAGE, '--tag', DEV_IMAGE, repoRoot],
+      options,
+    );
+    // The build stage is no parent of the final image, so pruning would take it (and with it the
+    // cached npm ci layer) unless tagged; the second build is all cache hits.
+    await podman([...common, '--target', 'build', '--tag', `${BUILD_CACHE_IMAGE}:${suite}`, repoRoot], options);
+  });
+  // What superseded builds left untagged; the tagged images keep every layer the next build reuses.
+  await podman(['image', 'prune', '--force']).catch((error: unknown) => say(`image prune failed (ignored): ${String(error)}`));
 }
 
 /** `podman save` as an OCI archive, for `skopeo copy oci-archive:FILE docker://REGISTRY/berth:TAG` elsewhere. */
