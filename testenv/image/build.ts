@@ -148,7 +148,9 @@ async function podmanBuild(suite: Suite, stamp: string): Promise<void> {
     await podman([...common, '--target', 'build', '--tag', `${BUILD_CACHE_IMAGE}:${suite}`, repoRoot], options);
   });
   // What superseded builds left untagged; the tagged images keep every layer the next build reuses.
-  await podman(['image', 'prune', '--force']).catch((error: unknown) => say(`image prune failed (ignored): ${String(error)}`));
+  // Only after an hour: a test in another work tree (same storage) may still be about to run the
+  // image ID it built, which this build has just untagged.
+  await podman(['image', 'prune', '--force', '--filter', 'until=1h']).catch((error: unknown) => say(`image prune failed (ignored): ${String(error)}`));
 }
 
 /** `podman save` as an OCI archive, for `skopeo copy oci-archive:FILE docker://REGISTRY/berth:TAG` elsewhere. */
