@@ -1,5 +1,5 @@
 import { ExitCode } from '../../../errors.ts';
-import { defineCommand } from '../../command.ts';
+import { type CommandContext, defineCommand } from '../../command.ts';
 import { formatDuration, parseDuration } from '../../duration.ts';
 import { ENV_OPTION, loadProject, pickEnvironment, stringList } from '../../project.ts';
 
@@ -109,7 +109,7 @@ function show(value: unknown): string {
 
 type Loaded = Awaited<ReturnType<typeof loadProject>>;
 
-function databaseEnsurer(context: Parameters<Parameters<typeof defineCommand>[0]['run']>[0], loaded: Loaded, environment: string) {
+function databaseEnsurer(context: CommandContext, loaded: Loaded, environment: string) {
   return async (app: string) => {
     const [{ appTarget }, { createAppDatabase }] = await Promise.all([import('../../../db/app-target.ts'), import('../../../db/provision.ts')]);
     const target = appTarget({ config: loaded.config, configFile: loaded.file, env: context.env, warn: (m) => context.out.warn(m) }, environment, app);
@@ -124,7 +124,7 @@ function databaseEnsurer(context: Parameters<Parameters<typeof defineCommand>[0]
   };
 }
 
-async function readWebhook(context: Parameters<Parameters<typeof defineCommand>[0]['run']>[0], loaded: Loaded): Promise<string | undefined> {
+async function readWebhook(context: CommandContext, loaded: Loaded): Promise<string | undefined> {
   const ref = loaded.config.notifications?.slack;
   if (!ref) return undefined;
   const [{ readCredential }, { connectCluster }] = await Promise.all([import('../../../db/credentials.ts'), import('../../../cluster/connect.ts')]);
@@ -132,6 +132,7 @@ async function readWebhook(context: Parameters<Parameters<typeof defineCommand>[
   return readCredential(ref, {
     cwd: dirname(loaded.file),
     env: context.env,
+    expect: 'the Slack-compatible webhook URL',
     cluster: async () => connectCluster({ context: loaded.config.cluster?.context, kubeconfig: context.env.KUBECONFIG }),
   });
 }
