@@ -140,6 +140,36 @@ describeCluster('berth deploy', () => {
     });
   });
 
+  it('announces results to a webhook; a webhook that fails is a warning, never a failed deploy', async () => {
+    const p = newProject('dnotify');
+    const received: string[] = [];
+    let status = 200;
+    const server: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push(JSON.parse(body).text);
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const hook = { HOOK_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook` };
+      p.write({ ...shopConfig(p.namespace), notifications: { slack: { env: 'HOOK_URL' } } });
+      await p.setSecret('web-secrets', { TOKEN: 'first' });
+      const ok = await p.berth(['deploy', '--tag', 'v1'], hook);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(received).toEqual([expect.stringMatching(/\[staging\] web v1 deployed \(r1\); worker v1 deployed \(r1\)/)]);
+      status = 500;
+      const failing = await p.berth(['deploy', 'web', '--tag', 'v2'], hook);
+      expect(failing.code).toBe(0);
+      expect(failing.stderr).toMatch(/notification not sent \(the webhook answered 500\); the deploy result stands/);
+      expect(failing.stderr).not.toContain(hook.HOOK_URL);
+    } finally {
+      server.close();
+    }
+  });
+
   it('--no-rollback leaves the failed release in place and exits 1', async () => {
     const p = await deployedProject('dnoroll');
     const result = await p.berth(['deploy', 'web', '--tag', 'crashloop', '--no-rollback']);
