@@ -103,7 +103,9 @@ function safeJson(text: string): unknown {
 /** `Apply failed with 1 conflict: conflict with "kubectl-edit" using apps/v1: .spec.replicas` → manager + field. */
 export function parseConflicts(message: string): { manager: string; field: string }[] {
   const found: { manager: string; field: string }[] = [];
-  for (const match of message.matchAll(/conflict with "([^"]+)"(?: using [^:]+)?: (\S+)/g)) found.push({ manager: match[1]!, field: match[2]! });
+  for (const match of message.matchAll(/conflict with "([^"]+)"(?: with subresource "([^"]+)")?(?: using [^:]+)?: (\S+)/g)) {
+    found.push({ manager: match[2] ? `${match[1]} ${match[2]}` : match[1]!, field: match[3]! });
+  }
   return found;
 }
 

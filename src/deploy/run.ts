@@ -130,6 +130,14 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     const pinned = new Map(selected.map((app) => [app, pinConfigAndSecrets(app, byApp.get(app) ?? [], (name) => secrets.get(name))]));
     if (request.dryRun) return await dryRun(cluster, request, resolved.namespace, live, shared, pinned, selected, enabled);
 
+    // A server-side dry run of every object first: a field conflict, a refused object, a missing
+    // CRD or permission stops the deploy here, with nothing applied.
+    await applySet(cluster, [...shared.filter((o) => o.kind !== 'Namespace'), ...[...pinned.values()].flatMap((p) => p.objects)], {
+      live,
+      dryRun: true,
+      force: request.forceConflicts,
+    });
+
     const apps = resolved.apps.filter((a) => selected.includes(a.name));
     for (const app of apps.filter((a) => a.database)) {
       if (!request.ensureDatabase) throw new BerthError(`${app.name} needs a database, but the config has no database server`);

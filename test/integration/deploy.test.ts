@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.ts';
 import { events, historyOf, type Project, project, runningSpec, shopConfig } from './deploy-helpers.ts';
-import { describeCluster, kube } from './helpers.ts';
+import { describeCluster, kube, kubectl } from './helpers.ts';
 
 const projects: Project[] = [];
 function newProject(prefix: string): Project {
@@ -168,6 +168,34 @@ describeCluster('berth deploy', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('--restart rolls the pods of an unchanged release, recorded as a restart', async () => {
+    const p = await deployedProject('drestart');
+    const before = await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace });
+    const result = await p.berth(['deploy', 'web', '--restart']);
+    expect(result.code, result.stderr).toBe(0);
+    const after = await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace });
+    expect(after.metadata!.generation).toBeGreaterThan(before.metadata!.generation!);
+    expect(after.spec!.template.metadata!.annotations!['berth.dev/restarted-at']).toBeTruthy();
+    expect((await historyOf(p, 'web')).map((r) => `${r.revision}:${r.kind}:${r.tag}`)).toEqual(['2:restart:v1', '1:deploy:v1']);
+  });
+
+  it('a hand edit is a conflict that names who changed which field, with nothing applied; --force-conflicts takes it back', async () => {
+    const p = await deployedProject('dconflict');
+    await kubectl(['-n', p.namespace, 'scale', 'deployment/web', '--replicas=4']);
+    const refused = await p.berth(['deploy', 'web', '--tag', 'v2']);
+    expect(refused.code).toBe(ExitCode.conflict);
+    expect(refused.stderr).toMatch(/someone else changed fields berth manages \("kubectl scale" set \.spec\.replicas\)/);
+    expect(refused.stderr).toMatch(/--force-conflicts/);
+    const untouched = await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace });
+    expect(untouched.spec!.template.spec!.containers[0]!.image).toBe('registry.test/shop:v1');
+    expect((await historyOf(p, 'web')).length).toBe(1);
+    const forced = await p.berth(['deploy', 'web', '--tag', 'v2', '--force-conflicts']);
+    expect(forced.code, forced.stderr).toBe(0);
+    const taken = await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace });
+    expect(taken.spec!.replicas).toBe(2);
+    expect(taken.spec!.template.spec!.containers[0]!.image).toBe('registry.test/shop:v2');
   });
 
   it('--no-rollback leaves the failed release in place and exits 1', async () => {

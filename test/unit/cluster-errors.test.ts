@@ -15,10 +15,14 @@ describe('Kubernetes errors', () => {
 
   it('reads which manager set which field from a server-side apply conflict', () => {
     const message =
-      'Apply failed with 2 conflicts: conflict with "kubectl-edit" using apps/v1: .spec.replicas\nconflict with "kubectl-scale": .spec.template.spec.containers[name="web"].image';
+      'Apply failed with 2 conflicts: conflict with "kubectl-edit" using apps/v1: .spec.replicas\nconflict with "kubectl-set": .spec.template.spec.containers[name="web"].image';
     expect(parseConflicts(message)).toEqual([
       { manager: 'kubectl-edit', field: '.spec.replicas' },
-      { manager: 'kubectl-scale', field: '.spec.template.spec.containers[name="web"].image' },
+      { manager: 'kubectl-set', field: '.spec.template.spec.containers[name="web"].image' },
+    ]);
+    // `kubectl scale` writes through the scale subresource.
+    expect(parseConflicts('Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using apps/v1: .spec.replicas')).toEqual([
+      { manager: 'kubectl scale', field: '.spec.replicas' },
     ]);
   });
 });
