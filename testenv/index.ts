@@ -19,7 +19,7 @@ export { exportLines, readState } from './state.ts';
 /** Starts whatever is not running and healthy; the caller holds the lock. */
 async function upLocked(): Promise<TestEnv> {
   if (!binariesPresent()) {
-    say('binaries missing: building them first (a cold build takes a while)');
+    say('binaries or CRDs missing: building them first (a cold build takes a while)');
     await build();
   }
   const previous = await readState();

@@ -93,7 +93,7 @@ describeCluster('rendered objects against the real API server', () => {
     created.push(namespace);
     const bad = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace }, spec: { ports: [{ port: 80, targetPrt: 'http' }] } };
     await expect(kubectl(['apply', '--server-side', '--dry-run=server', '--validate=strict', '-f', '-'], JSON.stringify(bad))).rejects.toThrow(/targetPrt/);
-    // The stand-in CRDs are strict where berth renders, so the same holds for add-on kinds.
+    // The upstream CRDs are structural (unknown fields pruned, so Strict refuses them): the same holds for add-on kinds.
     const typos = [
       {
         apiVersion: 'postgresql.cnpg.io/v1',
