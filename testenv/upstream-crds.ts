@@ -35,7 +35,7 @@ export const CRD_SOURCES: readonly CrdSource[] = [
     module: 'github.com/cert-manager/cert-manager',
     version: CERT_MANAGER_VERSION,
     path: 'deploy/crds',
-    kinds: ['Certificate', 'ClusterIssuer', 'Issuer'],
+    kinds: ['Certificate', 'ClusterIssuer'],
   },
   {
     project: 'traefik',
