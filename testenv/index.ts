@@ -15,6 +15,7 @@ import { clearState, readState, writeState, type TestEnv } from './state.ts';
 
 export type { TestEnv } from './state.ts';
 export { exportLines, readState } from './state.ts';
+export { restartApiServer, type RestartOptions, type RestartResult } from './restart.ts';
 
 /** Starts whatever is not running and healthy; the caller holds the lock. */
 async function upLocked(): Promise<TestEnv> {
