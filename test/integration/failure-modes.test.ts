@@ -48,6 +48,8 @@ const MIGRATE_INIT = [
 
 describeCluster('failure modes of the fake kubelets', () => {
   const ns = useNamespace('failures');
+  // A quota limits the whole namespace, so its test gets one of its own.
+  const quotaNs = useNamespace('quota');
 
   it.concurrent('a migration init container that fails: Init:Error, then Init:CrashLoopBackOff with climbing restarts (tag :initfail)', async () => {
     const namespace = ns.name;
@@ -183,5 +185,23 @@ describeCluster('failure modes of the fake kubelets', () => {
     expect(await logs('-c', 'web', '--tail', '1')).toEqual(logLines(LOGS.container).slice(-1));
     // The three files differ, so a test can tell which one it was given.
     expect(new Set([LOGS.container, LOGS.containerPrevious, LOGS.migrate].map((p) => logLines(p).join('\n'))).size).toBe(3);
+  });
+
+  it.concurrent('a quota the pods exceed: the ReplicaSet reports ReplicaFailure (FailedCreate) from the real controllers', async () => {
+    const namespace = quotaNs.name;
+    await kube().core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '1' } } } });
+    await kube().apps.createNamespacedDeployment({
+      namespace,
+      body: { ...deployment('crowded', {}), spec: { ...deployment('crowded', {}).spec!, replicas: 2 } },
+    });
+    const replicaSet = await waitFor('ReplicaFailure on the ReplicaSet', async () => {
+      const sets = await kube().apps.listNamespacedReplicaSet({ namespace, labelSelector: 'app=crowded' });
+      return sets.items.find((rs) => rs.status?.conditions?.some((c) => c.type === 'ReplicaFailure' && c.status === 'True'));
+    });
+    const failure = replicaSet.status?.conditions?.find((c) => c.type === 'ReplicaFailure');
+    expect(failure?.reason).toBe('FailedCreate');
+    expect(failure?.message).toMatch(/exceeded quota: pods/);
+    const d = await kube().apps.readNamespacedDeployment({ name: 'crowded', namespace });
+    expect(d.status?.conditions?.find((c) => c.type === 'ReplicaFailure')?.reason).toBe('FailedCreate');
   });
 });
