@@ -190,10 +190,9 @@ describeCluster('failure modes of the fake kubelets', () => {
   it.concurrent('a quota the pods exceed: the ReplicaSet reports ReplicaFailure (FailedCreate) from the real controllers', async () => {
     const namespace = quotaNs.name;
     await kube().core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '1' } } } });
-    await kube().apps.createNamespacedDeployment({
-      namespace,
-      body: { ...deployment('crowded', {}), spec: { ...deployment('crowded', {}).spec!, replicas: 2 } },
-    });
+    const crowded = deployment('crowded', {});
+    crowded.spec!.replicas = 2;
+    await kube().apps.createNamespacedDeployment({ namespace, body: crowded });
     const replicaSet = await waitFor('ReplicaFailure on the ReplicaSet', async () => {
       const sets = await kube().apps.listNamespacedReplicaSet({ namespace, labelSelector: 'app=crowded' });
       return sets.items.find((rs) => rs.status?.conditions?.some((c) => c.type === 'ReplicaFailure' && c.status === 'True'));
