@@ -47,7 +47,7 @@ export function shortHash(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 8);
 }
 
-export function pinConfigAndSecrets(app: string, objects: KubeObject[], readSecret: SecretReader): PinnedApp {
+export function pinConfigAndSecrets(app: string, namespace: string, objects: KubeObject[], readSecret: SecretReader): PinnedApp {
   const copies = structuredClone(objects);
   const renamedConfigMaps = new Map<string, string>();
   const configData: unknown[] = [];
@@ -99,7 +99,7 @@ export function pinConfigAndSecrets(app: string, objects: KubeObject[], readSecr
       kind: 'Secret',
       metadata: {
         name: pinned,
-        namespace: objects[0]?.metadata.namespace,
+        namespace,
         labels: { [LABEL.managedBy]: MANAGED_BY, [LABEL.app]: app, [LABEL.environment]: environmentOf(objects), 'berth.dev/pinned-from': name },
       },
       type: 'Opaque',
@@ -110,7 +110,7 @@ export function pinConfigAndSecrets(app: string, objects: KubeObject[], readSecr
   if (problems.length) {
     throw new BerthError(`${app} cannot start: ${problems.join('; ')}`, {
       exitCode: ExitCode.failure,
-      hint: `Set the values with \`kubectl -n ${objects[0]?.metadata.namespace} create secret generic ${app}-secrets --from-literal=KEY=VALUE …\` (or edit the Secret), then deploy again. Nothing was applied.`,
+      hint: `Set the values with \`kubectl -n ${namespace} create secret generic ${app}-secrets --from-literal=KEY=VALUE …\` (or edit the Secret), then deploy again. Nothing was applied.`,
     });
   }
 

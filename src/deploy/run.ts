@@ -128,7 +128,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     await markInterrupted(cluster, releases);
     const secrets = await readSecrets(cluster, namespace);
     // Everything that can refuse does so before anything is applied: missing secrets, bad objects.
-    const pinned = new Map(selected.map((app) => [app, pinConfigAndSecrets(app, byApp.get(app) ?? [], (name) => secrets.get(name))]));
+    const pinned = new Map(selected.map((app) => [app, pinConfigAndSecrets(app, namespace, byApp.get(app) ?? [], (name) => secrets.get(name))]));
     if (request.dryRun) return await dryRun(cluster, request, resolved.namespace, live, shared, pinned, selected, enabled);
 
     // A server-side dry run of every object first: a field conflict, a refused object, a missing
