@@ -4,8 +4,20 @@
  */
 import { DEFAULTS, WEB_PROCESS } from './defaults.ts';
 import { parseImage, withTag } from './image-ref.ts';
-import type { Health, Hpa, ResolvedApp, ResolvedCluster, ResolvedCron, ResolvedEnvironment, ResolvedProcess, ResolvedVolume, Resources } from './resolved.ts';
-import type { AppConfig, AppOverride, HealthConfig, HpaConfig, ParsedConfig, ResourcesConfig } from './schema.ts';
+import type {
+  Health,
+  Hpa,
+  ResolvedApp,
+  ResolvedCluster,
+  ResolvedCron,
+  ResolvedDatabase,
+  ResolvedEnvironment,
+  ResolvedProcess,
+  ResolvedVolume,
+  Resources,
+} from './resolved.ts';
+import type { AppConfig, AppOverride, DatabaseConfig, HealthConfig, HpaConfig, ParsedConfig, ResourcesConfig } from './schema.ts';
+import { cnpgPoolerName, cnpgServiceName } from '../model/names.ts';
 import { byCodePoint } from '../compare.ts';
 import { UsageError } from '../errors.ts';
 
@@ -37,8 +49,59 @@ export function resolveEnvironment(config: ParsedConfig, envName: string, option
     namespace: environment.namespace,
     tagScheme: environment.tagScheme ?? DEFAULTS.tagScheme,
     cluster: resolveCluster(config),
-    database: config.database,
+    database: resolveDatabase(config.database),
     apps,
+  };
+}
+
+/**
+ * The shared server with every default applied, and the host the apps' pods use (not where the
+ * CLI connects). cnpg: the PgBouncer Pooler's service, or the `-rw` service without a pooler;
+ * with a pooler, `directHost` is the `-rw` service for migrations. The cnpg admin credential
+ * defaults to the `uri` key of CloudNativePG's superuser Secret (enableSuperuserAccess is on).
+ */
+export function resolveDatabase(database: DatabaseConfig | undefined): ResolvedDatabase | undefined {
+  if (!database) return undefined;
+  if (database.mode === 'external') {
+    const d = DEFAULTS.database.external;
+    const sslMode = database.sslMode ?? d.sslMode;
+    return {
+      mode: 'external',
+      admin: database.admin,
+      connectionLimit: database.connectionLimit ?? d.connectionLimit,
+      host: database.host,
+      port: database.port ?? d.port,
+      directHost: undefined,
+      sslMode: sslMode === 'prefer' ? undefined : sslMode,
+    };
+  }
+  const d = DEFAULTS.database.cnpg;
+  const name = database.name ?? d.name;
+  const namespace = database.namespace ?? d.namespace;
+  const pooler =
+    database.pooler === false
+      ? undefined
+      : { name: cnpgPoolerName(name), instances: database.pooler?.instances ?? d.pooler.instances, poolMode: database.pooler?.poolMode ?? d.pooler.poolMode };
+  const rw = `${cnpgServiceName(name, 'rw')}.${namespace}.svc`;
+  return {
+    mode: 'cnpg',
+    name,
+    namespace,
+    instances: database.instances ?? d.instances,
+    storage: database.storage ?? d.storage,
+    storageClass: database.storageClass,
+    imageName: database.imageName ?? d.imageName,
+    pooler,
+    resources: {
+      requests: { ...d.resources.requests, ...database.resources?.requests },
+      limits: { ...d.resources.limits, ...database.resources?.limits },
+    },
+    admin: database.admin ?? { secret: { namespace, name: `${name}-superuser`, key: 'uri' } },
+    connectionLimit: database.connectionLimit ?? d.connectionLimit,
+    host: pooler ? `${pooler.name}.${namespace}.svc` : rw,
+    port: 5432,
+    directHost: pooler ? rw : undefined,
+    sslMode: undefined,
   };
 }
 

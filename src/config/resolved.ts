@@ -2,7 +2,7 @@
  * A config made concrete for one environment: overrides merged, defaults applied, names derived.
  * The renderer reads only these types, so it never has to guess a default.
  */
-import type { DatabaseConfig } from './schema.ts';
+import type { CredentialRef } from './schema.ts';
 
 export interface Resources {
   requests: { cpu?: string; memory?: string };
@@ -94,11 +94,44 @@ export interface ResolvedCluster {
   berthImage: string;
 }
 
+/** Where the pods of apps reach the shared server, and how berth's CLI reaches it as admin. */
+interface DatabaseCommon {
+  admin: CredentialRef;
+  /** Per-app role's CONNECTION LIMIT. */
+  connectionLimit: number;
+  /** What the app's pods connect to. */
+  host: string;
+  port: number;
+  /** For migrations when `host` is a transaction pooler (session advisory locks need a real session). */
+  directHost: string | undefined;
+  /** Written into the app's URL unless it is libpq's default (prefer). */
+  sslMode: string | undefined;
+}
+
+export interface ResolvedExternalDatabase extends DatabaseCommon {
+  mode: 'external';
+}
+
+export interface ResolvedCnpgDatabase extends DatabaseCommon {
+  mode: 'cnpg';
+  /** The CloudNativePG Cluster's name. */
+  name: string;
+  namespace: string;
+  instances: number;
+  storage: string;
+  storageClass: string | undefined;
+  imageName: string;
+  pooler: { name: string; instances: number; poolMode: 'transaction' | 'session' } | undefined;
+  resources: Resources;
+}
+
+export type ResolvedDatabase = ResolvedExternalDatabase | ResolvedCnpgDatabase;
+
 export interface ResolvedEnvironment {
   name: string;
   namespace: string;
   tagScheme: string;
   cluster: ResolvedCluster;
-  database: DatabaseConfig | undefined;
+  database: ResolvedDatabase | undefined;
   apps: ResolvedApp[];
 }

@@ -1,5 +1,6 @@
 /** Rules across environments: namespaces, overrides that resolve, and routes nobody else serves. */
 import { DEFAULTS, WEB_PROCESS } from './defaults.ts';
+import { resolveDatabase } from './resolve.ts';
 import { join } from './field-path.ts';
 import { checkHpa } from './rules-app.ts';
 import type { RuleResult } from './rules.ts';
@@ -17,7 +18,8 @@ export function checkEnvironments(config: ParsedConfig, result: RuleResult): voi
       });
     }
     namespaces.set(environment.namespace, envName);
-    if (config.database?.mode === 'cnpg' && environment.namespace === (config.database.namespace ?? DEFAULTS.database.cnpg.namespace)) {
+    const database = resolveDatabase(config.database);
+    if (database?.mode === 'cnpg' && environment.namespace === database.namespace) {
       result.errors.push({ path: join(at, 'namespace'), message: `"${environment.namespace}" is the database's namespace; apps need their own` });
     }
     for (const [appName, override] of Object.entries(environment.apps ?? {})) {

@@ -8,3 +8,5 @@ export const databaseSecretName = (app: { name: string }) => `${app.name}-db`;
 export const tlsSecretName = (host: string) => `tls-${host.replace(/^\*\./, 'wildcard.').replaceAll('.', '-')}`.slice(0, 253);
 /** CloudNativePG's PgBouncer Pooler in front of the shared server. */
 export const cnpgPoolerName = (cluster: string) => `${cluster}-pooler`;
+/** CloudNativePG's services are `<cluster>-rw`, `-ro`, `-r`. */
+export const cnpgServiceName = (cluster: string, kind: 'rw' | 'ro' | 'r') => `${cluster}-${kind}`;

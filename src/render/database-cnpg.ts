@@ -12,15 +12,10 @@
  * pure render cannot make). The `Database` resource records the database declaratively with
  * `databaseReclaimPolicy: retain`, so deleting the resource never drops data.
  */
-import type { ResolvedApp, ResolvedEnvironment } from '../config/resolved.ts';
-import { DEFAULTS } from '../config/defaults.ts';
-import type { DatabaseConfig } from '../config/schema.ts';
+import type { ResolvedApp, ResolvedCnpgDatabase, ResolvedDatabase, ResolvedEnvironment } from '../config/resolved.ts';
 import { databaseIdentity } from '../model/database-names.ts';
-import { cnpgPoolerName } from '../model/names.ts';
 import { appLabels, KEEP_ON_PRUNE, LABEL, MANAGED_BY } from '../model/labels.ts';
 import type { KubeObject } from '../model/kube-object.ts';
-
-type CnpgConfig = Extract<DatabaseConfig, { mode: 'cnpg' }>;
 
 const API_VERSION = 'postgresql.cnpg.io/v1';
 const POOLER_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
@@ -32,9 +27,9 @@ const POOLER_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { m
  * namespace (Flux may relocate it with targetNamespace), and pruning or deleting an environment
  * can never take the database server with it.
  */
-export function renderDatabasePlatform(database: DatabaseConfig | undefined, environments: ResolvedEnvironment[]): KubeObject[] {
+export function renderDatabasePlatform(database: ResolvedDatabase | undefined, environments: ResolvedEnvironment[]): KubeObject[] {
   if (database?.mode !== 'cnpg') return [];
-  const settings = cnpgSettings(database);
+  const settings = database;
   const objects = [renderDatabaseNamespace(settings), renderCnpgCluster(settings)];
   if (settings.pooler) objects.push(renderCnpgPooler(settings, settings.pooler));
   for (const env of environments) {
@@ -43,46 +38,15 @@ export function renderDatabasePlatform(database: DatabaseConfig | undefined, env
   return objects;
 }
 
-export interface CnpgSettings {
-  name: string;
-  namespace: string;
-  instances: number;
-  storage: string;
-  storageClass: string | undefined;
-  imageName: string;
-  pooler: { instances: number; poolMode: 'transaction' | 'session' } | undefined;
-  resources: { requests: Record<string, string>; limits: Record<string, string> };
-}
-
-export function cnpgSettings(database: CnpgConfig): CnpgSettings {
-  const d = DEFAULTS.database.cnpg;
-  return {
-    name: database.name ?? d.name,
-    namespace: database.namespace ?? d.namespace,
-    instances: database.instances ?? d.instances,
-    storage: database.storage ?? d.storage,
-    storageClass: database.storageClass,
-    imageName: database.imageName ?? d.imageName,
-    resources: {
-      requests: { ...d.resources.requests, ...database.resources?.requests },
-      limits: { ...d.resources.limits, ...database.resources?.limits },
-    },
-    pooler:
-      database.pooler === false
-        ? undefined
-        : { instances: database.pooler?.instances ?? d.pooler.instances, poolMode: database.pooler?.poolMode ?? d.pooler.poolMode },
-  };
-}
-
 function platformLabels(component: string): Record<string, string> {
   return { [LABEL.managedBy]: MANAGED_BY, [LABEL.partOf]: 'berth', [LABEL.component]: component };
 }
 
-function renderDatabaseNamespace(settings: CnpgSettings): KubeObject {
+function renderDatabaseNamespace(settings: ResolvedCnpgDatabase): KubeObject {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: settings.namespace, labels: platformLabels('database'), annotations: KEEP_ON_PRUNE } };
 }
 
-export function renderCnpgCluster(settings: CnpgSettings): KubeObject {
+export function renderCnpgCluster(settings: ResolvedCnpgDatabase): KubeObject {
   return {
     apiVersion: API_VERSION,
     kind: 'Cluster',
@@ -114,11 +78,11 @@ export function renderCnpgCluster(settings: CnpgSettings): KubeObject {
   };
 }
 
-export function renderCnpgPooler(settings: CnpgSettings, pooler: NonNullable<CnpgSettings['pooler']>): KubeObject {
+export function renderCnpgPooler(settings: ResolvedCnpgDatabase, pooler: NonNullable<ResolvedCnpgDatabase['pooler']>): KubeObject {
   return {
     apiVersion: API_VERSION,
     kind: 'Pooler',
-    metadata: { name: cnpgPoolerName(settings.name), namespace: settings.namespace, labels: platformLabels('database-pooler') },
+    metadata: { name: pooler.name, namespace: settings.namespace, labels: platformLabels('database-pooler') },
     spec: {
       cluster: { name: settings.name },
       instances: pooler.instances,
@@ -132,7 +96,7 @@ export function renderCnpgPooler(settings: CnpgSettings, pooler: NonNullable<Cnp
   };
 }
 
-export function renderCnpgDatabase(app: ResolvedApp, settings: CnpgSettings): KubeObject {
+export function renderCnpgDatabase(app: ResolvedApp, settings: ResolvedCnpgDatabase): KubeObject {
   const identity = databaseIdentity(app.name, app.environment);
   return {
     apiVersion: API_VERSION,

@@ -4,7 +4,7 @@
  */
 import type { V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
 import type { ResolvedApp, ResolvedEnvironment, ResolvedProcess } from '../config/resolved.ts';
-import { resolveEnvironment, type ResolveOptions } from '../config/resolve.ts';
+import { resolveDatabase, resolveEnvironment, type ResolveOptions } from '../config/resolve.ts';
 import type { ParsedConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import { renderHpa, renderPdb } from './availability.ts';
@@ -55,7 +55,7 @@ export function render(config: ParsedConfig, environment: string, options: Rende
 /** Objects outside every environment's namespace (the CloudNativePG server and its databases); none for an external database. */
 export function renderPlatform(config: ParsedConfig): KubeObject[] {
   const environments = Object.keys(config.environments).map((name) => resolveEnvironment(config, name));
-  return renderDatabasePlatform(config.database, environments).sort(compareObjects);
+  return renderDatabasePlatform(resolveDatabase(config.database), environments).sort(compareObjects);
 }
 
 export function renderEnvironment(env: ResolvedEnvironment, secretsHashes: Record<string, string> = {}): KubeObject[] {

@@ -4,16 +4,14 @@
  * and the public internet (mail, payment and storage APIs) but not to other private networks.
  */
 import type { V1NetworkPolicy, V1NetworkPolicyEgressRule, V1NetworkPolicyIngressRule } from '@kubernetes/client-node';
-import type { ResolvedApp, ResolvedCluster } from '../config/resolved.ts';
-import type { DatabaseConfig } from '../config/schema.ts';
-import { DEFAULTS } from '../config/defaults.ts';
+import type { ResolvedApp, ResolvedCluster, ResolvedDatabase } from '../config/resolved.ts';
 import { appLabels, LABEL } from '../model/labels.ts';
 import { kube, type KubeObject } from '../model/kube-object.ts';
 
 const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'];
 const namespaceSelector = (name: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': name } });
 
-export function renderNetworkPolicy(app: ResolvedApp, cluster: ResolvedCluster, database: DatabaseConfig | undefined): KubeObject {
+export function renderNetworkPolicy(app: ResolvedApp, cluster: ResolvedCluster, database: ResolvedDatabase | undefined): KubeObject {
   const webPorts = app.processes.filter((p) => p.port !== undefined && p.domains.length > 0).map((p) => p.port!);
   const ingress: V1NetworkPolicyIngressRule[] = [{ _from: [{ podSelector: {} }] } as V1NetworkPolicyIngressRule];
   if (webPorts.length) {
@@ -49,24 +47,23 @@ export function renderNetworkPolicy(app: ResolvedApp, cluster: ResolvedCluster, 
   return kube(toWire(policy) as V1NetworkPolicy);
 }
 
-function databaseEgress(database: DatabaseConfig | undefined): V1NetworkPolicyEgressRule | undefined {
+function databaseEgress(database: ResolvedDatabase | undefined): V1NetworkPolicyEgressRule | undefined {
   if (!database) return undefined;
   if (database.mode === 'cnpg') {
     return {
       to: [
         {
-          namespaceSelector: namespaceSelector(database.namespace ?? DEFAULTS.database.cnpg.namespace),
-          podSelector: { matchLabels: { 'cnpg.io/cluster': database.name ?? DEFAULTS.database.cnpg.name } },
+          namespaceSelector: namespaceSelector(database.namespace),
+          podSelector: { matchLabels: { 'cnpg.io/cluster': database.name } },
         },
-        {
-          namespaceSelector: namespaceSelector(database.namespace ?? DEFAULTS.database.cnpg.namespace),
-          podSelector: { matchLabels: { 'cnpg.io/poolerName': `${database.name ?? DEFAULTS.database.cnpg.name}-pooler` } },
-        },
+        ...(database.pooler
+          ? [{ namespaceSelector: namespaceSelector(database.namespace), podSelector: { matchLabels: { 'cnpg.io/poolerName': database.pooler.name } } }]
+          : []),
       ],
       ports: [{ port: 5432, protocol: 'TCP' }],
     };
   }
-  const port = database.port ?? DEFAULTS.database.external.port;
+  const port = database.port;
   const isIp = /^\d{1,3}(\.\d{1,3}){3}$/.test(database.host);
   // A host name cannot be matched by a NetworkPolicy; allow the port and let pg_hba decide.
   return { to: isIp ? [{ ipBlock: { cidr: `${database.host}/32` } }] : undefined, ports: [{ port, protocol: 'TCP' }] };
