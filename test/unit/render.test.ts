@@ -310,6 +310,12 @@ describe('render', () => {
       expect(find(renderOf(withConfig((c) => (c.apps.web.hpa = { min: 2, max: 4 }))), 'PodDisruptionBudget', 'web').spec.minAvailable).toBe(1);
     });
 
+    it('never lets a broken release (pods not Ready) block a node drain', () => {
+      for (const pdb of renderOf(baseConfig()).filter((o) => o.kind === 'PodDisruptionBudget')) {
+        expect((pdb as any).spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
+      }
+    });
+
     it('lets only the ingress controller reach web ports, and egress to DNS, the database and the internet', () => {
       const policy = find(renderOf(baseConfig()), 'NetworkPolicy', 'web');
       expect(policy.spec.podSelector).toEqual({ matchLabels: { 'berth.dev/app': 'web' } });
