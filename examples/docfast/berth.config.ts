@@ -41,6 +41,8 @@ export default defineConfig({
       health: { path: '/health', interval: 5 },
       replicas: 2,
       resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      // The Node image's own user: Pod Security "restricted".
+      securityContext: { runAsUser: 1000, runAsGroup: 1000 },
       env: { NODE_ENV: 'production', SMTP_HOST: 'mail.cloonar.com' },
       secrets: ['STRIPE_SECRET_KEY', 'SMTP_PASSWORD'],
       database: true,

@@ -26,6 +26,8 @@ export default defineConfig({
       health: { path: '/api/health/', startupTimeout: 240 },
       replicas: 3,
       resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+      // Static Go binaries: any non-root user will do (Pod Security "restricted").
+      securityContext: { runAsUser: 65532, runAsGroup: 65532 },
       env: { GIN_MODE: 'release', REDIS_URL: 'redis://redis.honeydue.svc:6379/0' },
       secrets: ['SECRET_KEY', 'APNS_KEY', 'B2_APPLICATION_KEY'],
       database: true,
@@ -41,6 +43,8 @@ export default defineConfig({
       // Next.js serves at /; probing /admin/ returned 404 and killed the pods.
       health: { path: '/', startupTimeout: 120 },
       replicas: 2,
+      // The nextjs user of Next.js' standalone Dockerfile.
+      securityContext: { runAsUser: 1001, runAsGroup: 1001 },
       env: { NEXT_PUBLIC_API_URL: 'https://api.honeydue.app' },
     },
   },

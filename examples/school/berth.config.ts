@@ -25,6 +25,7 @@ export default defineConfig({
       health: { path: '/api/health', startupTimeout: 120 },
       env: { NODE_ENV: 'production', STORAGE_DIR: '/school' },
       secrets: ['NEXTAUTH_SECRET', 'OPENAI_API_KEY'],
+      securityContext: { runAsUser: 1001, runAsGroup: 1001 },
       database: true,
       // Idempotent schema sync, run before the app starts (prisma's SQL, IF NOT EXISTS everywhere).
       migrate: { command: ['node', 'scripts/schema-sync.mjs'] },
@@ -36,7 +37,9 @@ export default defineConfig({
     'school-platform-db': {
       image: 'postgres:16-alpine',
       port: 5432,
-      fsGroup: 999,
+      // The official image starts as root, prepares its data directory and switches to postgres
+      // (uid 999): no runAsUser, so berth keeps the capabilities it needs (Pod Security "baseline").
+      securityContext: { fsGroup: 999 },
       resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
       env: { PGDATA: '/var/lib/postgresql/data/pgdata' },
       secrets: ['POSTGRES_PASSWORD'],

@@ -28,6 +28,16 @@ export const DEFAULTS = {
       interval: 5,
     },
   },
+  security: {
+    /**
+     * Kept for containers that may start as root: what official images such as postgres and
+     * nginx need to prepare their files and drop to their own user (chown, gosu/setuid, a root
+     * master signalling its workers, ports below 1024). All are allowed by Pod Security "baseline".
+     */
+    rootCapabilities: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'NET_BIND_SERVICE', 'SETGID', 'SETUID'],
+    /** The writable /tmp given to a read-only root filesystem. */
+    tmpSize: '256Mi',
+  },
   hpa: { cpuPercent: 70 },
   volume: { accessMode: 'ReadWriteOnce' },
   cron: { timeout: 3600 },

@@ -15,8 +15,9 @@ import type {
   ResolvedProcess,
   ResolvedVolume,
   Resources,
+  Security,
 } from './resolved.ts';
-import type { AppConfig, AppOverride, DatabaseConfig, HealthConfig, HpaConfig, ParsedConfig, ResourcesConfig } from './schema.ts';
+import type { AppConfig, AppOverride, DatabaseConfig, HealthConfig, HpaConfig, ParsedConfig, ResourcesConfig, SecurityContextConfig } from './schema.ts';
 import { cnpgPoolerName, cnpgServiceName } from '../model/names.ts';
 import { byCodePoint } from '../compare.ts';
 import { UsageError } from '../errors.ts';
@@ -138,7 +139,6 @@ function resolveApp(name: string, base: AppConfig, override: AppOverride, enviro
     database: base.database ?? false,
     migrate: base.migrate ? { command: base.migrate.command, dir: base.migrate.dir ?? DEFAULTS.migrate.dir } : undefined,
     wwwRedirect: override.wwwRedirect ?? base.wwwRedirect ?? DEFAULTS.app.wwwRedirect,
-    fsGroup: base.fsGroup,
     processes,
     cron: resolveCron(name, base),
     volumes,
@@ -180,6 +180,7 @@ function resolveProcesses(app: string, base: AppConfig, override: AppOverride): 
       hpa: singleton ? undefined : resolveHpa(changed.hpa ?? (isWeb ? override.hpa : undefined) ?? declared.hpa ?? (isWeb ? base.hpa : undefined)),
       volumes: [],
       migrates: base.migrate !== undefined && (isWeb || (index === 0 && !names.includes(WEB_PROCESS))),
+      security: resolveSecurity(base.securityContext, declared.securityContext),
     };
   });
 }
@@ -196,6 +197,22 @@ function mergeResources(a: ResourcesConfig | Resources | undefined, b: Resources
   return {
     requests: { ...base.requests, ...a?.requests, ...b?.requests },
     limits: { ...base.limits, ...a?.limits, ...b?.limits },
+  };
+}
+
+/** A process's settings override its app's, field by field. */
+export function resolveSecurity(app: SecurityContextConfig | undefined, process: SecurityContextConfig | undefined): Security {
+  const merged = { ...app, ...process };
+  const nonRoot = merged.runAsNonRoot ?? (merged.runAsUser !== undefined && merged.runAsUser !== 0);
+  const added = merged.capabilities?.add ?? [];
+  const capabilities = nonRoot ? added : [...new Set([...DEFAULTS.security.rootCapabilities, ...added])];
+  return {
+    nonRoot,
+    runAsUser: merged.runAsUser,
+    runAsGroup: merged.runAsGroup,
+    fsGroup: merged.fsGroup,
+    readOnlyRootFilesystem: merged.readOnlyRootFilesystem ?? false,
+    capabilities: capabilities.sort(),
   };
 }
 
@@ -241,5 +258,6 @@ function resolveCron(app: string, base: AppConfig): ResolvedCron[] {
       command: task.command,
       resources: mergeResources(base.resources, task.resources, true),
       timeout: task.timeout ?? DEFAULTS.cron.timeout,
+      security: resolveSecurity(base.securityContext, undefined),
     }));
 }

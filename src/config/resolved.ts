@@ -21,6 +21,18 @@ export interface Hpa {
   cpuPercent: number;
 }
 
+/** Who a container runs as (see DEFAULTS.security). */
+export interface Security {
+  /** Refuses to start as root: Pod Security "restricted". */
+  nonRoot: boolean;
+  runAsUser: number | undefined;
+  runAsGroup: number | undefined;
+  fsGroup: number | undefined;
+  readOnlyRootFilesystem: boolean;
+  /** Added after dropping ALL: the root set unless non-root, plus what the config adds. */
+  capabilities: string[];
+}
+
 export interface ResolvedProcess {
   /** `web`, `worker`, … */
   name: string;
@@ -40,6 +52,7 @@ export interface ResolvedProcess {
   volumes: string[];
   /** Whether the migrate init container runs before this process starts. */
   migrates: boolean;
+  security: Security;
 }
 
 export interface ResolvedVolume {
@@ -64,6 +77,7 @@ export interface ResolvedCron {
   command: string[];
   resources: Resources;
   timeout: number;
+  security: Security;
 }
 
 export interface ResolvedApp {
@@ -78,7 +92,6 @@ export interface ResolvedApp {
   database: boolean;
   migrate: { command: string[] | undefined; dir: string } | undefined;
   wwwRedirect: boolean;
-  fsGroup: number | undefined;
   processes: ResolvedProcess[];
   cron: ResolvedCron[];
   volumes: ResolvedVolume[];

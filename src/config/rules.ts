@@ -8,6 +8,7 @@ import { join } from './field-path.ts';
 import { placeholderProblem } from './placeholders.ts';
 import { checkApp } from './rules-app.ts';
 import { checkEnvironments, checkRoutes } from './rules-routes.ts';
+import { checkSecurity } from './rules-security.ts';
 import type { ParsedConfig } from './schema.ts';
 
 export interface RuleResult {
@@ -18,7 +19,10 @@ export interface RuleResult {
 export function checkRules(config: ParsedConfig): RuleResult {
   const result: RuleResult = { errors: [], warnings: [] };
   checkPlaceholders(config, '', result);
-  for (const [name, app] of Object.entries(config.apps)) checkApp(config, name, app, result);
+  for (const [name, app] of Object.entries(config.apps)) {
+    checkApp(config, name, app, result);
+    checkSecurity(name, app, result);
+  }
   checkEnvironments(config, result);
   checkRoutes(config, result);
   checkNotYetBuilt(config, result);

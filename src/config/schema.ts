@@ -41,6 +41,24 @@ const hpa = z.strictObject({
   cpuPercent: z.number().int().min(1).max(100).optional(),
 });
 
+/**
+ * Who a container runs as. Without it a container may start as root (as the official postgres
+ * and nginx images do) but keeps only the capabilities such images need to prepare their files
+ * and drop to their own user. With a non-root user it meets Pod Security "restricted".
+ */
+const securityContext = z.strictObject({
+  /** User id the container runs as; any id but 0 makes the container non-root. */
+  runAsUser: z.number().int().min(0).optional(),
+  runAsGroup: z.number().int().min(0).optional(),
+  /** Refuse to start as root; defaults to true when runAsUser is set and not 0. */
+  runAsNonRoot: z.boolean().optional(),
+  /** Group id given to mounted volumes, e.g. 999 for Postgres data on NFS. */
+  fsGroup: z.number().int().min(0).optional(),
+  /** The image's files become read-only; /tmp stays writable. */
+  readOnlyRootFilesystem: z.boolean().optional(),
+  capabilities: z.strictObject({ add: z.array(z.string().regex(/^[A-Z_]+$/, 'must be a capability name such as "NET_BIND_SERVICE"')).optional() }).optional(),
+});
+
 const processSchema = z.strictObject({
   command: command.optional(),
   args: z.array(z.string()).optional(),
@@ -54,6 +72,8 @@ const processSchema = z.strictObject({
   path: urlPath.optional(),
   health: health.optional(),
   hpa: hpa.optional(),
+  /** Overrides the app's securityContext, field by field. */
+  securityContext: securityContext.optional(),
 });
 
 const cronTask = z.strictObject({
@@ -117,8 +137,7 @@ export const appSchema = z.strictObject({
   migrate: migrate.optional(),
   backups: appBackups.optional(),
   hpa: hpa.optional(),
-  /** Group id for mounted volumes, e.g. 999 for Postgres data on NFS. */
-  fsGroup: z.number().int().min(0).optional(),
+  securityContext: securityContext.optional(),
 });
 
 /** What an environment may change about an app. Objects merge; lists replace. */
@@ -231,6 +250,7 @@ export type CronTaskConfig = z.output<typeof cronTask>;
 export type ResourcesConfig = z.output<typeof resources>;
 export type HealthConfig = z.output<typeof health>;
 export type HpaConfig = z.output<typeof hpa>;
+export type SecurityContextConfig = z.output<typeof securityContext>;
 export type CredentialRef = z.output<typeof credentialRef>;
 export type DatabaseConfig = NonNullable<ParsedConfig['database']>;
 export type BackupStoreConfig = z.output<typeof backupStore>;

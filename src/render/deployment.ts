@@ -8,7 +8,7 @@ import type { ResolvedApp, ResolvedCluster, ResolvedProcess } from '../config/re
 import { ANNOTATION, appLabels, selectorLabels } from '../model/labels.ts';
 import { migrateParts } from './migrate.ts';
 import { kube, type KubeObject } from '../model/kube-object.ts';
-import { basePodSpec, containerSecurity, envFrom, failoverTolerations, imagePullPolicy, podVolumes, resources, secretEnv } from './pod.ts';
+import { basePodSpec, containerSecurity, envFrom, failoverTolerations, imagePullPolicy, podVolumes, resources, secretEnv, tmpVolume } from './pod.ts';
 import { probesFor } from './probes.ts';
 
 const PRESTOP_SECONDS = 5;
@@ -50,9 +50,11 @@ export function needsRecreate(app: ResolvedApp, process: ResolvedProcess): boole
 
 function podTemplate(app: ResolvedApp, process: ResolvedProcess, cluster: ResolvedCluster, hashes: PodAnnotations): V1PodTemplateSpec {
   const labels = appLabels(app, process.name);
-  const migrate = process.migrates ? migrateParts(app, cluster) : { initContainers: [], volumes: [] };
-  const { volumes = [], mounts } = podVolumes(app, process.volumes);
-  const allVolumes = [...volumes, ...migrate.volumes];
+  const migrate = process.migrates ? migrateParts(app, process.security, cluster) : { initContainers: [], volumes: [] };
+  const { volumes = [], mounts = [] } = podVolumes(app, process.volumes);
+  const tmp = tmpVolume(process.security);
+  const allVolumes = [...volumes, ...(tmp ? [tmp.volume] : []), ...migrate.volumes];
+  const allMounts = [...mounts, ...(tmp ? [tmp.mount] : [])];
   const spread = process.replicas > 1 || (process.hpa?.max ?? 0) > 1;
   return {
     metadata: {
@@ -63,7 +65,7 @@ function podTemplate(app: ResolvedApp, process: ResolvedProcess, cluster: Resolv
       },
     },
     spec: {
-      ...basePodSpec(app, cluster),
+      ...basePodSpec(process.security, cluster),
       initContainers: migrate.initContainers.length ? migrate.initContainers : undefined,
       containers: [
         {
@@ -79,8 +81,8 @@ function podTemplate(app: ResolvedApp, process: ResolvedProcess, cluster: Resolv
           ...probesFor(process),
           // Endpoints are removed asynchronously; keep serving briefly so no request meets a closed port.
           lifecycle: process.port === undefined ? undefined : { preStop: { sleep: { seconds: PRESTOP_SECONDS } } },
-          volumeMounts: mounts,
-          securityContext: containerSecurity(),
+          volumeMounts: allMounts.length ? allMounts : undefined,
+          securityContext: containerSecurity(process.security),
         },
       ],
       volumes: allVolumes.length ? allVolumes : undefined,

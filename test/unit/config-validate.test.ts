@@ -348,6 +348,50 @@ describe('config validation', () => {
         /external|cnpg/,
       );
     });
+    it('refuses a security context the kubelet would refuse, and warns about ones that cannot work', () => {
+      expectProblem(
+        withConfig((c) => (c.apps.web.securityContext = { runAsUser: 0, runAsNonRoot: true })),
+        'apps.web.securityContext.runAsNonRoot',
+        /runAsUser 0 is root/,
+      );
+      const warnings = (edit: (c: any) => void) => validateConfig(withConfig(edit)).warnings;
+      expect(warnings((c) => (c.apps.web.securityContext = { runAsUser: 1000, capabilities: { add: ['NET_BIND_SERVICE'] } }))).toContainEqual({
+        path: 'apps.web.securityContext.capabilities.add',
+        message: expect.stringMatching(/non-root user never receives added capabilities/),
+      });
+      expect(warnings((c) => (c.apps.web.securityContext = { capabilities: { add: ['SYS_ADMIN'] } }))).toContainEqual({
+        path: 'apps.web.securityContext.capabilities.add[0]',
+        message: expect.stringMatching(/Pod Security "baseline" refuses SYS_ADMIN/),
+      });
+      expect(
+        warnings((c) => {
+          c.apps.web.image = 'postgres:16-alpine';
+          c.apps.web.securityContext = { runAsNonRoot: true };
+        }),
+      ).toContainEqual({ path: 'apps.web.securityContext', message: expect.stringMatching(/postgres image starts as root/) });
+      expect(
+        warnings((c) => {
+          c.apps.web.image = 'nginx:1.27';
+          c.apps.web.securityContext = { readOnlyRootFilesystem: true };
+        }),
+      ).toContainEqual({ path: 'apps.web.securityContext.readOnlyRootFilesystem', message: expect.stringMatching(/\/var\/cache\/nginx/) });
+      // A process overrides its app's settings.
+      expect(
+        warnings((c) => {
+          c.apps.web.securityContext = { runAsUser: 1000 };
+          c.apps.web.processes.worker.securityContext = { capabilities: { add: ['NET_RAW'] } };
+        }),
+      ).toContainEqual({ path: 'apps.web.processes.worker.securityContext.capabilities.add', message: expect.stringMatching(/non-root/) });
+    });
+
+    it('says where a setting moved', () => {
+      expectProblem(
+        withConfig((c) => (c.apps.web.fsGroup = 999)),
+        'apps.web.fsGroup',
+        /securityContext: \{ fsGroup: 999 \}/,
+      );
+    });
+
     it('refuses a malformed tag scheme', () => {
       expectProblem(
         withConfig((c) => (c.environments.production.tagScheme = 'whatever!')),

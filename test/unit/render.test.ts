@@ -175,7 +175,9 @@ describe('render', () => {
     });
 
     it('references the image pull secret and sets the volume group', () => {
-      const objects = renderOf(withConfig((c) => Object.assign(c.cluster, { imagePullSecret: 'ghcr-pull' }) && (c.apps.web.fsGroup = 999)));
+      const objects = renderOf(
+        withConfig((c) => Object.assign(c.cluster, { imagePullSecret: 'ghcr-pull' }) && (c.apps.web.securityContext = { fsGroup: 999 })),
+      );
       const spec = find(objects, 'Deployment', 'web').spec.template.spec;
       expect(spec.imagePullSecrets).toEqual([{ name: 'ghcr-pull' }]);
       expect(spec.securityContext.fsGroup).toBe(999);
@@ -197,6 +199,83 @@ describe('render', () => {
         minReplicas: 2,
         scaleTargetRef: { name: 'web', apiVersion: 'apps/v1', kind: 'Deployment' },
       });
+    });
+  });
+
+  describe('security context', () => {
+    const postgres = () =>
+      withConfig((c) => {
+        c.apps.db = {
+          image: 'postgres:16-alpine',
+          port: 5432,
+          securityContext: { fsGroup: 999 },
+          volumes: { data: { mountPath: '/var/lib/postgresql/data', size: '5Gi' } },
+        };
+        c.environments.staging.apps.db = { enabled: false };
+      });
+    const spec = (config: BerthConfig, name: string) => find(renderOf(config), 'Deployment', name).spec.template.spec;
+
+    it('lets an image that starts as root (the official postgres) prepare its files and drop to its own user', () => {
+      const pod = spec(postgres(), 'db');
+      const security = pod.containers[0].securityContext;
+      // chown of the data directory, then setuid to postgres (gosu): these must stay.
+      expect(security.capabilities.add).toEqual(expect.arrayContaining(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID']));
+      expect(security.capabilities.drop).toEqual(['ALL']);
+      expect(security.runAsNonRoot).toBeUndefined();
+      expect(security.allowPrivilegeEscalation).toBe(false);
+      expect(pod.securityContext).toEqual({ fsGroup: 999, seccompProfile: { type: 'RuntimeDefault' } });
+    });
+
+    it('meets Pod Security "restricted" when the app names a non-root user', () => {
+      const config = withConfig((c) => (c.apps.web.securityContext = { runAsUser: 1000, runAsGroup: 1000 }));
+      const pod = spec(config, 'web');
+      for (const container of [...pod.containers, ...(pod.initContainers ?? [])]) {
+        expect(container.securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+          runAsNonRoot: true,
+          runAsUser: 1000,
+          runAsGroup: 1000,
+        });
+      }
+      expect(pod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+      // The worker inherits the app's user unless it says otherwise.
+      expect(spec(config, 'web-worker').containers[0].securityContext.runAsNonRoot).toBe(true);
+    });
+
+    it('lets a process differ from its app, e.g. a root sidecar-style process', () => {
+      const config = withConfig((c) => {
+        c.apps.web.securityContext = { runAsNonRoot: true };
+        c.apps.web.processes.worker.securityContext = { runAsUser: 0, runAsNonRoot: false };
+      });
+      expect(spec(config, 'web').containers[0].securityContext.runAsNonRoot).toBe(true);
+      const worker = spec(config, 'web-worker').containers[0].securityContext;
+      expect(worker.runAsNonRoot).toBeUndefined();
+      expect(worker.capabilities.add).toContain('SETUID');
+    });
+
+    it('gives a read-only root filesystem a writable /tmp', () => {
+      const pod = spec(
+        withConfig((c) => (c.apps.web.securityContext = { runAsUser: 1000, readOnlyRootFilesystem: true })),
+        'web',
+      );
+      expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+      expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+      expect(pod.volumes).toContainEqual({ name: 'tmp', emptyDir: { sizeLimit: '256Mi' } });
+    });
+
+    it("runs berth's migration runner as the berth image's non-root user", () => {
+      const pod = spec(
+        withConfig((c) => (c.apps.web.migrate = { dir: '/srv/migrations' })),
+        'web',
+      );
+      const runner = pod.initContainers.find((c: any) => c.name === 'migrate');
+      expect(runner.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, capabilities: { drop: ['ALL'] } });
+    });
+
+    it('adds capabilities an app asks for', () => {
+      const config = withConfig((c) => (c.apps.web.securityContext = { capabilities: { add: ['NET_RAW'] } }));
+      expect(spec(config, 'web').containers[0].securityContext.capabilities.add).toContain('NET_RAW');
     });
   });
 
