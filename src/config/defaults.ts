@@ -42,7 +42,6 @@ export const DEFAULTS = {
   volume: { accessMode: 'ReadWriteOnce' },
   cron: { timeout: 3600 },
   migrate: { dir: '/app/migrations' },
-  tagScheme: 'any',
   database: {
     external: { port: 5432, sslMode: 'prefer', connectionLimit: 20 },
     cnpg: {

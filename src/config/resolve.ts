@@ -3,7 +3,7 @@
  * each app, applies DEFAULTS and derives object names. Validation has already run.
  */
 import { DEFAULTS, WEB_PROCESS } from './defaults.ts';
-import { parseImage, withTag } from './image-ref.ts';
+import { imageWithTag, isPinned } from './image-tags.ts';
 import type {
   Health,
   Hpa,
@@ -23,8 +23,14 @@ import { byCodePoint } from '../compare.ts';
 import { UsageError } from '../errors.ts';
 
 export interface ResolveOptions {
-  /** Image tag per app name; an app without one keeps the tag in its image (or `latest`). */
+  /**
+   * Image tag per app name (from `--tag`, or for deploy the tag running in the cluster). An app
+   * without one keeps the tag pinned in its image; in an environment with a tag scheme, an app
+   * with neither is refused by render (image-tags.ts), elsewhere it runs `latest`.
+   */
   tags?: Record<string, string>;
+  /** The tag for every app not in `tags` whose image is not pinned in the config (`--tag TAG`). */
+  defaultTag?: string;
 }
 
 export function environmentNames(config: ParsedConfig): string[] {
@@ -43,12 +49,14 @@ export function resolveEnvironment(config: ParsedConfig, envName: string, option
     .flatMap((name) => {
       const override = environment.apps?.[name] ?? {};
       if (override.enabled === false) return [];
-      return [resolveApp(name, config.apps[name]!, override, envName, environment.namespace, options.tags?.[name])];
+      const configured = override.image ?? config.apps[name]!.image;
+      const tag = options.tags?.[name] ?? (isPinned(configured) ? undefined : options.defaultTag);
+      return [resolveApp(name, config.apps[name]!, override, envName, environment.namespace, tag)];
     });
   return {
     name: envName,
     namespace: environment.namespace,
-    tagScheme: environment.tagScheme ?? DEFAULTS.tagScheme,
+    tagScheme: environment.tagScheme,
     cluster: resolveCluster(config),
     database: resolveDatabase(config.database),
     apps,
@@ -120,9 +128,7 @@ function resolveCluster(config: ParsedConfig): ResolvedCluster {
 }
 
 function resolveApp(name: string, base: AppConfig, override: AppOverride, environment: string, namespace: string, tag: string | undefined): ResolvedApp {
-  const configured = override.image ?? base.image;
-  const effectiveTag = tag ?? parseImage(configured).tag ?? 'latest';
-  const image = tag ? withTag(configured, tag) : parseImage(configured).tag ? configured : withTag(configured, effectiveTag);
+  const { image, tag: effectiveTag, source: tagSource } = imageWithTag(override.image ?? base.image, tag);
   const volumes = resolveVolumes(name, namespace, base);
   const processes = resolveProcesses(name, base, override);
   for (const process of processes) {
@@ -134,6 +140,7 @@ function resolveApp(name: string, base: AppConfig, override: AppOverride, enviro
     namespace,
     image,
     tag: effectiveTag,
+    tagSource,
     env: { ...base.env, ...override.env },
     secrets: [...(base.secrets ?? [])],
     database: base.database ?? false,

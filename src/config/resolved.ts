@@ -2,6 +2,7 @@
  * A config made concrete for one environment: overrides merged, defaults applied, names derived.
  * The renderer reads only these types, so it never has to guess a default.
  */
+import type { TagSource } from './image-tags.ts';
 import type { CredentialRef } from './schema.ts';
 
 export interface Resources {
@@ -87,6 +88,8 @@ export interface ResolvedApp {
   /** Full image reference including the tag being rendered. */
   image: string;
   tag: string;
+  /** given (render's tags), config (pinned in the image) or none (`latest`). */
+  tagSource: TagSource;
   env: Record<string, string>;
   secrets: string[];
   database: boolean;
@@ -143,7 +146,8 @@ export type ResolvedDatabase = ResolvedExternalDatabase | ResolvedCnpgDatabase;
 export interface ResolvedEnvironment {
   name: string;
   namespace: string;
-  tagScheme: string;
+  /** Tags an environment accepts; undefined accepts any, and untagged images run `latest`. */
+  tagScheme: string | undefined;
   cluster: ResolvedCluster;
   database: ResolvedDatabase | undefined;
   apps: ResolvedApp[];

@@ -4,6 +4,7 @@
  */
 import type { V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
 import type { ResolvedApp, ResolvedEnvironment, ResolvedProcess } from '../config/resolved.ts';
+import { checkImageTags } from '../config/image-tags.ts';
 import { resolveDatabase, resolveEnvironment, type ResolveOptions } from '../config/resolve.ts';
 import type { ParsedConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
@@ -49,6 +50,7 @@ export function render(config: ParsedConfig, environment: string, options: Rende
     }
     env.apps = env.apps.filter((a) => options.apps!.includes(a.name));
   }
+  checkImageTags(env);
   return renderEnvironment(env, options.secretsHashes ?? {});
 }
 

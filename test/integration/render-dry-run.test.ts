@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
+import { exampleTag } from '../../src/config/tag-scheme.ts';
 import { render, renderPlatform, type KubeObject } from '../../src/render/index.ts';
 import { toYamlStream } from '../../src/manifests/serialize.ts';
 import { binaries } from '../../testenv/paths.ts';
@@ -93,7 +94,7 @@ describeCluster('rendered objects against the real API server', () => {
       for (const environment of Object.keys(config.environments)) {
         const namespace = uniqueName(`dry-${example}`).slice(0, 63);
         const objects = relocate(
-          render(config, environment, { tags: Object.fromEntries(Object.keys(config.apps).map((a) => [a, '1.0.0'])) }),
+          render(config, environment, { defaultTag: exampleTag(config.environments[environment]!.tagScheme) }),
           config.environments[environment]!.namespace,
           namespace,
         );
@@ -119,7 +120,7 @@ describeCluster('rendered objects against the real API server', () => {
     it(`runs every pod of examples/${example} under Pod Security "baseline", and "restricted" where the image allows it`, async () => {
       const { config } = await loadConfig({ cwd: join(examplesDir, example) });
       for (const environment of Object.keys(config.environments)) {
-        const objects = render(config, environment, { tags: Object.fromEntries(Object.keys(config.apps).map((a) => [a, '1.0.0'])) });
+        const objects = render(config, environment, { defaultTag: exampleTag(config.environments[environment]!.tagScheme) });
         expect(await podSecurityViolations(objects, 'baseline'), `${example}/${environment} baseline`).toEqual({});
         const restricted = await podSecurityViolations(objects, 'restricted');
         const expected = (ROOT_IMAGES[example] ?? []).filter((name) => objects.some((o) => `${o.kind}/${o.metadata.name}` === name));
@@ -130,7 +131,7 @@ describeCluster('rendered objects against the real API server', () => {
 
   it('answers a pod template that breaks Pod Security with a warning, so the check above can fail', async () => {
     const { config } = await loadConfig({ cwd: join(examplesDir, 'school') });
-    const objects = render(config, 'production', { tags: { 'school-platform': '1.0.0' } });
+    const objects = render(config, 'production', { defaultTag: 'prod-20260301.1' });
     const db = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'school-platform-db')!;
     const privileged = JSON.parse(JSON.stringify(db));
     privileged.spec.template.spec.containers[0].securityContext.capabilities.add.push('SYS_ADMIN');

@@ -254,6 +254,12 @@ describe('berth CLI', () => {
       expect(bad.stdout).toBe('');
       expect(bad.stderr).toMatch(/does not match production's tag scheme "prod-YYYYMMDD.N"/);
       expect((await cli(['render', '--tag', 'prod-20260301.4'], { cwd: project(config) })).code).toBe(0);
+      // No tag at all is no reason to render :latest with exit 0.
+      const none = await cli(['render'], { cwd: project(config) });
+      expect(none.code).toBe(2);
+      expect(none.stdout).toBe('');
+      expect(none.stderr).toMatch(/No image tag for web in production/);
+      expect(none.stderr).toMatch(/--tag/);
     });
 
     it('writes a kustomization directory and prunes files of objects no longer rendered', async () => {
@@ -318,15 +324,16 @@ describe('berth CLI', () => {
     });
 
     it('keeps tags pinned in the config when --tag is given for all apps, and warns about :latest', async () => {
-      const config = GOOD_YAML + '  db:\n    image: postgres:16-alpine\n    port: 5432\n';
+      const config = GOOD_YAML + '  db:\n    image: postgres:16-alpine\n    port: 5432\n  blog:\n    image: ghcr.io/acme/blog:latest\n    port: 80\n';
       const { stdout, stderr } = await cli(['render', '--tag', '2.0.0'], { cwd: project(config) });
       const images = parseAllDocuments(stdout)
         .map((d) => d.toJS())
         .filter((o) => o.kind === 'Deployment')
         .map((o) => o.spec.template.spec.containers[0].image);
-      expect(images.sort()).toEqual(['ghcr.io/acme/shop:2.0.0', 'postgres:16-alpine']);
+      // :latest pins nothing, so the given tag applies to it too.
+      expect(images.sort()).toEqual(['ghcr.io/acme/blog:2.0.0', 'ghcr.io/acme/shop:2.0.0', 'postgres:16-alpine']);
       expect(stderr).toBe('');
-      expect((await cli(['render'], { cwd: project(config) })).stderr).toMatch(/no tag for web: rendering :latest/);
+      expect((await cli(['render'], { cwd: project(config) })).stderr).toMatch(/no tag for web, blog: rendering :latest/);
     });
 
     it('says an app is disabled in an environment rather than unknown', async () => {

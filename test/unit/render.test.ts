@@ -481,6 +481,43 @@ describe('render', () => {
     });
   });
 
+  describe('image tags', () => {
+    const schemed = (edit: (c: any) => void = () => {}) =>
+      withConfig((c) => {
+        c.environments.production.tagScheme = 'git-sha';
+        c.apps.admin = { image: 'ghcr.io/acme/admin', port: 4000 };
+        c.environments.staging.apps.admin = { enabled: false };
+        edit(c);
+      });
+
+    it('never falls back to :latest in an environment with a tag scheme', () => {
+      expect(() => renderOf(schemed())).toThrow(/No image tag for admin, web in production/);
+      // Naming one app does not move the others to :latest.
+      expect(() => renderOf(schemed(), 'production', { tags: { web: 'abc1234' } })).toThrow(/No image tag for admin in production/);
+      const objects = renderOf(schemed(), 'production', { tags: { web: 'abc1234', admin: 'abc1234' } });
+      expect(find(objects, 'Deployment', 'admin').spec.template.spec.containers[0].image).toBe('ghcr.io/acme/admin:abc1234');
+    });
+
+    it('refuses a tag outside the scheme in the library too, not only on the command line', () => {
+      expect(() => renderOf(schemed(), 'production', { tags: { web: 'latest', admin: 'abc1234' } })).toThrow(
+        /Tag "latest" for web does not match production's tag scheme "git-sha"/,
+      );
+    });
+
+    it('treats an image written with :latest as untagged, so a given tag applies', () => {
+      const config = schemed((c) => (c.apps.admin.image = 'ghcr.io/acme/admin:latest'));
+      const objects = renderOf(config, 'production', { tags: { web: 'abc1234', admin: 'abc1234' } });
+      expect(find(objects, 'Deployment', 'admin').spec.template.spec.containers[0].image).toBe('ghcr.io/acme/admin:abc1234');
+      expect(() => renderOf(config, 'production', { tags: { web: 'abc1234' } })).toThrow(/No image tag for admin/);
+    });
+
+    it('keeps an image pinned in the config (a third-party postgres:16-alpine) as written', () => {
+      const config = schemed((c) => (c.apps.admin.image = 'postgres:16-alpine'));
+      const objects = renderOf(config, 'production', { tags: { web: 'abc1234' } });
+      expect(find(objects, 'Deployment', 'admin').spec.template.spec.containers[0].image).toBe('postgres:16-alpine');
+    });
+  });
+
   describe('selection', () => {
     it('renders only the requested apps', () => {
       const config = withConfig((c) => {

@@ -1,6 +1,5 @@
-import { parseImage } from '../../../config/image-ref.ts';
+import { isPinned } from '../../../config/image-tags.ts';
 import type { ParsedConfig } from '../../../config/schema.ts';
-import { tagSchemePattern } from '../../../config/tag-scheme.ts';
 import { UsageError } from '../../../errors.ts';
 import type { KubeObject } from '../../../model/kube-object.ts';
 import { defineCommand, type CommandContext } from '../../command.ts';
@@ -54,10 +53,9 @@ export default defineCommand({
     }
     // Unknown names are reported by render() below, with the apps the environment has.
     const selected = (appNames.length ? appNames : Object.keys(loaded.config.apps)).filter((a) => loaded.config.apps[a]);
-    const tags = parseTags(stringList(context.options.tag), selected, loaded.config);
-    checkTagScheme(loaded.config, environment, tags);
-    const objects = render(loaded.config, environment, { apps: appNames.length ? appNames : undefined, tags });
-    warnUntagged(context, loaded.config, selected, tags);
+    const { tags, defaultTag } = parseTags(stringList(context.options.tag), selected);
+    const objects = render(loaded.config, environment, { apps: appNames.length ? appNames : undefined, tags, defaultTag });
+    if (!defaultTag) warnUntagged(context, loaded.config, environment, selected, tags);
     return emit(context, objects, { format, out, label: environment });
   },
 });
@@ -76,22 +74,10 @@ async function writeDir(context: CommandContext, objects: KubeObject[], dir: str
   if (written.removed.length) context.out.print(`Removed ${written.removed.length} files for objects no longer rendered: ${written.removed.join(', ')}`);
 }
 
-function checkTagScheme(config: ParsedConfig, environment: string, tags: Record<string, string>): void {
-  const scheme = config.environments[environment]!.tagScheme;
-  if (!scheme) return;
-  const pattern = tagSchemePattern(scheme)!;
-  for (const [app, tag] of Object.entries(tags)) {
-    if (!pattern.test(tag)) {
-      throw new UsageError(`Tag "${tag}" for ${app} does not match ${environment}'s tag scheme "${scheme}"`, {
-        hint: `Environment ${environment} accepts tags like its tagScheme; check you are deploying the right build.`,
-      });
-    }
-  }
-}
-
 /** A moving tag in rendered output is a deploy nobody can reproduce; say which apps have one. */
-function warnUntagged(context: CommandContext, config: ParsedConfig, apps: string[], tags: Record<string, string>): void {
-  const untagged = apps.filter((a) => !tags[a] && !parseImage(config.apps[a]!.image).tag && !parseImage(config.apps[a]!.image).digest);
+function warnUntagged(context: CommandContext, config: ParsedConfig, environment: string, apps: string[], tags: Record<string, string>): void {
+  const image = (a: string) => config.environments[environment]!.apps?.[a]?.image ?? config.apps[a]!.image;
+  const untagged = apps.filter((a) => !tags[a] && !isPinned(image(a)));
   if (untagged.length) {
     context.out.warn(`no tag for ${untagged.join(', ')}: rendering :latest (pulled on every start); pass --tag TAG for a reproducible release`);
   }
@@ -99,10 +85,12 @@ function warnUntagged(context: CommandContext, config: ParsedConfig, apps: strin
 
 /**
  * `--tag T` applies to every selected app whose image has no tag of its own (a pinned
- * `postgres:16-alpine` stays pinned); `--tag api=T` sets one app's tag whatever it had.
+ * `postgres:16-alpine` stays pinned, `:latest` pins nothing); `--tag api=T` sets one app's tag
+ * whatever it had.
  */
-function parseTags(values: string[], apps: string[], config: ParsedConfig): Record<string, string> {
+function parseTags(values: string[], apps: string[]): { tags: Record<string, string>; defaultTag: string | undefined } {
   const tags: Record<string, string> = {};
+  let defaultTag: string | undefined;
   for (const value of values) {
     const eq = value.indexOf('=');
     const [app, tag] = eq > 0 ? [value.slice(0, eq), value.slice(eq + 1)] : [undefined, value];
@@ -111,10 +99,9 @@ function parseTags(values: string[], apps: string[], config: ParsedConfig): Reco
       if (!apps.includes(app)) throw new UsageError(`--tag ${value}: no app "${app}"`, { hint: `Apps: ${apps.join(', ')}.` });
       tags[app] = tag;
     } else {
-      for (const name of apps) {
-        if (!parseImage(config.apps[name]!.image).tag) tags[name] ??= tag;
-      }
+      if (defaultTag !== undefined && defaultTag !== tag) throw new UsageError(`--tag ${tag}: a tag for all apps was already given (${defaultTag})`);
+      defaultTag = tag;
     }
   }
-  return tags;
+  return { tags, defaultTag };
 }
