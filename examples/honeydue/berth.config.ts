@@ -1,6 +1,7 @@
-// Seed 001: honeyDue on a 3-node K3s HA cluster with K3s' Traefik. The Go API and its Asynq worker
-// come from one image; the worker is a singleton (two schedulers would double-run jobs). Migrations
-// serialize across 3 replicas on first boot, which took up to 240 s.
+// Seed 001: honeyDue on a 3-node K3s HA cluster with K3s' Traefik. One Dockerfile builds the api,
+// worker and admin images (--target); the Asynq worker is a singleton (two schedulers would
+// double-run jobs). Migrations serialize across 3 replicas on first boot, which took up to 240 s.
+// Containers are named like the seed's runbook expects: `kubectl set image deployment/api api=…`.
 import { defineConfig } from 'berth';
 
 export default defineConfig({
@@ -30,10 +31,12 @@ export default defineConfig({
       securityContext: { runAsUser: 65532, runAsGroup: 65532 },
       env: { GIN_MODE: 'release', REDIS_URL: 'redis://redis.honeydue.svc:6379/0' },
       secrets: ['SECRET_KEY', 'APNS_KEY', 'B2_APPLICATION_KEY'],
+      // The seed's one Secret, rotated with `kubectl patch secret honeydue-secrets`.
+      secretName: 'honeydue-secrets',
       database: true,
       migrate: { command: ['/app/api', 'migrate'] },
       processes: {
-        worker: { command: ['/app/worker'], singleton: true, resources: { limits: { memory: '256Mi' } } },
+        worker: { image: 'gitea.treytartt.com/admin/honeydue-worker', singleton: true, resources: { limits: { memory: '256Mi' } } },
       },
     },
     admin: {

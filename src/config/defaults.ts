@@ -25,7 +25,13 @@ export const DEFAULTS = {
     health: {
       /** Seed 001's first boot with serialized migrations took up to 240 s. */
       startupTimeout: 300,
+      startupInterval: 5,
+      /** Seed 003's failover tuning: unready after two missed checks 5 s apart. */
       interval: 5,
+      timeout: 3,
+      failureThreshold: 2,
+      /** Liveness only asks whether the process answers on its port at all. */
+      liveness: { interval: 10, timeout: 5, failureThreshold: 3 },
     },
   },
   security: {

@@ -32,7 +32,7 @@ export function imageWithTag(configured: string, given: string | undefined): { i
 /** Throws when an environment with a tag scheme would get an image outside it. */
 export function checkImageTags(env: ResolvedEnvironment): void {
   if (!env.tagScheme) return;
-  const missing = env.apps.filter((a) => a.tagSource === 'none').map((a) => a.name);
+  const missing = env.apps.filter((a) => a.tagSource === 'none' || a.processes.some((p) => p.tagSource === 'none')).map((a) => a.name);
   if (missing.length) {
     throw new UsageError(`No image tag for ${missing.join(', ')} in ${env.name}, whose tag scheme is "${env.tagScheme}"; berth never falls back to :latest`, {
       hint: `Pass the tag of the build to run: --tag TAG for every app, or --tag ${missing[0]}=TAG for each app listed.`,
@@ -40,7 +40,8 @@ export function checkImageTags(env: ResolvedEnvironment): void {
   }
   const pattern = tagSchemePattern(env.tagScheme)!;
   for (const app of env.apps) {
-    if (app.tagSource === 'given' && !pattern.test(app.tag)) {
+    const given = [app, ...app.processes].some((x) => x.tagSource === 'given');
+    if (given && !pattern.test(app.tag)) {
       throw new UsageError(`Tag "${app.tag}" for ${app.name} does not match ${env.name}'s tag scheme "${env.tagScheme}"`, {
         hint: `Environment ${env.name} accepts tags like its tagScheme; check you are deploying the right build.`,
       });

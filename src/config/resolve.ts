@@ -3,7 +3,7 @@
  * each app, applies DEFAULTS and derives object names. Validation has already run.
  */
 import { DEFAULTS, WEB_PROCESS } from './defaults.ts';
-import { imageWithTag, isPinned } from './image-tags.ts';
+import { imageWithTag, isPinned, type TagSource } from './image-tags.ts';
 import type {
   Health,
   Hpa,
@@ -18,7 +18,7 @@ import type {
   Security,
 } from './resolved.ts';
 import type { AppConfig, AppOverride, DatabaseConfig, HealthConfig, HpaConfig, ParsedConfig, ResourcesConfig, SecurityContextConfig } from './schema.ts';
-import { cnpgPoolerName, cnpgServiceName } from '../model/names.ts';
+import { cnpgPoolerName, cnpgServiceName, secretName } from '../model/names.ts';
 import { byCodePoint } from '../compare.ts';
 import { UsageError } from '../errors.ts';
 
@@ -49,9 +49,8 @@ export function resolveEnvironment(config: ParsedConfig, envName: string, option
     .flatMap((name) => {
       const override = environment.apps?.[name] ?? {};
       if (override.enabled === false) return [];
-      const configured = override.image ?? config.apps[name]!.image;
-      const tag = options.tags?.[name] ?? (isPinned(configured) ? undefined : options.defaultTag);
-      return [resolveApp(name, config.apps[name]!, override, envName, environment.namespace, tag)];
+      const tagOf = (image: string) => options.tags?.[name] ?? (isPinned(image) ? undefined : options.defaultTag);
+      return [resolveApp(name, config.apps[name]!, override, envName, environment.namespace, tagOf)];
     });
   return {
     name: envName,
@@ -127,10 +126,19 @@ function resolveCluster(config: ParsedConfig): ResolvedCluster {
   };
 }
 
-function resolveApp(name: string, base: AppConfig, override: AppOverride, environment: string, namespace: string, tag: string | undefined): ResolvedApp {
-  const { image, tag: effectiveTag, source: tagSource } = imageWithTag(override.image ?? base.image, tag);
+function tagged(image: string, tag: string | undefined): { image: string; tagSource: TagSource } {
+  const result = imageWithTag(image, tag);
+  return { image: result.image, tagSource: result.source };
+}
+
+/** The tag to give an image of the app: the app's given tag, or `--tag T` unless the image is pinned. */
+type TagOf = (image: string) => string | undefined;
+
+function resolveApp(name: string, base: AppConfig, override: AppOverride, environment: string, namespace: string, tagOf: TagOf): ResolvedApp {
+  const configured = override.image ?? base.image;
+  const { image, tag: effectiveTag, source: tagSource } = imageWithTag(configured, tagOf(configured));
   const volumes = resolveVolumes(name, namespace, base);
-  const processes = resolveProcesses(name, base, override);
+  const processes = resolveProcesses(name, base, override, { image, tagSource }, tagOf);
   for (const process of processes) {
     process.volumes = volumes.filter((v) => mountedIn(base, v.name, processes).includes(process.name)).map((v) => v.name);
   }
@@ -143,6 +151,7 @@ function resolveApp(name: string, base: AppConfig, override: AppOverride, enviro
     tagSource,
     env: { ...base.env, ...override.env },
     secrets: [...(base.secrets ?? [])],
+    secretName: base.secretName ?? secretName({ name }),
     database: base.database ?? false,
     migrate: base.migrate ? { command: base.migrate.command, dir: base.migrate.dir ?? DEFAULTS.migrate.dir } : undefined,
     wwwRedirect: override.wwwRedirect ?? base.wwwRedirect ?? DEFAULTS.app.wwwRedirect,
@@ -161,7 +170,13 @@ function processNames(base: AppConfig): string[] {
   return hasWeb ? [WEB_PROCESS, ...declared] : declared;
 }
 
-function resolveProcesses(app: string, base: AppConfig, override: AppOverride): ResolvedProcess[] {
+function resolveProcesses(
+  app: string,
+  base: AppConfig,
+  override: AppOverride,
+  appImage: { image: string; tagSource: TagSource },
+  tagOf: TagOf,
+): ResolvedProcess[] {
   const names = processNames(base);
   return names.map((name, index) => {
     const declared = base.processes?.[name] ?? {};
@@ -172,9 +187,14 @@ function resolveProcesses(app: string, base: AppConfig, override: AppOverride): 
       ? 1
       : (changed.replicas ?? (isWeb ? override.replicas : undefined) ?? declared.replicas ?? (isWeb ? base.replicas : undefined) ?? DEFAULTS.app.replicas);
     const appResources = mergeResources(base.resources, override.resources);
+    const ownImage = changed.image ?? declared.image;
+    const { image, tagSource } = ownImage ? tagged(ownImage, tagOf(ownImage)) : appImage;
     return {
       name,
       objectName: isWeb ? app : `${app}-${name}`,
+      container: isWeb ? app : name,
+      image,
+      tagSource,
       command: declared.command,
       args: declared.args,
       replicas,
@@ -224,10 +244,23 @@ export function resolveSecurity(app: SecurityContextConfig | undefined, process:
 }
 
 function resolveHealth(health: HealthConfig | undefined): Health {
+  const d = DEFAULTS.app.health;
+  const liveness = health?.liveness;
   return {
     path: health?.path,
-    startupTimeout: health?.startupTimeout ?? DEFAULTS.app.health.startupTimeout,
-    interval: health?.interval ?? DEFAULTS.app.health.interval,
+    startupTimeout: health?.startupTimeout ?? d.startupTimeout,
+    startupInterval: health?.startupInterval ?? d.startupInterval,
+    interval: health?.interval ?? d.interval,
+    timeout: health?.timeout ?? d.timeout,
+    failureThreshold: health?.failureThreshold ?? d.failureThreshold,
+    liveness:
+      liveness === false
+        ? undefined
+        : {
+            interval: liveness?.interval ?? d.liveness.interval,
+            timeout: liveness?.timeout ?? d.liveness.timeout,
+            failureThreshold: liveness?.failureThreshold ?? d.liveness.failureThreshold,
+          },
   };
 }
 

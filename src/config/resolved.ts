@@ -13,7 +13,11 @@ export interface Resources {
 export interface Health {
   path: string | undefined;
   startupTimeout: number;
+  startupInterval: number;
   interval: number;
+  timeout: number;
+  failureThreshold: number;
+  liveness: { interval: number; timeout: number; failureThreshold: number } | undefined;
 }
 
 export interface Hpa {
@@ -39,6 +43,11 @@ export interface ResolvedProcess {
   name: string;
   /** Name of its Deployment, Service and PDB: the app name for web, `<app>-<process>` otherwise. */
   objectName: string;
+  /** Its container's name: the app name for web, the process name otherwise (`kubectl set image deployment/api api=…`). */
+  container: string;
+  /** Full image reference: the process's own image, or the app's. */
+  image: string;
+  tagSource: TagSource;
   command: string[] | undefined;
   args: string[] | undefined;
   replicas: number;
@@ -92,6 +101,8 @@ export interface ResolvedApp {
   tagSource: TagSource;
   env: Record<string, string>;
   secrets: string[];
+  /** The Secret holding `secrets`; apps may share one. */
+  secretName: string;
   database: boolean;
   migrate: { command: string[] | undefined; dir: string } | undefined;
   wwwRedirect: boolean;

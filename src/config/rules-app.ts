@@ -20,6 +20,10 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
     error(at, `app name "${name}" must be at most ${MAX_APP_NAME} lowercase letters, digits and "-" (it becomes part of Kubernetes object names)`);
   }
   const processes = Object.keys(app.processes ?? {});
+  // The web container is named after the app; the migrate init containers share its pod.
+  if (app.migrate && ['migrate', 'copy-migrations'].includes(name)) {
+    error(at, `an app named "${name}" with migrate would have two containers of that name in one pod; rename the app`);
+  }
   const hasWeb = app.port !== undefined || processes.includes(WEB_PROCESS);
   if (!hasWeb && processes.length === 0) {
     error(at, 'has nothing to run: set `port` for a web process or declare `processes`');
@@ -52,8 +56,11 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
     const ppath = join(join(at, 'processes'), pname);
     const objectName = pname === WEB_PROCESS ? name : `${name}-${pname}`;
     if (objectName.length > 63) error(ppath, `"${objectName}" would exceed Kubernetes' 63-character name limit; shorten the app or process name`);
-    if (pname !== WEB_PROCESS && !process.command) {
-      error(join(ppath, 'command'), 'is required for processes other than web (the image default runs web)');
+    if (pname !== WEB_PROCESS && !process.command && !process.image) {
+      error(
+        join(ppath, 'command'),
+        "is required for a process that runs the app's image (the image's default command runs web): give `command`, or `image` for a process built as an image of its own",
+      );
     }
     if (process.singleton && process.replicas !== undefined && process.replicas !== 1) {
       error(join(ppath, 'replicas'), `a singleton runs exactly 1 replica; remove replicas (${process.replicas}) or singleton`);

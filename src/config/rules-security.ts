@@ -31,7 +31,7 @@ export function checkSecurity(name: string, app: AppConfig, result: RuleResult):
   checkOne(app.image, app.securityContext, undefined, join(at, 'securityContext'), mountPaths(app, WEB_PROCESS), result);
   for (const [pname, process] of Object.entries(app.processes ?? {})) {
     if (!process.securityContext) continue;
-    const image = (process as { image?: string }).image ?? app.image;
+    const image = process.image ?? app.image;
     checkOne(image, app.securityContext, process.securityContext, join(join(join(at, 'processes'), pname), 'securityContext'), mountPaths(app, pname), result);
   }
 }

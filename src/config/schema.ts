@@ -31,8 +31,18 @@ const health = z.strictObject({
   path: urlPath.optional(),
   /** How long a first boot may take (migrations included) before the pod is restarted. */
   startupTimeout: seconds.optional(),
-  /** Seconds between readiness checks; failover detection is about twice this. */
+  /** Seconds between startup checks during that time. */
+  startupInterval: seconds.optional(),
+  /** Seconds between readiness checks; failover detection is about interval × failureThreshold. */
   interval: seconds.optional(),
+  /** Seconds a check may take. */
+  timeout: seconds.optional(),
+  /** Missed readiness checks before the pod stops receiving traffic. */
+  failureThreshold: seconds.optional(),
+  /** Restart a process that stops answering on its port (TCP); false for none. */
+  liveness: z
+    .union([z.literal(false), z.strictObject({ interval: seconds.optional(), timeout: seconds.optional(), failureThreshold: seconds.optional() })])
+    .optional(),
 });
 
 const hpa = z.strictObject({
@@ -60,6 +70,8 @@ const securityContext = z.strictObject({
 });
 
 const processSchema = z.strictObject({
+  /** An image of its own (seed 001 builds api, worker and admin images); tagged like its app's. */
+  image: image.optional(),
   command: command.optional(),
   args: z.array(z.string()).optional(),
   replicas: count.optional(),
@@ -128,8 +140,10 @@ export const appSchema = z.strictObject({
   replicas: count.optional(),
   resources: resources.optional(),
   env: z.record(envVarName, z.string()).optional(),
-  /** Names of variables whose values live in the app's Secret (set with `berth secret set`). */
+  /** Names of variables whose values live in the app's Secret (created with kubectl; see the README). */
   secrets: z.array(envVarName).optional(),
+  /** The Secret holding `secrets` (default `<app>-secrets`); several apps may name the same one. */
+  secretName: dnsLabel(253).optional(),
   processes: z.record(dnsLabel(), processSchema).optional(),
   cron: z.record(dnsLabel(), cronTask).optional(),
   volumes: z.record(dnsLabel(), volume).optional(),
@@ -153,7 +167,13 @@ const appOverride = z.strictObject({
   processes: z
     .record(
       dnsLabel(),
-      z.strictObject({ replicas: count.optional(), resources: resources.optional(), domains: z.array(domain).optional(), hpa: hpa.optional() }),
+      z.strictObject({
+        image: image.optional(),
+        replicas: count.optional(),
+        resources: resources.optional(),
+        domains: z.array(domain).optional(),
+        hpa: hpa.optional(),
+      }),
     )
     .optional(),
   hpa: hpa.optional(),

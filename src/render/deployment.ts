@@ -50,7 +50,7 @@ export function needsRecreate(app: ResolvedApp, process: ResolvedProcess): boole
 
 function podTemplate(app: ResolvedApp, process: ResolvedProcess, cluster: ResolvedCluster, hashes: PodAnnotations): V1PodTemplateSpec {
   const labels = appLabels(app, process.name);
-  const migrate = process.migrates ? migrateParts(app, process.security, cluster) : { initContainers: [], volumes: [] };
+  const migrate = process.migrates ? migrateParts(app, process, cluster) : { initContainers: [], volumes: [] };
   const { volumes = [], mounts = [] } = podVolumes(app, process.volumes);
   const tmp = tmpVolume(process.security);
   const allVolumes = [...volumes, ...(tmp ? [tmp.volume] : []), ...migrate.volumes];
@@ -69,9 +69,9 @@ function podTemplate(app: ResolvedApp, process: ResolvedProcess, cluster: Resolv
       initContainers: migrate.initContainers.length ? migrate.initContainers : undefined,
       containers: [
         {
-          name: process.name,
-          image: app.image,
-          imagePullPolicy: imagePullPolicy(app.image),
+          name: process.container,
+          image: process.image,
+          imagePullPolicy: imagePullPolicy(process.image),
           command: process.command,
           args: process.args,
           ports: process.port === undefined ? undefined : [{ name: 'http', containerPort: process.port, protocol: 'TCP' }],

@@ -84,7 +84,7 @@ export function renderApp(app: ResolvedApp, env: ResolvedEnvironment, secretsHas
   const configMap = renderConfigMap(app);
   if (configMap) objects.push(configMap);
   // What the pods read from config: change any of it and the pods roll.
-  const configHash = contentHash({ env: app.env, secrets: app.secrets, database: app.database });
+  const configHash = contentHash({ env: app.env, secrets: app.secrets, secretName: app.secretName, database: app.database });
   for (const volume of app.volumes) objects.push(...renderVolume(app, volume));
   for (const process of app.processes) {
     objects.push(renderDeployment(app, process, env.cluster, { configHash, secretsHash }));

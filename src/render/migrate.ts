@@ -4,7 +4,7 @@
  * files shipped in the image, copied out first because the runner lives in berth's image.
  */
 import type { V1Container, V1Volume } from '@kubernetes/client-node';
-import type { ResolvedApp, ResolvedCluster, Security } from '../config/resolved.ts';
+import type { ResolvedApp, ResolvedCluster, ResolvedProcess, Security } from '../config/resolved.ts';
 import { containerSecurity, envFrom, imagePullPolicy, resources, secretEnv, tmpVolume } from './pod.ts';
 
 const MIGRATIONS_VOLUME = 'berth-migrations';
@@ -27,9 +27,10 @@ export interface MigrateParts {
   volumes: V1Volume[];
 }
 
-/** `security` is the pod's process's: the app's own image runs as that process does. */
-export function migrateParts(app: ResolvedApp, security: Security, cluster: ResolvedCluster): MigrateParts {
+/** Runs before `process` starts, from its image and as its user. */
+export function migrateParts(app: ResolvedApp, process: ResolvedProcess, cluster: ResolvedCluster): MigrateParts {
   if (!app.migrate) return { initContainers: [], volumes: [] };
+  const { image, security } = process;
   const tmp = tmpVolume(security);
   const common = {
     env: secretEnv(app),
@@ -41,8 +42,8 @@ export function migrateParts(app: ResolvedApp, security: Security, cluster: Reso
       initContainers: [
         {
           name: 'migrate',
-          image: app.image,
-          imagePullPolicy: imagePullPolicy(app.image),
+          image,
+          imagePullPolicy: imagePullPolicy(image),
           command: app.migrate.command,
           ...common,
           volumeMounts: tmp ? [tmp.mount] : undefined,
@@ -57,8 +58,8 @@ export function migrateParts(app: ResolvedApp, security: Security, cluster: Reso
     initContainers: [
       {
         name: 'copy-migrations',
-        image: app.image,
-        imagePullPolicy: imagePullPolicy(app.image),
+        image,
+        imagePullPolicy: imagePullPolicy(image),
         command: ['cp', '-R', `${app.migrate.dir.replace(/\/$/, '')}/.`, `${MIGRATIONS_MOUNT}/`],
         volumeMounts: mount,
         resources: common.resources,

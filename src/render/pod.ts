@@ -15,7 +15,7 @@ import type {
 import { DEFAULTS } from '../config/defaults.ts';
 import type { ResolvedApp, ResolvedCluster, Resources, Security } from '../config/resolved.ts';
 import { parseImage } from '../config/image-ref.ts';
-import { configMapName, databaseSecretName, secretName } from '../model/names.ts';
+import { configMapName, databaseSecretName } from '../model/names.ts';
 
 export function envFrom(app: ResolvedApp): V1EnvFromSource[] | undefined {
   const sources: V1EnvFromSource[] = [];
@@ -27,7 +27,7 @@ export function envFrom(app: ResolvedApp): V1EnvFromSource[] | undefined {
 /** Each declared secret by name, so a missing one stops the pod with a message naming it. */
 export function secretEnv(app: ResolvedApp): V1EnvVar[] | undefined {
   if (app.secrets.length === 0) return undefined;
-  return [...app.secrets].sort().map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secretName(app), key } } }));
+  return [...app.secrets].sort().map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: app.secretName, key } } }));
 }
 
 export function resources(r: Resources): V1ResourceRequirements {

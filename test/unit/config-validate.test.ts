@@ -320,12 +320,13 @@ describe('config validation', () => {
         /greater than max/,
       );
     });
-    it('requires a command for non-web processes', () => {
+    it('requires a command for non-web processes, unless they have an image of their own', () => {
       expectProblem(
         withConfig((c) => (c.apps.web.processes.worker = {})),
         'apps.web.processes.worker.command',
-        /required/,
+        /required .* or `image`/,
       );
+      expect(validateConfig(withConfig((c) => (c.apps.web.processes.worker = { image: 'ghcr.io/acme/worker' }))).warnings).toEqual([]);
     });
     it('refuses two environments in one namespace', () => {
       expectProblem(

@@ -202,6 +202,74 @@ describe('render', () => {
     });
   });
 
+  describe('processes', () => {
+    // Seed 001: api, worker and admin images built from one Dockerfile with --target.
+    const honeydue = (edit: (c: any) => void = () => {}) =>
+      withConfig((c) => {
+        c.environments.production.tagScheme = 'git-sha';
+        c.apps.api = {
+          image: 'gitea.example/honeydue-api',
+          port: 8000,
+          secrets: ['SECRET_KEY'],
+          secretName: 'honeydue-secrets',
+          processes: { worker: { image: 'gitea.example/honeydue-worker', singleton: true } },
+        };
+        c.apps.admin = { image: 'gitea.example/honeydue-admin', port: 3000, secrets: ['SECRET_KEY'], secretName: 'honeydue-secrets' };
+        c.environments.staging.apps.api = { enabled: false };
+        c.environments.staging.apps.admin = { enabled: false };
+        edit(c);
+      });
+    const tags = { tags: { web: 'abc1234', api: 'abc1234', admin: 'abc1234' } };
+
+    it("names each container after its Deployment's process, so `kubectl set image deployment/api api=…` works", () => {
+      const objects = renderOf(honeydue(), 'production', tags);
+      expect(find(objects, 'Deployment', 'api').spec.template.spec.containers[0].name).toBe('api');
+      expect(find(objects, 'Deployment', 'api-worker').spec.template.spec.containers[0].name).toBe('worker');
+    });
+
+    it('runs a process from its own image, with the tag of its app and no command of its own', () => {
+      const worker = find(renderOf(honeydue(), 'production', tags), 'Deployment', 'api-worker').spec.template.spec.containers[0];
+      expect(worker.image).toBe('gitea.example/honeydue-worker:abc1234');
+      expect(worker.command).toBeUndefined();
+      expect(validateConfig(honeydue()).warnings).toEqual([]);
+    });
+
+    it('refuses to render a process image without a tag in an environment with a tag scheme', () => {
+      const config = honeydue((c) => (c.apps.api.image = 'gitea.example/honeydue-api:abc1234'));
+      expect(() => renderOf(config, 'production', { tags: { web: 'abc1234', admin: 'abc1234' } })).toThrow(/No image tag for api/);
+    });
+
+    it('lets several apps read one Secret', () => {
+      const objects = renderOf(honeydue(), 'production', tags);
+      for (const name of ['api', 'api-worker', 'admin']) {
+        expect(find(objects, 'Deployment', name).spec.template.spec.containers[0].env).toEqual([
+          { name: 'SECRET_KEY', valueFrom: { secretKeyRef: { name: 'honeydue-secrets', key: 'SECRET_KEY' } } },
+        ]);
+      }
+    });
+
+    it('takes probe timings from the config (seed 003: ready checks every 5 s, unready after 2 misses)', () => {
+      const config = withConfig(
+        (c) =>
+          (c.apps.web.health = {
+            path: '/health',
+            interval: 5,
+            timeout: 2,
+            failureThreshold: 3,
+            startupInterval: 10,
+            startupTimeout: 240,
+            liveness: { interval: 20, timeout: 4, failureThreshold: 6 },
+          }),
+      );
+      const c = find(renderOf(config), 'Deployment', 'web').spec.template.spec.containers[0];
+      expect(c.readinessProbe).toEqual({ httpGet: { path: '/health', port: 'http' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 });
+      expect(c.startupProbe).toEqual({ httpGet: { path: '/health', port: 'http' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 24 });
+      expect(c.livenessProbe).toEqual({ tcpSocket: { port: 'http' }, periodSeconds: 20, timeoutSeconds: 4, failureThreshold: 6 });
+      const noLiveness = find(renderOf(withConfig((c) => (c.apps.web.health = { path: '/health', liveness: false }))), 'Deployment', 'web');
+      expect(noLiveness.spec.template.spec.containers[0].livenessProbe).toBeUndefined();
+    });
+  });
+
   describe('security context', () => {
     const postgres = () =>
       withConfig((c) => {
