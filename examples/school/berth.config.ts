@@ -1,5 +1,5 @@
 // Seed 004: the school platform. Evidence uploads on an NFS share from the NAS, PostgreSQL run as
-// a Deployment on NFS (Recreate: one writer; fsGroup 999 for the postgres user), images tagged
+// a Deployment on NFS (strategy Recreate: one writer; fsGroup 999 for the postgres user), images tagged
 // prod-YYYYMMDD.N, and daily backups at 03:00 Perth time kept for 30 days with Slack notices.
 import { defineConfig } from 'berth';
 
@@ -40,6 +40,8 @@ export default defineConfig({
       // The official image starts as root, prepares its data directory and switches to postgres
       // (uid 999): no runAsUser, so berth keeps the capabilities it needs (Pod Security "baseline").
       securityContext: { fsGroup: 999 },
+      // NFS would let a second postmaster mount the same data directory during a rolling update.
+      strategy: 'Recreate',
       resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
       env: { PGDATA: '/var/lib/postgresql/data/pgdata' },
       secrets: ['POSTGRES_PASSWORD'],
@@ -49,7 +51,6 @@ export default defineConfig({
           subPath: 'postgres',
           nfs: { server: 'nas.local', path: '/school/db' },
           size: '20Gi',
-          accessMode: 'ReadWriteOnce',
         },
       },
     },

@@ -139,8 +139,11 @@ function resolveApp(name: string, base: AppConfig, override: AppOverride, enviro
   const { image, tag: effectiveTag, source: tagSource } = imageWithTag(configured, tagOf(configured));
   const volumes = resolveVolumes(name, namespace, base);
   const processes = resolveProcesses(name, base, override, { image, tagSource }, tagOf);
+  const wwwRedirect = override.wwwRedirect ?? base.wwwRedirect ?? DEFAULTS.app.wwwRedirect;
   for (const process of processes) {
     process.volumes = volumes.filter((v) => mountedIn(base, v.name, processes).includes(process.name)).map((v) => v.name);
+    process.strategy = base.processes?.[process.name]?.strategy ?? base.strategy ?? (needsRecreate(process, volumes) ? 'Recreate' : 'RollingUpdate');
+    if (wwwRedirect && process.name === WEB_PROCESS) process.hosts = process.domains.flatMap((d) => (d.startsWith('*.') ? [d] : [d, `www.${d}`]));
   }
   return {
     name,
@@ -154,7 +157,7 @@ function resolveApp(name: string, base: AppConfig, override: AppOverride, enviro
     secretName: base.secretName ?? secretName({ name }),
     database: base.database ?? false,
     migrate: base.migrate ? { command: base.migrate.command, dir: base.migrate.dir ?? DEFAULTS.migrate.dir } : undefined,
-    wwwRedirect: override.wwwRedirect ?? base.wwwRedirect ?? DEFAULTS.app.wwwRedirect,
+    wwwRedirect,
     processes,
     cron: resolveCron(name, base),
     volumes,
@@ -188,6 +191,7 @@ function resolveProcesses(
       : (changed.replicas ?? (isWeb ? override.replicas : undefined) ?? declared.replicas ?? (isWeb ? base.replicas : undefined) ?? DEFAULTS.app.replicas);
     const appResources = mergeResources(base.resources, override.resources);
     const ownImage = changed.image ?? declared.image;
+    const domains = changed.domains ?? (isWeb ? override.domains : undefined) ?? declared.domains ?? (isWeb ? base.domains : undefined) ?? [];
     const { image, tagSource } = ownImage ? tagged(ownImage, tagOf(ownImage)) : appImage;
     return {
       name,
@@ -201,7 +205,9 @@ function resolveProcesses(
       singleton,
       resources: mergeResources(mergeResources(appResources, declared.resources), changed.resources, true),
       port: declared.port ?? (isWeb ? base.port : undefined),
-      domains: changed.domains ?? (isWeb ? override.domains : undefined) ?? declared.domains ?? (isWeb ? base.domains : undefined) ?? [],
+      domains,
+      hosts: domains,
+      strategy: 'RollingUpdate',
       path: declared.path ?? (isWeb ? (override.path ?? base.path) : undefined) ?? DEFAULTS.app.path,
       health: resolveHealth(declared.health ?? (isWeb ? base.health : undefined)),
       hpa: singleton ? undefined : resolveHpa(changed.hpa ?? (isWeb ? override.hpa : undefined) ?? declared.hpa ?? (isWeb ? base.hpa : undefined)),
@@ -210,6 +216,16 @@ function resolveProcesses(
       security: resolveSecurity(base.securityContext, declared.securityContext),
     };
   });
+}
+
+/**
+ * Recreate stops the old pod before starting the new one. A singleton needs it (two schedulers
+ * for a moment is two schedulers), and so does a single-writer volume: ReadWriteOnce allows one
+ * node, ReadWriteOncePod one pod, so a surge pod could not mount it.
+ */
+function needsRecreate(process: ResolvedProcess, volumes: ResolvedVolume[]): boolean {
+  if (process.singleton) return true;
+  return volumes.some((v) => process.volumes.includes(v.name) && !v.readOnly && v.accessMode.startsWith('ReadWriteOnce'));
 }
 
 function mountedIn(base: AppConfig, volume: string, processes: ResolvedProcess[]): string[] {

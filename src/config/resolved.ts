@@ -52,9 +52,12 @@ export interface ResolvedProcess {
   args: string[] | undefined;
   replicas: number;
   singleton: boolean;
+  strategy: 'RollingUpdate' | 'Recreate';
   resources: Resources;
   port: number | undefined;
   domains: string[];
+  /** Hosts its Ingress answers: the domains, and www.<domain> for the web process with wwwRedirect. */
+  hosts: string[];
   path: string;
   health: Health;
   hpa: Hpa | undefined;

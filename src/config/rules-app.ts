@@ -8,8 +8,6 @@ import { WEB_PROCESS } from './defaults.ts';
 
 /** Longest app name: leaves room for `-<process>` and CronJob's 52-character limit. */
 const MAX_APP_NAME = 40;
-/** Kubernetes appends 11 characters to a CronJob's name for its Jobs, and Job names are labels. */
-const MAX_CRONJOB_NAME = 52;
 
 export function checkApp(config: ParsedConfig, name: string, app: AppConfig, result: RuleResult): void {
   const at = join('apps', name);
@@ -54,8 +52,6 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
 
   for (const [pname, process] of Object.entries(app.processes ?? {})) {
     const ppath = join(join(at, 'processes'), pname);
-    const objectName = pname === WEB_PROCESS ? name : `${name}-${pname}`;
-    if (objectName.length > 63) error(ppath, `"${objectName}" would exceed Kubernetes' 63-character name limit; shorten the app or process name`);
     if (pname !== WEB_PROCESS && !process.command && !process.image) {
       error(
         join(ppath, 'command'),
@@ -65,19 +61,16 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
     if (process.singleton && process.replicas !== undefined && process.replicas !== 1) {
       error(join(ppath, 'replicas'), `a singleton runs exactly 1 replica; remove replicas (${process.replicas}) or singleton`);
     }
+    // The web process's replicas are usually written on the app.
+    if (process.singleton && pname === WEB_PROCESS && app.replicas !== undefined && app.replicas !== 1) {
+      error(join(at, 'replicas'), `a singleton runs exactly 1 replica (processes.web.singleton); remove replicas (${app.replicas}) or singleton`);
+    }
     if (process.singleton && process.hpa) error(join(ppath, 'hpa'), 'a singleton cannot autoscale; remove hpa or singleton');
     if (process.domains?.length && process.port === undefined && !(pname === WEB_PROCESS && app.port !== undefined)) {
       error(join(ppath, 'domains'), 'domains need a port to route to: set `port` on this process');
     }
     checkHpa(process.hpa, join(ppath, 'hpa'), result);
     checkResources(process.resources, join(ppath, 'resources'), result);
-  }
-
-  for (const [task] of Object.entries(app.cron ?? {})) {
-    const objectName = `${name}-${task}`;
-    if (objectName.length > MAX_CRONJOB_NAME) {
-      error(join(join(at, 'cron'), task), `CronJob name "${objectName}" exceeds ${MAX_CRONJOB_NAME} characters; shorten the task name`);
-    }
   }
 
   const processNames = [...(hasWeb ? [WEB_PROCESS] : []), ...processes.filter((p) => p !== WEB_PROCESS)];
@@ -92,27 +85,6 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
       if (!processNames.includes(p)) {
         error(`${join(vpath, 'processes')}[${i}]`, `no process "${p}" in app ${name}; known: ${processNames.join(', ') || 'none'}`);
       }
-    }
-    const mountedBy = volume.processes ?? processNames.slice(0, 1);
-    const single = (volume.accessMode ?? (volume.nfs ? 'ReadWriteMany' : 'ReadWriteOnce')).startsWith('ReadWriteOnce');
-    for (const p of mountedBy) {
-      const replicas = app.processes?.[p]?.replicas ?? (p === WEB_PROCESS ? app.replicas : undefined) ?? 1;
-      if (single && replicas > 1) {
-        warn(
-          vpath,
-          `${volume.accessMode ?? 'ReadWriteOnce'} volume mounted by ${replicas} replicas of "${p}": they must share one node; use ReadWriteMany or 1 replica`,
-        );
-      }
-    }
-  }
-
-  const mounts = new Map<string, string>();
-  for (const [vname, volume] of Object.entries(app.volumes ?? {})) {
-    for (const p of volume.processes ?? processNames.slice(0, 1)) {
-      const key = `${p}\n${volume.mountPath.replace(/\/+$/, '')}`;
-      const other = mounts.get(key);
-      if (other) error(join(join(join(at, 'volumes'), vname), 'mountPath'), `${volume.mountPath} is already where volume ${other} is mounted in process ${p}`);
-      else mounts.set(key, vname);
     }
   }
 

@@ -7,7 +7,8 @@ import { DEFAULTS } from './defaults.ts';
 import { join } from './field-path.ts';
 import { placeholderProblem } from './placeholders.ts';
 import { checkApp } from './rules-app.ts';
-import { checkEnvironments, checkRoutes } from './rules-routes.ts';
+import { checkResolved } from './rules-resolved.ts';
+import { checkEnvironments } from './rules-routes.ts';
 import { checkSecurity } from './rules-security.ts';
 import type { ParsedConfig } from './schema.ts';
 
@@ -24,7 +25,7 @@ export function checkRules(config: ParsedConfig): RuleResult {
     checkSecurity(name, app, result);
   }
   checkEnvironments(config, result);
-  checkRoutes(config, result);
+  checkResolved(config, result);
   checkNotYetBuilt(config, result);
   if (Object.keys(config.environments).length === 0) {
     result.errors.push({ path: 'environments', message: 'define at least one environment, e.g. { production: { namespace: "myapp" } }' });

@@ -69,6 +69,12 @@ const securityContext = z.strictObject({
   capabilities: z.strictObject({ add: z.array(z.string().regex(/^[A-Z_]+$/, 'must be a capability name such as "NET_BIND_SERVICE"')).optional() }).optional(),
 });
 
+/**
+ * How a new release replaces the old pods: RollingUpdate starts a new pod before stopping an old
+ * one (no downtime); Recreate stops the old pods first (one writer at a time, e.g. a database).
+ */
+const strategy = z.enum(['RollingUpdate', 'Recreate']);
+
 const processSchema = z.strictObject({
   /** An image of its own (seed 001 builds api, worker and admin images); tagged like its app's. */
   image: image.optional(),
@@ -77,6 +83,8 @@ const processSchema = z.strictObject({
   replicas: count.optional(),
   /** Exactly one pod, ever: schedulers and queue consumers that must not run twice. */
   singleton: z.boolean().optional(),
+  /** Overrides the app's strategy. */
+  strategy: strategy.optional(),
   resources: resources.optional(),
   /** A process with a port gets a Service; with domains too, an Ingress. */
   port: port.optional(),
@@ -152,6 +160,8 @@ export const appSchema = z.strictObject({
   backups: appBackups.optional(),
   hpa: hpa.optional(),
   securityContext: securityContext.optional(),
+  /** For every process; default RollingUpdate, Recreate for singletons and single-node (ReadWriteOnce) volumes. */
+  strategy: strategy.optional(),
 });
 
 /** What an environment may change about an app. Objects merge; lists replace. */

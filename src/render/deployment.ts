@@ -31,21 +31,11 @@ export function renderDeployment(app: ResolvedApp, process: ResolvedProcess, clu
       revisionHistoryLimit: 10,
       progressDeadlineSeconds: Math.max(600, process.health.startupTimeout + 120),
       selector: { matchLabels: selector },
-      strategy: needsRecreate(app, process) ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      strategy: process.strategy === 'Recreate' ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: podTemplate(app, process, cluster, hashes),
     },
   };
   return kube(deployment);
-}
-
-/**
- * Recreate stops the old pod before starting the new one. A singleton needs it (two schedulers
- * for a moment is two schedulers), and so does a single-writer volume: ReadWriteOnce allows one
- * node, ReadWriteOncePod one pod, so a surge pod could not mount it.
- */
-export function needsRecreate(app: ResolvedApp, process: ResolvedProcess): boolean {
-  if (process.singleton) return true;
-  return app.volumes.some((v) => process.volumes.includes(v.name) && !v.readOnly && v.accessMode.startsWith('ReadWriteOnce'));
 }
 
 function podTemplate(app: ResolvedApp, process: ResolvedProcess, cluster: ResolvedCluster, hashes: PodAnnotations): V1PodTemplateSpec {

@@ -13,7 +13,7 @@ import { renderCronTask } from './cronjob.ts';
 import { renderDatabasePlatform } from './database-cnpg.ts';
 import { renderDeployment } from './deployment.ts';
 import { contentHash } from '../model/hash.ts';
-import { hostsOf, renderCertificate, renderIngress } from './ingress.ts';
+import { renderCertificate, renderIngress } from './ingress.ts';
 import { ANNOTATION, appLabels, environmentLabels, KEEP_ON_PRUNE } from '../model/labels.ts';
 import { configMapName } from '../model/names.ts';
 import { renderNetworkPolicy } from './network-policy.ts';
@@ -64,7 +64,7 @@ export function renderEnvironment(env: ResolvedEnvironment, secretsHashes: Recor
   const objects: KubeObject[] = [renderNamespace(env)];
   for (const app of env.apps) objects.push(...renderApp(app, env, secretsHashes[app.name]));
   if (env.cluster.certIssuer !== false) {
-    const hosts = new Set(env.apps.flatMap((app) => app.processes.filter((p) => p.port !== undefined).flatMap((p) => hostsOf(app, p))));
+    const hosts = new Set(env.apps.flatMap((app) => app.processes.filter((p) => p.port !== undefined).flatMap((p) => p.hosts)));
     for (const host of [...hosts].sort()) objects.push(renderCertificate(host, env.namespace, env.name, env.cluster.certIssuer));
   }
   return objects.sort(compareObjects);

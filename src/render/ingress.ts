@@ -9,12 +9,8 @@ import { appLabels, environmentLabels } from '../model/labels.ts';
 import { tlsSecretName } from '../model/names.ts';
 import { kube, type KubeObject } from '../model/kube-object.ts';
 
-export function hostsOf(app: ResolvedApp, process: ResolvedProcess): string[] {
-  return process.domains.flatMap((d) => (app.wwwRedirect && process.name === 'web' && !d.startsWith('*.') ? [d, `www.${d}`] : [d]));
-}
-
 export function renderIngress(app: ResolvedApp, process: ResolvedProcess & { port: number }, cluster: ResolvedCluster): KubeObject[] {
-  const hosts = hostsOf(app, process);
+  const hosts = process.hosts;
   const redirect = app.wwwRedirect && process.name === 'web';
   const annotations: Record<string, string> = {};
   const objects: KubeObject[] = [];

@@ -146,9 +146,16 @@ describe('config validation', () => {
       });
       expect(problems(config).some((p) => /already served/.test(p.message))).toBe(true);
     });
-    it('refuses a domain reused by the same app in another environment', () => {
+    it('refuses a domain reused by the same app in another environment, naming it and the override to set', () => {
       const config = withConfig((c) => delete c.environments.staging.apps.web.domains);
-      expectProblem(config, 'apps.web.domains[0]', /already served by app web in production/);
+      expect(problems(config)).toContainEqual({
+        path: 'apps.web.domains[0]',
+        message: 'shop.dev/ is served by app web in production and again in staging; give staging its own domain at environments.staging.apps.web.domains',
+      });
+    });
+    it('gives one clear message for www.<domain> listed with wwwRedirect, not a clash with itself', () => {
+      const found = problems(withConfig((c) => Object.assign(c.apps.web, { wwwRedirect: true, domains: ['shop.dev', 'www.shop.dev'] })));
+      expect(found).toEqual([{ path: 'apps.web.domains[1]', message: expect.stringMatching(/wwwRedirect adds the www. host itself/) }]);
     });
     it('reports the schema problem once per field', () => {
       expect(problems(withConfig((c) => (c.apps.web.domains = ['Shop.dev'])))).toEqual([{ path: 'apps.web.domains[0]', message: 'must be lowercase' }]);
@@ -269,6 +276,70 @@ describe('config validation', () => {
     it('warns, without failing, when a single-node volume has several replicas', () => {
       const { warnings } = validateConfig(withConfig((c) => (c.apps.web.volumes = { data: { mountPath: '/data', size: '1Gi' } })));
       expect(warnings).toEqual([expect.objectContaining({ path: 'apps.web.volumes.data', message: expect.stringMatching(/2 replicas/) })]);
+    });
+    it('counts autoscaler maximums and per-environment replicas against a single-node volume', () => {
+      const single = (edit: (c: any) => void) =>
+        validateConfig(
+          withConfig((c) => {
+            c.apps.web.replicas = 1;
+            c.environments.staging.apps.web.replicas = 1;
+            c.apps.web.volumes = { data: { mountPath: '/data', size: '1Gi' } };
+            edit(c);
+          }),
+        ).warnings;
+      expect(single(() => {})).toEqual([]);
+      expect(single((c) => (c.apps.web.hpa = { min: 1, max: 3 }))).toContainEqual({
+        path: 'apps.web.volumes.data',
+        message: expect.stringMatching(/up to 3 replicas of "web" in production/),
+      });
+      expect(single((c) => (c.environments.production.apps = { web: { replicas: 2 } }))).toContainEqual({
+        path: 'apps.web.volumes.data',
+        message: expect.stringMatching(/2 replicas of "web" in production/),
+      });
+      // One pod per volume, ever: a second replica could never start.
+      expectProblem(
+        withConfig((c) => (c.apps.web.volumes = { data: { mountPath: '/data', size: '1Gi', accessMode: 'ReadWriteOncePod' } })),
+        'apps.web.volumes.data',
+        /ReadWriteOncePod .* 2 replicas of "web" in production/,
+      );
+    });
+    it('warns when a database-looking image rolls over its data, and stays quiet once the strategy is chosen', () => {
+      const db = (strategy?: string) =>
+        withConfig((c) => {
+          c.apps.db = {
+            image: 'postgres:16-alpine',
+            port: 5432,
+            strategy,
+            volumes: { data: { mountPath: '/var/lib/postgresql/data', nfs: { server: 'nas', path: '/db' }, size: '5Gi' } },
+          };
+          c.environments.staging.apps.db = { enabled: false };
+        });
+      expect(validateConfig(db()).warnings).toContainEqual({
+        path: 'apps.db.strategy',
+        message: expect.stringMatching(/postgres .* rolling update .* two at once .* strategy: 'Recreate'/),
+      });
+      expect(validateConfig(db('Recreate')).warnings).toEqual([]);
+      expect(validateConfig(db('RollingUpdate')).warnings).toEqual([]);
+    });
+    it('says a singleton runs one pod when replicas say otherwise, wherever they are set', () => {
+      expectProblem(
+        withConfig((c) => {
+          c.apps.web.processes = { web: { singleton: true } };
+          c.environments.staging.apps.web.replicas = 1;
+        }),
+        'apps.web.replicas',
+        /singleton runs exactly 1 replica/,
+      );
+      expectProblem(
+        withConfig((c) => (c.environments.staging.apps.web.processes = { worker: { replicas: 3 } })),
+        'environments.staging.apps.web.processes.worker.replicas',
+        /singleton runs exactly 1 replica/,
+      );
+      expectProblem(
+        withConfig((c) => (c.apps.web.singleton = true)),
+        'apps.web.singleton',
+        /belongs to a process.*processes: \{ web: \{ singleton: true \} \}/,
+      );
     });
     it('needs a shared database for database: true and a store for backups', () => {
       expectProblem(

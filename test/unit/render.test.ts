@@ -150,6 +150,16 @@ describe('render', () => {
       expect(find(objects, 'Deployment', 'web').spec.template.spec.containers[0].volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
     });
 
+    it('follows an explicit strategy per app or process', () => {
+      const config = withConfig((c) => {
+        c.apps.web.strategy = 'Recreate';
+        c.apps.web.processes.worker.singleton = false;
+        c.apps.web.processes.worker.strategy = 'RollingUpdate';
+      });
+      expect(find(renderOf(config), 'Deployment', 'web').spec.strategy).toEqual({ type: 'Recreate' });
+      expect(find(renderOf(config), 'Deployment', 'web-worker').spec.strategy.type).toBe('RollingUpdate');
+    });
+
     it('keeps rolling updates for shared (ReadWriteMany) volumes', () => {
       const config = withConfig((c) => (c.apps.web.volumes = { files: { mountPath: '/files', nfs: { server: 'nas', path: '/files' }, size: '10Gi' } }));
       expect(find(renderOf(config), 'Deployment', 'web').spec.strategy.type).toBe('RollingUpdate');
