@@ -1,5 +1,5 @@
 /** Rules across environments: namespaces, and overrides that name apps and processes that exist. */
-import { DEFAULTS, WEB_PROCESS } from './defaults.ts';
+import { WEB_PROCESS } from './defaults.ts';
 import { resolveDatabase } from './resolve.ts';
 import { join } from './field-path.ts';
 import { checkHpa } from './rules-app.ts';
