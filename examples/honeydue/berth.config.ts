@@ -10,6 +10,11 @@ export default defineConfig({
     certIssuer: false, // Cloudflare terminates TLS (Flexible SSL)
     imagePullSecret: 'gitea-registry',
     nodeFailureEviction: 30,
+    // K3s' Traefik runs as a hostNetwork DaemonSet: requests reach the pods from the nodes, not
+    // from a pod in kube-system. With flannel, node-to-pod traffic leaves through the node's
+    // pod-network gateway, so the cluster CIDR is listed beside the nodes' private network.
+    ingressHostNetwork: true,
+    networkPolicy: { ingressFrom: ['10.0.1.0/24', '10.42.0.0/16'] },
   },
   database: {
     mode: 'external',

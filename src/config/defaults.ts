@@ -53,6 +53,7 @@ export const DEFAULTS = {
     cnpg: {
       name: 'berth-pg',
       namespace: 'postgres',
+      operatorNamespace: 'cnpg-system',
       instances: 2,
       storage: '10Gi',
       imageName: 'ghcr.io/cloudnative-pg/postgresql:17',

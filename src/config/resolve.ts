@@ -12,12 +12,23 @@ import type {
   ResolvedCron,
   ResolvedDatabase,
   ResolvedEnvironment,
+  ResolvedNetworkPolicy,
   ResolvedProcess,
   ResolvedVolume,
   Resources,
   Security,
 } from './resolved.ts';
-import type { AppConfig, AppOverride, DatabaseConfig, HealthConfig, HpaConfig, ParsedConfig, ResourcesConfig, SecurityContextConfig } from './schema.ts';
+import type {
+  AppConfig,
+  AppOverride,
+  DatabaseConfig,
+  HealthConfig,
+  HpaConfig,
+  NetworkPolicyConfig,
+  ParsedConfig,
+  ResourcesConfig,
+  SecurityContextConfig,
+} from './schema.ts';
 import { cnpgPoolerName, cnpgServiceName, secretName } from '../model/names.ts';
 import { byCodePoint } from '../compare.ts';
 import { UsageError } from '../errors.ts';
@@ -44,19 +55,20 @@ export function resolveEnvironment(config: ParsedConfig, envName: string, option
       hint: `Use one of: ${environmentNames(config).join(', ')}.`,
     });
   }
+  const cluster = resolveCluster(config);
   const apps = Object.keys(config.apps)
     .sort()
     .flatMap((name) => {
       const override = environment.apps?.[name] ?? {};
       if (override.enabled === false) return [];
       const tagOf = (image: string) => options.tags?.[name] ?? (isPinned(image) ? undefined : options.defaultTag);
-      return [resolveApp(name, config.apps[name]!, override, envName, environment.namespace, tagOf)];
+      return [resolveApp(name, config.apps[name]!, override, envName, environment.namespace, tagOf, cluster)];
     });
   return {
     name: envName,
     namespace: environment.namespace,
     tagScheme: environment.tagScheme,
-    cluster: resolveCluster(config),
+    cluster,
     database: resolveDatabase(config.database),
     apps,
   };
@@ -95,6 +107,7 @@ export function resolveDatabase(database: DatabaseConfig | undefined): ResolvedD
     mode: 'cnpg',
     name,
     namespace,
+    operatorNamespace: database.operatorNamespace ?? d.operatorNamespace,
     instances: database.instances ?? d.instances,
     storage: database.storage ?? d.storage,
     storageClass: database.storageClass,
@@ -113,12 +126,21 @@ export function resolveDatabase(database: DatabaseConfig | undefined): ResolvedD
   };
 }
 
+function networkPolicyOf(policy: NetworkPolicyConfig | undefined): ResolvedNetworkPolicy {
+  return {
+    ingressFrom: [...(policy?.ingressFrom ?? [])],
+    egressTo: (policy?.egressTo ?? []).map((t) => ({ ...t, ports: t.ports ? [...t.ports] : undefined })),
+  };
+}
+
 function resolveCluster(config: ParsedConfig): ResolvedCluster {
   const cluster = config.cluster ?? {};
   return {
     context: cluster.context,
     ingressClass: cluster.ingressClass ?? DEFAULTS.cluster.ingressClass,
     ingressNamespace: cluster.ingressNamespace ?? DEFAULTS.cluster.ingressNamespace[cluster.ingressClass ?? DEFAULTS.cluster.ingressClass],
+    ingressHostNetwork: cluster.ingressHostNetwork ?? false,
+    networkPolicy: cluster.networkPolicy === false ? false : networkPolicyOf(cluster.networkPolicy),
     certIssuer: cluster.certIssuer ?? DEFAULTS.cluster.certIssuer,
     imagePullSecret: cluster.imagePullSecret,
     nodeFailureEviction: cluster.nodeFailureEviction ?? DEFAULTS.cluster.nodeFailureEviction,
@@ -134,7 +156,15 @@ function tagged(image: string, tag: string | undefined): { image: string; tagSou
 /** The tag to give an image of the app: the app's given tag, or `--tag T` unless the image is pinned. */
 type TagOf = (image: string) => string | undefined;
 
-function resolveApp(name: string, base: AppConfig, override: AppOverride, environment: string, namespace: string, tagOf: TagOf): ResolvedApp {
+function resolveApp(
+  name: string,
+  base: AppConfig,
+  override: AppOverride,
+  environment: string,
+  namespace: string,
+  tagOf: TagOf,
+  cluster: ResolvedCluster,
+): ResolvedApp {
   const configured = override.image ?? base.image;
   const { image, tag: effectiveTag, source: tagSource } = imageWithTag(configured, tagOf(configured));
   const volumes = resolveVolumes(name, namespace, base);
@@ -161,6 +191,14 @@ function resolveApp(name: string, base: AppConfig, override: AppOverride, enviro
     processes,
     cron: resolveCron(name, base),
     volumes,
+    // The app's own additions come after the cluster's.
+    networkPolicy:
+      cluster.networkPolicy === false || base.networkPolicy === false
+        ? undefined
+        : {
+            ingressFrom: [...new Set([...cluster.networkPolicy.ingressFrom, ...networkPolicyOf(base.networkPolicy).ingressFrom])],
+            egressTo: [...cluster.networkPolicy.egressTo, ...networkPolicyOf(base.networkPolicy).egressTo],
+          },
   };
 }
 

@@ -93,6 +93,19 @@ export interface ResolvedCron {
   security: Security;
 }
 
+export interface EgressTarget {
+  cidr?: string;
+  namespace?: string;
+  ports: number[] | undefined;
+}
+
+/** What an app's NetworkPolicy lets through beyond berth's defaults. */
+export interface ResolvedNetworkPolicy {
+  /** Address ranges that may reach the web ports (hostNetwork ingress controllers). */
+  ingressFrom: string[];
+  egressTo: EgressTarget[];
+}
+
 export interface ResolvedApp {
   name: string;
   environment: string;
@@ -112,12 +125,17 @@ export interface ResolvedApp {
   processes: ResolvedProcess[];
   cron: ResolvedCron[];
   volumes: ResolvedVolume[];
+  /** undefined: no NetworkPolicy (the app or the cluster opted out). */
+  networkPolicy: ResolvedNetworkPolicy | undefined;
 }
 
 export interface ResolvedCluster {
   context: string | undefined;
   ingressClass: 'traefik' | 'nginx';
   ingressNamespace: string;
+  ingressHostNetwork: boolean;
+  /** false: no NetworkPolicies at all. */
+  networkPolicy: ResolvedNetworkPolicy | false;
   certIssuer: string | false;
   imagePullSecret: string | undefined;
   nodeFailureEviction: number;
@@ -147,6 +165,7 @@ export interface ResolvedCnpgDatabase extends DatabaseCommon {
   /** The CloudNativePG Cluster's name. */
   name: string;
   namespace: string;
+  operatorNamespace: string;
   instances: number;
   storage: string;
   storageClass: string | undefined;

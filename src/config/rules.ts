@@ -20,6 +20,7 @@ export interface RuleResult {
 export function checkRules(config: ParsedConfig): RuleResult {
   const result: RuleResult = { errors: [], warnings: [] };
   checkPlaceholders(config, '', result);
+  checkCluster(config, result);
   for (const [name, app] of Object.entries(config.apps)) {
     checkApp(config, name, app, result);
     checkSecurity(name, app, result);
@@ -31,6 +32,17 @@ export function checkRules(config: ParsedConfig): RuleResult {
     result.errors.push({ path: 'environments', message: 'define at least one environment, e.g. { production: { namespace: "myapp" } }' });
   }
   return result;
+}
+
+function checkCluster(config: ParsedConfig, result: RuleResult): void {
+  const cluster = config.cluster ?? {};
+  if (cluster.ingressHostNetwork && cluster.networkPolicy !== false && !cluster.networkPolicy?.ingressFrom?.length) {
+    result.errors.push({
+      path: 'cluster.networkPolicy.ingressFrom',
+      message:
+        'with ingressHostNetwork the ingress controller reaches apps from the node addresses, which no NetworkPolicy would admit: list them, e.g. ["10.0.1.0/24"] (or set networkPolicy: false)',
+    });
+  }
 }
 
 function checkPlaceholders(value: unknown, path: string, result: RuleResult): void {

@@ -4,7 +4,7 @@
  * this schema describes what a user may write.
  */
 import { z } from 'zod';
-import { command, cronSchedule, dnsLabel, domain, envVarName, image, quantity, timeZone, urlPath } from './fields.ts';
+import { cidr, command, cronSchedule, dnsLabel, domain, envVarName, image, quantity, timeZone, urlPath } from './fields.ts';
 import { TAG_SCHEME_HELP, tagSchemePattern } from './tag-scheme.ts';
 
 const port = z.number().int().min(1).max(65535);
@@ -74,6 +74,26 @@ const securityContext = z.strictObject({
  * one (no downtime); Recreate stops the old pods first (one writer at a time, e.g. a database).
  */
 const strategy = z.enum(['RollingUpdate', 'Recreate']);
+
+/**
+ * What a NetworkPolicy lets through besides berth's defaults (same namespace, the ingress
+ * controller to web ports; DNS, the database and the public internet out). false: no policy.
+ */
+const networkPolicy = z.union([
+  z.literal(false),
+  z.strictObject({
+    /** Address ranges that may reach web ports: the nodes' addresses when the ingress controller uses hostNetwork. */
+    ingressFrom: z.array(cidr).optional(),
+    /** Destinations on the private network or in other namespaces: a Redis, a VPC service. Without ports, every port. */
+    egressTo: z
+      .array(
+        z.union([z.strictObject({ cidr, ports: z.array(port).optional() }), z.strictObject({ namespace: dnsLabel(), ports: z.array(port).optional() })], {
+          error: 'must be { cidr: "10.0.1.20/32", ports: [6379] } or { namespace: "search", ports: [9200] }',
+        }),
+      )
+      .optional(),
+  }),
+]);
 
 const processSchema = z.strictObject({
   /** An image of its own (seed 001 builds api, worker and admin images); tagged like its app's. */
@@ -162,6 +182,8 @@ export const appSchema = z.strictObject({
   securityContext: securityContext.optional(),
   /** For every process; default RollingUpdate, Recreate for singletons and single-node (ReadWriteOnce) volumes. */
   strategy: strategy.optional(),
+  /** Adds to the cluster's networkPolicy; false: no NetworkPolicy for this app. */
+  networkPolicy: networkPolicy.optional(),
 });
 
 /** What an environment may change about an app. Objects merge; lists replace. */
@@ -222,6 +244,8 @@ const cnpgDatabase = z.strictObject({
     .optional(),
   admin: credentialRef.optional(),
   connectionLimit: z.number().int().min(1).optional(),
+  /** Where the CloudNativePG operator runs; its pods reach the instances on 8000 and 5432. */
+  operatorNamespace: dnsLabel().optional(),
   /** Per Postgres instance; defaults to 250m/512Mi requests and a 1Gi memory limit. */
   resources: resources.optional(),
 });
@@ -251,6 +275,10 @@ export const configSchema = z.strictObject({
       ingressClass: z.enum(['traefik', 'nginx']).optional(),
       /** Namespace of the ingress controller's pods, allowed through NetworkPolicies (kube-system for K3s' Traefik). */
       ingressNamespace: dnsLabel().optional(),
+      /** The controller runs with hostNetwork (seed 001's Traefik DaemonSet): its traffic comes from the nodes, list them in networkPolicy.ingressFrom. */
+      ingressHostNetwork: z.boolean().optional(),
+      /** For every app's NetworkPolicy; false: berth renders none (e.g. the cluster has no policy controller). */
+      networkPolicy: networkPolicy.optional(),
       /** cert-manager ClusterIssuer for TLS; false serves plain HTTP (e.g. behind Cloudflare). */
       certIssuer: z.union([z.string().min(1), z.literal(false)]).optional(),
       imagePullSecret: dnsLabel(253).optional(),
@@ -281,6 +309,7 @@ export type ResourcesConfig = z.output<typeof resources>;
 export type HealthConfig = z.output<typeof health>;
 export type HpaConfig = z.output<typeof hpa>;
 export type SecurityContextConfig = z.output<typeof securityContext>;
+export type NetworkPolicyConfig = Exclude<z.output<typeof networkPolicy>, false>;
 export type CredentialRef = z.output<typeof credentialRef>;
 export type DatabaseConfig = NonNullable<ParsedConfig['database']>;
 export type BackupStoreConfig = z.output<typeof backupStore>;

@@ -15,7 +15,9 @@
 import type { ResolvedApp, ResolvedCnpgDatabase, ResolvedDatabase, ResolvedEnvironment } from '../config/resolved.ts';
 import { databaseIdentity } from '../model/database-names.ts';
 import { appLabels, KEEP_ON_PRUNE, LABEL, MANAGED_BY } from '../model/labels.ts';
-import type { KubeObject } from '../model/kube-object.ts';
+import { kube, type KubeObject } from '../model/kube-object.ts';
+import { namespaceSelector, tcp, toWire } from './network-policy.ts';
+import type { V1NetworkPolicy, V1NetworkPolicyIngressRule } from '@kubernetes/client-node';
 
 const API_VERSION = 'postgresql.cnpg.io/v1';
 const POOLER_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
@@ -35,7 +37,34 @@ export function renderDatabasePlatform(database: ResolvedDatabase | undefined, e
   for (const env of environments) {
     for (const app of env.apps.filter((a) => a.database)) objects.push(renderCnpgDatabase(app, settings));
   }
+  if (environments[0]?.cluster.networkPolicy !== false) objects.push(renderDatabaseNetworkPolicy(settings, environments));
   return objects;
+}
+
+/**
+ * Ingress to the database namespace: its own pods (replication, the pooler), the operator on its
+ * status port and 5432, and the namespaces of environments with database apps on 5432. Nothing
+ * else reaches Postgres, whatever the rest of the cluster runs.
+ */
+function renderDatabaseNetworkPolicy(settings: ResolvedCnpgDatabase, environments: ResolvedEnvironment[]): KubeObject {
+  const clients = [...new Set(environments.filter((e) => e.apps.some((a) => a.database)).map((e) => e.namespace))].sort();
+  const ingress: V1NetworkPolicyIngressRule[] = [
+    { _from: [{ podSelector: {} }] },
+    { _from: [{ namespaceSelector: namespaceSelector(settings.operatorNamespace) }], ports: tcp([8000, 5432]) },
+  ];
+  if (clients.length) {
+    ingress.push({
+      _from: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: clients }] } }],
+      ports: tcp([5432]),
+    });
+  }
+  const policy: V1NetworkPolicy = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: settings.name, namespace: settings.namespace, labels: platformLabels('database') },
+    spec: { podSelector: {}, policyTypes: ['Ingress'], ingress },
+  };
+  return kube(toWire(policy) as V1NetworkPolicy);
 }
 
 function platformLabels(component: string): Record<string, string> {

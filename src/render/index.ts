@@ -96,7 +96,7 @@ export function renderApp(app: ResolvedApp, env: ResolvedEnvironment, secretsHas
     }
   }
   for (const task of app.cron) objects.push(renderCronTask(app, task, env.cluster));
-  objects.push(renderNetworkPolicy(app, env.cluster, env.database));
+  if (app.networkPolicy) objects.push(renderNetworkPolicy({ ...app, networkPolicy: app.networkPolicy }, env.cluster, env.database));
   return objects;
 }
 

@@ -299,7 +299,7 @@ describe('berth CLI', () => {
       const config = GOOD_YAML.replace('apps:', 'database: { mode: cnpg }\napps:') + '    database: true\n';
       const platform = await cli(['render', '--platform'], { cwd: project(config) });
       expect(platform.code).toBe(0);
-      expect(parseAllDocuments(platform.stdout).map((d) => d.toJS().kind)).toEqual(['Namespace', 'Cluster', 'Pooler', 'Database']);
+      expect(parseAllDocuments(platform.stdout).map((d) => d.toJS().kind)).toEqual(['Namespace', 'Cluster', 'Pooler', 'Database', 'NetworkPolicy']);
       const env = await cli(['render'], { cwd: project(config) });
       expect(parseAllDocuments(env.stdout).map((d) => d.toJS().kind)).not.toContain('Cluster');
       expect((await cli(['render', '--platform', '--env', 'production'], { cwd: project(config) })).code).toBe(2);

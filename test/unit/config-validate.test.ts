@@ -464,6 +464,20 @@ describe('config validation', () => {
       );
     });
 
+    it('needs the node addresses when the ingress controller uses hostNetwork', () => {
+      expectProblem(
+        withConfig((c) => (c.cluster.ingressHostNetwork = true)),
+        'cluster.networkPolicy.ingressFrom',
+        /ingressHostNetwork .* the node addresses/,
+      );
+      expect(problems(withConfig((c) => Object.assign(c.cluster, { ingressHostNetwork: true, networkPolicy: false })))).toEqual([]);
+      expectProblem(
+        withConfig((c) => (c.cluster.networkPolicy = { ingressFrom: ['10.0.1.0/33'] })),
+        'cluster.networkPolicy.ingressFrom[0]',
+        /CIDR/,
+      );
+    });
+
     it('refuses a malformed tag scheme', () => {
       expectProblem(
         withConfig((c) => (c.environments.production.tagScheme = 'whatever!')),

@@ -31,6 +31,7 @@ describe('CloudNativePG rendering', () => {
       'Database/postgres/api.staging',
       'Database/postgres/web.production',
       'Database/postgres/web.staging',
+      'NetworkPolicy/postgres/pg',
     ]);
     await expect(toYamlStream(objects)).toMatchFileSnapshot('__snapshots__/render-cnpg.production.yaml');
   });
@@ -65,6 +66,30 @@ describe('CloudNativePG rendering', () => {
       imageName: 'ghcr.io/cloudnative-pg/postgresql:16',
       storage: { size: '20Gi', storageClass: 'local-path' },
     });
+  });
+
+  it("lets only the apps' namespaces (5432) and the operator (8000, 5432) into the database namespace", () => {
+    const policy = platformOf(cnpg()).find((o) => o.kind === 'NetworkPolicy') as any;
+    expect(policy.metadata).toMatchObject({ name: 'pg', namespace: 'postgres' });
+    expect(policy.spec).toEqual({
+      podSelector: {},
+      policyTypes: ['Ingress'],
+      ingress: [
+        { from: [{ podSelector: {} }] },
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'cnpg-system' } } }],
+          ports: [
+            { port: 8000, protocol: 'TCP' },
+            { port: 5432, protocol: 'TCP' },
+          ],
+        },
+        {
+          from: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['shop', 'shop-staging'] }] } }],
+          ports: [{ port: 5432, protocol: 'TCP' }],
+        },
+      ],
+    });
+    expect(platformOf(cnpg((c) => (c.cluster.networkPolicy = false))).some((o) => o.kind === 'NetworkPolicy')).toBe(false);
   });
 
   it('omits the Pooler with pooler: false', () => {

@@ -500,6 +500,36 @@ describe('render', () => {
       expect(JSON.stringify(policy)).not.toContain('_from');
     });
 
+    it('admits a hostNetwork ingress controller (seed 001: Traefik DaemonSet) from the node addresses', () => {
+      const config = withConfig((c) => {
+        c.cluster.ingressHostNetwork = true;
+        c.cluster.networkPolicy = { ingressFrom: ['10.0.1.0/24'] };
+      });
+      const policy = find(renderOf(config), 'NetworkPolicy', 'web');
+      expect(policy.spec.ingress).toEqual([
+        { from: [{ podSelector: {} }] },
+        { from: [{ ipBlock: { cidr: '10.0.1.0/24' } }], ports: [{ port: 3000, protocol: 'TCP' }] },
+      ]);
+    });
+
+    it('reaches extra destinations (a Redis on the private network, a service in another namespace)', () => {
+      const config = withConfig((c) => {
+        c.cluster.networkPolicy = { egressTo: [{ cidr: '10.0.1.20/32', ports: [6379] }] };
+        c.apps.web.networkPolicy = { egressTo: [{ namespace: 'search', ports: [9200] }] };
+      });
+      const egress = find(renderOf(config), 'NetworkPolicy', 'web').spec.egress;
+      expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.0.1.20/32' } }], ports: [{ port: 6379, protocol: 'TCP' }] });
+      expect(egress).toContainEqual({
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'search' } } }],
+        ports: [{ port: 9200, protocol: 'TCP' }],
+      });
+    });
+
+    it('leaves out NetworkPolicies for an app, or the whole cluster, that opts out', () => {
+      expect(renderOf(withConfig((c) => (c.apps.web.networkPolicy = false))).some((o) => o.kind === 'NetworkPolicy')).toBe(false);
+      expect(renderOf(withConfig((c) => (c.cluster.networkPolicy = false))).some((o) => o.kind === 'NetworkPolicy')).toBe(false);
+    });
+
     it('allows the ingress-nginx namespace for nginx', () => {
       const policy = find(renderOf(withConfig((c) => (c.cluster.ingressClass = 'nginx'))), 'NetworkPolicy', 'web');
       expect(JSON.stringify(policy.spec.ingress)).toContain('ingress-nginx');
