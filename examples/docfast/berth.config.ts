@@ -19,6 +19,8 @@ export default defineConfig({
     storageClass: 'local-path',
     imageName: 'ghcr.io/cloudnative-pg/postgresql:17.4',
     pooler: { instances: 2, poolMode: 'transaction' },
+    // Two workers, two instances of each: never both on one node (the seed's HA test).
+    antiAffinity: 'required',
   },
   backups: {
     store: {

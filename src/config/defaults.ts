@@ -54,6 +54,9 @@ export const DEFAULTS = {
       name: 'berth-pg',
       namespace: 'postgres',
       operatorNamespace: 'cnpg-system',
+      antiAffinity: 'preferred',
+      /** Role connections kept outside the pool: the migration runner's direct session and its lock. */
+      directConnections: 2,
       instances: 2,
       storage: '10Gi',
       imageName: 'ghcr.io/cloudnative-pg/postgresql:17',

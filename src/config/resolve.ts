@@ -98,16 +98,25 @@ export function resolveDatabase(database: DatabaseConfig | undefined): ResolvedD
   const d = DEFAULTS.database.cnpg;
   const name = database.name ?? d.name;
   const namespace = database.namespace ?? d.namespace;
+  const connectionLimit = database.connectionLimit ?? d.connectionLimit;
+  const poolerInstances = database.pooler === false ? 0 : (database.pooler?.instances ?? d.pooler.instances);
   const pooler =
     database.pooler === false
       ? undefined
-      : { name: cnpgPoolerName(name), instances: database.pooler?.instances ?? d.pooler.instances, poolMode: database.pooler?.poolMode ?? d.pooler.poolMode };
+      : {
+          name: cnpgPoolerName(name),
+          instances: poolerInstances,
+          poolMode: database.pooler?.poolMode ?? d.pooler.poolMode,
+          // Each instance opens its own pool per app role; together they must stay under the role's limit.
+          poolSize: Math.max(1, Math.floor((connectionLimit - d.directConnections) / poolerInstances)),
+        };
   const rw = `${cnpgServiceName(name, 'rw')}.${namespace}.svc`;
   return {
     mode: 'cnpg',
     name,
     namespace,
     operatorNamespace: database.operatorNamespace ?? d.operatorNamespace,
+    antiAffinity: database.antiAffinity ?? d.antiAffinity,
     instances: database.instances ?? d.instances,
     storage: database.storage ?? d.storage,
     storageClass: database.storageClass,
@@ -118,7 +127,7 @@ export function resolveDatabase(database: DatabaseConfig | undefined): ResolvedD
       limits: { ...d.resources.limits, ...database.resources?.limits },
     },
     admin: database.admin ?? { secret: { namespace, name: `${name}-superuser`, key: 'uri' } },
-    connectionLimit: database.connectionLimit ?? d.connectionLimit,
+    connectionLimit,
     host: pooler ? `${pooler.name}.${namespace}.svc` : rw,
     port: 5432,
     directHost: pooler ? rw : undefined,

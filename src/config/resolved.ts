@@ -170,7 +170,9 @@ export interface ResolvedCnpgDatabase extends DatabaseCommon {
   storage: string;
   storageClass: string | undefined;
   imageName: string;
-  pooler: { name: string; instances: number; poolMode: 'transaction' | 'session' } | undefined;
+  antiAffinity: 'preferred' | 'required';
+  /** poolSize: server connections per app role and pooler instance, so all instances stay within connectionLimit. */
+  pooler: { name: string; instances: number; poolMode: 'transaction' | 'session'; poolSize: number } | undefined;
   resources: Resources;
 }
 

@@ -10,6 +10,7 @@ import { checkApp } from './rules-app.ts';
 import { checkResolved } from './rules-resolved.ts';
 import { checkEnvironments } from './rules-routes.ts';
 import { checkSecurity } from './rules-security.ts';
+import { resolveDatabase } from './resolve.ts';
 import type { ParsedConfig } from './schema.ts';
 
 export interface RuleResult {
@@ -35,6 +36,16 @@ export function checkRules(config: ParsedConfig): RuleResult {
 }
 
 function checkCluster(config: ParsedConfig, result: RuleResult): void {
+  const database = resolveDatabase(config.database);
+  if (database?.mode === 'cnpg' && database.pooler) {
+    const needed = database.pooler.instances + DEFAULTS.database.cnpg.directConnections;
+    if (database.connectionLimit < needed) {
+      result.warnings.push({
+        path: 'database.connectionLimit',
+        message: `${database.pooler.instances} pooler instances each keep a pool per app role: the limit should be at least ${needed} (one pooled connection per instance, plus ${DEFAULTS.database.cnpg.directConnections} for migrations), or logins fail under load`,
+      });
+    }
+  }
   const cluster = config.cluster ?? {};
   if (cluster.ingressHostNetwork && cluster.networkPolicy !== false && !cluster.networkPolicy?.ingressFrom?.length) {
     result.errors.push({

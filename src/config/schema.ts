@@ -244,6 +244,8 @@ const cnpgDatabase = z.strictObject({
     .optional(),
   admin: credentialRef.optional(),
   connectionLimit: z.number().int().min(1).optional(),
+  /** Keep instances (and pooler instances) on different nodes: preferred (a one-node cluster still runs) or required. */
+  antiAffinity: z.enum(['preferred', 'required']).optional(),
   /** Where the CloudNativePG operator runs; its pods reach the instances on 8000 and 5432. */
   operatorNamespace: dnsLabel().optional(),
   /** Per Postgres instance; defaults to 250m/512Mi requests and a 1Gi memory limit. */

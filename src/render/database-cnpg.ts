@@ -91,7 +91,7 @@ export function renderCnpgCluster(settings: ResolvedCnpgDatabase): KubeObject {
       // Without requests Postgres is the first thing evicted on a full node.
       resources: settings.resources,
       // Instances on different nodes when there are enough of them; a one-node cluster still runs.
-      affinity: { enablePodAntiAffinity: true, podAntiAffinityType: 'preferred', topologyKey: 'kubernetes.io/hostname' },
+      affinity: { enablePodAntiAffinity: true, podAntiAffinityType: settings.antiAffinity, topologyKey: 'kubernetes.io/hostname' },
       postgresql: {
         parameters: {
           // Many apps share one server; PgBouncer keeps the real count low.
@@ -116,13 +116,26 @@ export function renderCnpgPooler(settings: ResolvedCnpgDatabase, pooler: NonNull
       cluster: { name: settings.name },
       instances: pooler.instances,
       type: 'rw',
-      template: { spec: { containers: [{ name: 'pgbouncer', resources: POOLER_RESOURCES }] } },
+      template: {
+        spec: {
+          containers: [{ name: 'pgbouncer', resources: POOLER_RESOURCES }],
+          // Both instances on one node is one node failure from no database at all (seed 003).
+          affinity: { podAntiAffinity: antiAffinity(settings.antiAffinity, { 'cnpg.io/poolerName': pooler.name }) },
+        },
+      },
       pgbouncer: {
         poolMode: pooler.poolMode,
-        parameters: { max_client_conn: '1000', default_pool_size: '20' },
+        parameters: { max_client_conn: '1000', default_pool_size: String(pooler.poolSize) },
       },
     },
   };
+}
+
+function antiAffinity(kind: 'preferred' | 'required', labels: Record<string, string>) {
+  const term = { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: labels } };
+  return kind === 'required'
+    ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
+    : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] };
 }
 
 export function renderCnpgDatabase(app: ResolvedApp, settings: ResolvedCnpgDatabase): KubeObject {
@@ -130,10 +143,12 @@ export function renderCnpgDatabase(app: ResolvedApp, settings: ResolvedCnpgDatab
   return {
     apiVersion: API_VERSION,
     kind: 'Database',
-    // Lives with the Cluster (CNPG requires the same namespace), named for app and environment.
-    // `<app>.<env>`: both are DNS labels, so the dot keeps every pair distinct (a dash would not:
-    // x-shop-web in qa and x-shop in web-qa would meet).
-    metadata: { name: `${app.name}.${app.environment}`, namespace: settings.namespace, labels: appLabels(app, 'database') },
+    // Lives with the Cluster (CNPG requires the same namespace), named for server, app and
+    // environment. `<server>.<app>.<env>`: all are DNS labels, so the dots keep every triple
+    // distinct (a dash would not: x-shop-web in qa and x-shop in web-qa would meet). The server
+    // is in the name because a Database's cluster reference is immutable: a renamed server gets
+    // new objects instead of an update the API server refuses.
+    metadata: { name: `${settings.name}.${app.name}.${app.environment}`, namespace: settings.namespace, labels: appLabels(app, 'database') },
     spec: {
       cluster: { name: settings.name },
       name: identity.database,
