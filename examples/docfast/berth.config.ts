@@ -32,6 +32,8 @@ export default defineConfig({
     staging: {
       namespace: 'docfast-staging',
       tagScheme: 'git-sha',
+      // staging.docfast.dev has no DNS record yet, so no certificate can be issued: plain HTTP.
+      certIssuer: false,
       apps: { docfast: { replicas: 1, domains: ['staging.docfast.dev'], backups: false } },
     },
   },

@@ -17,11 +17,13 @@ import type {
   ResolvedVolume,
   Resources,
   Security,
+  Tls,
 } from './resolved.ts';
 import type {
   AppConfig,
   AppOverride,
   DatabaseConfig,
+  EnvironmentConfig,
   HealthConfig,
   HpaConfig,
   NetworkPolicyConfig,
@@ -67,6 +69,7 @@ export function resolveEnvironment(config: ParsedConfig, envName: string, option
   return {
     name: envName,
     namespace: environment.namespace,
+    tls: resolveTls(config, environment),
     tagScheme: environment.tagScheme,
     cluster,
     database: resolveDatabase(config.database),
@@ -135,6 +138,14 @@ export function resolveDatabase(database: DatabaseConfig | undefined): ResolvedD
   };
 }
 
+/** An environment's choice replaces the cluster's; a resolver (Traefik's ACME) or a cert-manager issuer. */
+function resolveTls(config: ParsedConfig, environment: EnvironmentConfig): Tls | undefined {
+  const from = environment.certIssuer !== undefined || environment.certResolver !== undefined ? environment : (config.cluster ?? {});
+  if (from.certResolver) return { resolver: from.certResolver };
+  const issuer = from.certIssuer ?? DEFAULTS.cluster.certIssuer;
+  return issuer === false ? undefined : { issuer };
+}
+
 function networkPolicyOf(policy: NetworkPolicyConfig | undefined): ResolvedNetworkPolicy {
   return {
     ingressFrom: [...(policy?.ingressFrom ?? [])],
@@ -150,7 +161,6 @@ function resolveCluster(config: ParsedConfig): ResolvedCluster {
     ingressNamespace: cluster.ingressNamespace ?? DEFAULTS.cluster.ingressNamespace[cluster.ingressClass ?? DEFAULTS.cluster.ingressClass],
     ingressHostNetwork: cluster.ingressHostNetwork ?? false,
     networkPolicy: cluster.networkPolicy === false ? false : networkPolicyOf(cluster.networkPolicy),
-    certIssuer: cluster.certIssuer ?? DEFAULTS.cluster.certIssuer,
     imagePullSecret: cluster.imagePullSecret,
     nodeFailureEviction: cluster.nodeFailureEviction ?? DEFAULTS.cluster.nodeFailureEviction,
     berthImage: cluster.berthImage ?? DEFAULTS.cluster.berthImage,

@@ -136,7 +136,6 @@ export interface ResolvedCluster {
   ingressHostNetwork: boolean;
   /** false: no NetworkPolicies at all. */
   networkPolicy: ResolvedNetworkPolicy | false;
-  certIssuer: string | false;
   imagePullSecret: string | undefined;
   nodeFailureEviction: number;
   berthImage: string;
@@ -178,9 +177,13 @@ export interface ResolvedCnpgDatabase extends DatabaseCommon {
 
 export type ResolvedDatabase = ResolvedExternalDatabase | ResolvedCnpgDatabase;
 
+/** Where an environment's certificates come from; undefined serves plain HTTP. */
+export type Tls = { issuer: string; resolver?: undefined } | { resolver: string; issuer?: undefined };
+
 export interface ResolvedEnvironment {
   name: string;
   namespace: string;
+  tls: Tls | undefined;
   /** Tags an environment accepts; undefined accepts any, and untagged images run `latest`. */
   tagScheme: string | undefined;
   cluster: ResolvedCluster;

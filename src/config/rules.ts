@@ -36,6 +36,24 @@ export function checkRules(config: ParsedConfig): RuleResult {
 }
 
 function checkCluster(config: ParsedConfig, result: RuleResult): void {
+  const ingressClass = config.cluster?.ingressClass ?? DEFAULTS.cluster.ingressClass;
+  for (const [path, tls] of [
+    ['cluster', config.cluster],
+    ...Object.entries(config.environments).map(([name, env]) => [join('environments', name), env] as const),
+  ] as const) {
+    if (!tls?.certResolver) continue;
+    if (ingressClass !== 'traefik') {
+      result.errors.push({
+        path: join(path, 'certResolver'),
+        message: 'a certificate resolver is a Traefik feature; with ingress-nginx use certIssuer (cert-manager)',
+      });
+    } else if (tls.certIssuer !== undefined && (path !== 'cluster' || tls.certIssuer !== false)) {
+      result.errors.push({
+        path: join(path, 'certResolver'),
+        message: 'certificates come from either certIssuer (cert-manager) or certResolver (Traefik), not both; remove one',
+      });
+    }
+  }
   const database = resolveDatabase(config.database);
   if (database?.mode === 'cnpg' && database.pooler) {
     const needed = database.pooler.instances + DEFAULTS.database.cnpg.directConnections;

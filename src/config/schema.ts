@@ -217,6 +217,10 @@ const tagScheme = z.string().refine((s) => tagSchemePattern(s) !== undefined, TA
 const environment = z.strictObject({
   namespace: dnsLabel(),
   tagScheme: tagScheme.optional(),
+  /** TLS for this environment instead of the cluster's: another ClusterIssuer (a VPN-only qa needs DNS-01), false for none. */
+  certIssuer: z.union([z.string().min(1), z.literal(false)]).optional(),
+  /** Traefik's own ACME resolver for this environment instead of the cluster's TLS. */
+  certResolver: z.string().min(1).optional(),
   apps: z.record(z.string(), appOverride).optional(),
 });
 
@@ -283,6 +287,8 @@ export const configSchema = z.strictObject({
       networkPolicy: networkPolicy.optional(),
       /** cert-manager ClusterIssuer for TLS; false serves plain HTTP (e.g. behind Cloudflare). */
       certIssuer: z.union([z.string().min(1), z.literal(false)]).optional(),
+      /** Instead of cert-manager: a certificate resolver configured in Traefik (seed 002's Route53 DNS challenge). */
+      certResolver: z.string().min(1).optional(),
       imagePullSecret: dnsLabel(253).optional(),
       /** Seconds before pods leave an unreachable node (Kubernetes' default is 300). */
       nodeFailureEviction: seconds.optional(),
@@ -304,6 +310,7 @@ export type BerthConfig = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type AppConfig = z.output<typeof appSchema>;
 export type AppOverride = z.output<typeof appOverride>;
+export type EnvironmentConfig = z.output<typeof environment>;
 export type ProcessConfig = z.output<typeof processSchema>;
 export type VolumeConfig = z.output<typeof volume>;
 export type CronTaskConfig = z.output<typeof cronTask>;

@@ -63,9 +63,9 @@ export function renderPlatform(config: ParsedConfig): KubeObject[] {
 export function renderEnvironment(env: ResolvedEnvironment, secretsHashes: Record<string, string> = {}): KubeObject[] {
   const objects: KubeObject[] = [renderNamespace(env)];
   for (const app of env.apps) objects.push(...renderApp(app, env, secretsHashes[app.name]));
-  if (env.cluster.certIssuer !== false) {
-    const hosts = new Set(env.apps.flatMap((app) => app.processes.filter((p) => p.port !== undefined).flatMap((p) => p.hosts)));
-    for (const host of [...hosts].sort()) objects.push(renderCertificate(host, env.namespace, env.name, env.cluster.certIssuer));
+  if (env.tls?.issuer) {
+    const hosts = new Set(env.apps.flatMap((app) => app.processes.filter((p) => p.port !== undefined && p.domains.length).flatMap((p) => p.hosts)));
+    for (const host of [...hosts].sort()) objects.push(renderCertificate(host, env.namespace, env.name, env.tls.issuer));
   }
   return objects.sort(compareObjects);
 }
@@ -92,7 +92,7 @@ export function renderApp(app: ResolvedApp, env: ResolvedEnvironment, secretsHas
     if (process.hpa) objects.push(renderHpa(app, process, process.hpa));
     if (hasPort(process)) {
       objects.push(renderService(app, process));
-      if (process.domains.length) objects.push(...renderIngress(app, process, env.cluster));
+      if (process.domains.length) objects.push(...renderIngress(app, process, env.cluster, env.tls));
     }
   }
   for (const task of app.cron) objects.push(renderCronTask(app, task, env.cluster));

@@ -4,12 +4,12 @@
  * and the www → apex redirect as Traefik Middlewares or an ingress-nginx annotation.
  */
 import type { V1Ingress, V1IngressRule } from '@kubernetes/client-node';
-import type { ResolvedApp, ResolvedCluster, ResolvedProcess } from '../config/resolved.ts';
+import type { ResolvedApp, ResolvedCluster, ResolvedProcess, Tls } from '../config/resolved.ts';
 import { appLabels, environmentLabels } from '../model/labels.ts';
 import { tlsSecretName } from '../model/names.ts';
 import { kube, type KubeObject } from '../model/kube-object.ts';
 
-export function renderIngress(app: ResolvedApp, process: ResolvedProcess & { port: number }, cluster: ResolvedCluster): KubeObject[] {
+export function renderIngress(app: ResolvedApp, process: ResolvedProcess & { port: number }, cluster: ResolvedCluster, tls: Tls | undefined): KubeObject[] {
   const hosts = process.hosts;
   const redirect = app.wwwRedirect && process.name === 'web';
   const annotations: Record<string, string> = {};
@@ -17,7 +17,7 @@ export function renderIngress(app: ResolvedApp, process: ResolvedProcess & { por
   if (cluster.ingressClass === 'traefik') {
     const middlewares: KubeObject[] = [];
     // ingress-nginx sends HTTP to HTTPS by itself once a host has TLS; Traefik needs telling.
-    if (cluster.certIssuer !== false) {
+    if (tls) {
       middlewares.push(middleware(app, process, 'https-redirect', { redirectScheme: { scheme: 'https', permanent: true } }));
     }
     if (redirect) {
@@ -28,6 +28,11 @@ export function renderIngress(app: ResolvedApp, process: ResolvedProcess & { por
     if (middlewares.length) {
       annotations['traefik.ingress.kubernetes.io/router.middlewares'] = middlewares.map((m) => `${app.namespace}-${m.metadata.name}@kubernetescrd`).join(',');
       objects.push(...middlewares);
+    }
+    // Traefik's own ACME resolver obtains and stores the certificates; no Secret, no Certificate.
+    if (tls?.resolver) {
+      annotations['traefik.ingress.kubernetes.io/router.tls'] = 'true';
+      annotations['traefik.ingress.kubernetes.io/router.tls.certresolver'] = tls.resolver;
     }
   }
   if (redirect && cluster.ingressClass === 'nginx') {
@@ -59,7 +64,7 @@ export function renderIngress(app: ResolvedApp, process: ResolvedProcess & { por
     spec: {
       ingressClassName: cluster.ingressClass,
       rules,
-      tls: cluster.certIssuer === false ? undefined : hosts.map((host) => ({ hosts: [host], secretName: tlsSecretName(host) })),
+      tls: tls?.issuer ? hosts.map((host) => ({ hosts: [host], secretName: tlsSecretName(host) })) : undefined,
     },
   };
   objects.push(kube(ingress));

@@ -478,6 +478,26 @@ describe('config validation', () => {
       );
     });
 
+    it('refuses a Traefik certificate resolver on ingress-nginx, and two TLS sources at once', () => {
+      expectProblem(
+        withConfig((c) => (c.cluster = { ingressClass: 'nginx', certIssuer: false, certResolver: 'route53' })),
+        'cluster.certResolver',
+        /Traefik/,
+      );
+      // An environment's choice replaces the cluster's.
+      expect(problems(withConfig((c) => (c.environments.staging.certResolver = 'route53')))).toEqual([]);
+      expectProblem(
+        withConfig((c) => (c.cluster.certResolver = 'route53')),
+        'cluster.certResolver',
+        /either certIssuer .* or certResolver/,
+      );
+      expectProblem(
+        withConfig((c) => Object.assign(c.environments.staging, { certResolver: 'route53', certIssuer: 'x' })),
+        'environments.staging.certResolver',
+        /either certIssuer .* or certResolver/,
+      );
+    });
+
     it('refuses a malformed tag scheme', () => {
       expectProblem(
         withConfig((c) => (c.environments.production.tagScheme = 'whatever!')),

@@ -437,6 +437,39 @@ describe('render', () => {
       expect(find(plain, 'Ingress', 'web').metadata.annotations).toBeUndefined();
     });
 
+    it('takes a TLS issuer per environment, or none (a staging without DNS)', () => {
+      const config = withConfig((c) => (c.environments.staging.certIssuer = 'letsencrypt-dns'));
+      expect(find(renderOf(config, 'staging'), 'Certificate', 'tls-staging-shop-dev').spec.issuerRef.name).toBe('letsencrypt-dns');
+      expect(find(renderOf(config, 'production'), 'Certificate', 'tls-shop-dev').spec.issuerRef.name).toBe('letsencrypt-prod');
+      const plain = renderOf(
+        withConfig((c) => (c.environments.staging.certIssuer = false)),
+        'staging',
+      );
+      expect(plain.some((o) => o.kind === 'Certificate' || o.kind === 'Middleware')).toBe(false);
+      expect(find(plain, 'Ingress', 'web').spec.tls).toBeUndefined();
+    });
+
+    it("lets Traefik's own ACME resolver issue certificates (seed 002: Route53)", () => {
+      const objects = renderOf(withConfig((c) => (c.cluster = { ingressClass: 'traefik', certResolver: 'route53' })));
+      expect(objects.some((o) => o.kind === 'Certificate')).toBe(false);
+      const ingress = find(objects, 'Ingress', 'web');
+      expect(ingress.metadata.annotations).toEqual({
+        'traefik.ingress.kubernetes.io/router.middlewares': 'shop-web-https-redirect@kubernetescrd',
+        'traefik.ingress.kubernetes.io/router.tls': 'true',
+        'traefik.ingress.kubernetes.io/router.tls.certresolver': 'route53',
+      });
+      expect(ingress.spec.tls).toBeUndefined();
+      // An environment may still use cert-manager instead.
+      const staging = renderOf(
+        withConfig((c) => {
+          c.cluster = { ingressClass: 'traefik', certResolver: 'route53' };
+          c.environments.staging.certIssuer = 'letsencrypt-staging';
+        }),
+        'staging',
+      );
+      expect(find(staging, 'Certificate', 'tls-staging-shop-dev').spec.issuerRef.name).toBe('letsencrypt-staging');
+    });
+
     it('redirects www to the apex with the ingress-nginx annotation', () => {
       const objects = renderOf(withConfig((c) => Object.assign(c.cluster, { ingressClass: 'nginx' }) && (c.apps.web.wwwRedirect = true)));
       const ingress = find(objects, 'Ingress', 'web');
