@@ -266,6 +266,7 @@ function resolveProcesses(
       hosts: domains,
       strategy: 'RollingUpdate',
       path: declared.path ?? (isWeb ? (override.path ?? base.path) : undefined) ?? DEFAULTS.app.path,
+      stripPrefix: declared.stripPrefix ?? (isWeb ? base.stripPrefix : undefined) ?? false,
       health: resolveHealth(declared.health ?? (isWeb ? base.health : undefined)),
       hpa: singleton ? undefined : resolveHpa(changed.hpa ?? (isWeb ? override.hpa : undefined) ?? declared.hpa ?? (isWeb ? base.hpa : undefined)),
       volumes: [],

@@ -59,6 +59,7 @@ export interface ResolvedProcess {
   /** Hosts its Ingress answers: the domains, and www.<domain> for the web process with wwwRedirect. */
   hosts: string[];
   path: string;
+  stripPrefix: boolean;
   health: Health;
   hpa: Hpa | undefined;
   /** Names of the app volumes mounted into this process. */

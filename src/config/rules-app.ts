@@ -30,6 +30,7 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
     error(join(at, 'domains'), 'domains need a port to route to: set `port`');
   }
   if (app.wwwRedirect && !app.domains?.length) error(join(at, 'wwwRedirect'), 'needs `domains` to redirect www.<domain> to');
+  if (app.stripPrefix && (app.path ?? '/') === '/') error(join(at, 'stripPrefix'), 'needs a `path` other than "/" to strip, e.g. path: "/play/lextris/"');
   for (const [i, d] of (app.domains ?? []).entries()) {
     if (app.wwwRedirect && d.startsWith('www.')) {
       error(`${join(at, 'domains')}[${i}]`, `list the apex "${d.slice(4)}"; wwwRedirect adds the www. host itself`);
@@ -66,6 +67,9 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
       error(join(at, 'replicas'), `a singleton runs exactly 1 replica (processes.web.singleton); remove replicas (${app.replicas}) or singleton`);
     }
     if (process.singleton && process.hpa) error(join(ppath, 'hpa'), 'a singleton cannot autoscale; remove hpa or singleton');
+    if (process.stripPrefix && (process.path ?? (pname === WEB_PROCESS ? app.path : undefined) ?? '/') === '/') {
+      error(join(ppath, 'stripPrefix'), 'needs a `path` other than "/" to strip');
+    }
     if (process.domains?.length && process.port === undefined && !(pname === WEB_PROCESS && app.port !== undefined)) {
       error(join(ppath, 'domains'), 'domains need a port to route to: set `port` on this process');
     }

@@ -110,6 +110,8 @@ const processSchema = z.strictObject({
   port: port.optional(),
   domains: z.array(domain).optional(),
   path: urlPath.optional(),
+  /** Remove `path` before the request reaches the process (it serves from /). */
+  stripPrefix: z.boolean().optional(),
   health: health.optional(),
   hpa: hpa.optional(),
   /** Overrides the app's securityContext, field by field. */
@@ -162,6 +164,8 @@ export const appSchema = z.strictObject({
   port: port.optional(),
   domains: z.array(domain).optional(),
   path: urlPath.optional(),
+  /** Remove `path` before the request reaches the app (it serves from /), e.g. /play/lextris/x → /x. */
+  stripPrefix: z.boolean().optional(),
   /** Redirect www.<domain> to <domain> permanently. */
   wwwRedirect: z.boolean().optional(),
   health: health.optional(),

@@ -25,6 +25,7 @@ export function renderIngress(app: ResolvedApp, process: ResolvedProcess & { por
         middleware(app, process, 'www-redirect', { redirectRegex: { regex: '^(https?)://www\\.(.+)', replacement: '${1}://${2}', permanent: true } }),
       );
     }
+    if (process.stripPrefix) middlewares.push(middleware(app, process, 'strip-prefix', { stripPrefix: { prefixes: [prefixOf(process.path)] } }));
     if (middlewares.length) {
       annotations['traefik.ingress.kubernetes.io/router.middlewares'] = middlewares.map((m) => `${app.namespace}-${m.metadata.name}@kubernetescrd`).join(',');
       objects.push(...middlewares);
@@ -38,19 +39,16 @@ export function renderIngress(app: ResolvedApp, process: ResolvedProcess & { por
   if (redirect && cluster.ingressClass === 'nginx') {
     annotations['nginx.ingress.kubernetes.io/from-to-www-redirect'] = 'true';
   }
+  const rewrite = process.stripPrefix && cluster.ingressClass === 'nginx';
+  if (rewrite) {
+    annotations['nginx.ingress.kubernetes.io/rewrite-target'] = '/$2';
+    annotations['nginx.ingress.kubernetes.io/use-regex'] = 'true';
+  }
   // ingress-nginx serves the www host itself when redirecting; listing it as a rule would route it.
   const ruleHosts = redirect && cluster.ingressClass === 'nginx' ? process.domains : hosts;
   const rules: V1IngressRule[] = ruleHosts.map((host) => ({
     host,
-    http: {
-      paths: [
-        {
-          path: process.path,
-          pathType: 'Prefix',
-          backend: { service: { name: process.objectName, port: { name: 'http' } } },
-        },
-      ],
-    },
+    http: { paths: routePaths(process.path, rewrite).map((p) => ({ ...p, backend: { service: { name: process.objectName, port: { name: 'http' } } } })) },
   }));
   const ingress: V1Ingress = {
     apiVersion: 'networking.k8s.io/v1',
@@ -69,6 +67,27 @@ export function renderIngress(app: ResolvedApp, process: ResolvedProcess & { por
   };
   objects.push(kube(ingress));
   return objects;
+}
+
+/** `/play/lextris/` and `/play/lextris` both mean the prefix `/play/lextris`. */
+function prefixOf(path: string): string {
+  return path.replace(/\/+$/, '') || '/';
+}
+
+/**
+ * The path itself (Exact) and everything below it (Prefix with the slash): Traefik matches
+ * Prefix character by character, so `/play/lextris/` alone misses `/play/lextris` (which then
+ * reaches the app at `/`) and `/play/lextris` alone would catch `/play/lextrisx`. With a
+ * rewrite, ingress-nginx needs one regular expression capturing what follows the prefix.
+ */
+function routePaths(path: string, rewrite: boolean): Array<{ path: string; pathType: string }> {
+  const prefix = prefixOf(path);
+  if (prefix === '/') return [{ path: '/', pathType: 'Prefix' }];
+  if (rewrite) return [{ path: `${prefix}(/|$)(.*)`, pathType: 'ImplementationSpecific' }];
+  return [
+    { path: prefix, pathType: 'Exact' },
+    { path: `${prefix}/`, pathType: 'Prefix' },
+  ];
 }
 
 /** One Certificate per host in the namespace: two apps on one host by path share it. */

@@ -160,6 +160,13 @@ describe('config validation', () => {
     it('reports the schema problem once per field', () => {
       expect(problems(withConfig((c) => (c.apps.web.domains = ['Shop.dev'])))).toEqual([{ path: 'apps.web.domains[0]', message: 'must be lowercase' }]);
     });
+    it('has nothing to strip at the root path', () => {
+      expectProblem(
+        withConfig((c) => (c.apps.web.stripPrefix = true)),
+        'apps.web.stripPrefix',
+        /needs a `path`/,
+      );
+    });
     it('refuses paths that do not start with a slash', () => {
       expectProblem(
         withConfig((c) => (c.apps.web.path = 'play')),

@@ -405,8 +405,51 @@ describe('render', () => {
       });
       const objects = renderOf(config);
       expect(objects.filter((o) => o.kind === 'Certificate').map((o) => o.metadata.name)).toEqual(['tls-shop-dev']);
-      expect(find(objects, 'Ingress', 'game').spec.rules[0].http.paths[0].path).toBe('/play/game/');
+      expect(find(objects, 'Ingress', 'game').spec.rules[0].http.paths[1].path).toBe('/play/game/');
       expect(find(objects, 'Ingress', 'game').spec.tls[0].secretName).toBe('tls-shop-dev');
+    });
+
+    describe('apps under a path', () => {
+      const game = (edit: (c: any) => void = () => {}) =>
+        withConfig((c) => {
+          c.apps.game = { image: 'ghcr.io/acme/game', port: 80, domains: ['shop.dev'], path: '/play/game/' };
+          c.environments.staging.apps.game = { enabled: false };
+          edit(c);
+        });
+      const paths = (objects: KubeObject[]) => find(objects, 'Ingress', 'game').spec.rules[0].http.paths.map((p: any) => [p.pathType, p.path]);
+
+      it('routes /play/game and everything under /play/game/ to the app, but not /play/gamer', () => {
+        // Traefik matches Prefix character by character: "/play/game/" would miss "/play/game", and "/play/game" would catch "/play/gamer".
+        expect(paths(renderOf(game()))).toEqual([
+          ['Exact', '/play/game'],
+          ['Prefix', '/play/game/'],
+        ]);
+        expect(paths(renderOf(game((c) => (c.apps.game.path = '/play/game'))))).toEqual([
+          ['Exact', '/play/game'],
+          ['Prefix', '/play/game/'],
+        ]);
+        expect(find(renderOf(game()), 'Ingress', 'web').spec.rules[0].http.paths.map((p: any) => p.path)).toEqual(['/']);
+      });
+
+      it('strips the prefix for an app that serves from / (a Traefik middleware)', () => {
+        const objects = renderOf(game((c) => (c.apps.game.stripPrefix = true)));
+        expect(find(objects, 'Middleware', 'game-strip-prefix').spec).toEqual({ stripPrefix: { prefixes: ['/play/game'] } });
+        expect(find(objects, 'Ingress', 'game').metadata.annotations['traefik.ingress.kubernetes.io/router.middlewares']).toBe(
+          'shop-game-https-redirect@kubernetescrd,shop-game-strip-prefix@kubernetescrd',
+        );
+      });
+
+      it('strips the prefix with a rewrite on ingress-nginx', () => {
+        const objects = renderOf(
+          game((c) => {
+            c.cluster.ingressClass = 'nginx';
+            c.apps.game.stripPrefix = true;
+          }),
+        );
+        const ingress = find(objects, 'Ingress', 'game');
+        expect(ingress.metadata.annotations).toEqual({ 'nginx.ingress.kubernetes.io/rewrite-target': '/$2', 'nginx.ingress.kubernetes.io/use-regex': 'true' });
+        expect(paths(objects)).toEqual([['ImplementationSpecific', '/play/game(/|$)(.*)']]);
+      });
     });
 
     it('serves plain HTTP without certificates when certIssuer is false', () => {
