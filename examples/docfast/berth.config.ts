@@ -28,13 +28,17 @@ export default defineConfig({
     },
   },
   environments: {
-    production: { namespace: 'docfast', tagScheme: 'semver' },
+    // The databases exist already (docfast, docfast_staging): `berth db adopt docfast --env …`
+    // takes them over by name. Staging gets a role of its own first (one role per environment).
+    production: { namespace: 'docfast', tagScheme: 'semver', apps: { docfast: { database: { name: 'docfast', role: 'docfast' } } } },
     staging: {
       namespace: 'docfast-staging',
       tagScheme: 'git-sha',
       // staging.docfast.dev has no DNS record yet, so no certificate can be issued: plain HTTP.
       certIssuer: false,
-      apps: { docfast: { replicas: 1, domains: ['staging.docfast.dev'], backups: false } },
+      apps: {
+        docfast: { replicas: 1, domains: ['staging.docfast.dev'], backups: false, database: { name: 'docfast_staging', role: 'docfast_staging' } },
+      },
     },
   },
   apps: {

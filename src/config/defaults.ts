@@ -67,5 +67,8 @@ export const DEFAULTS = {
   },
 } as const;
 
+/** Namespaces Kubernetes makes itself: berth may deploy into `default` but never claims it. */
+export const KUBERNETES_NAMESPACES = { shared: ['default'], refused: ['kube-system', 'kube-public', 'kube-node-lease'] } as const;
+
 /** The process an app's top-level port, domains and health describe. */
 export const WEB_PROCESS = 'web';

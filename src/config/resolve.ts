@@ -2,7 +2,8 @@
  * config + environment name → ResolvedEnvironment. Pure: merges the environment's overrides into
  * each app, applies DEFAULTS and derives object names. Validation has already run.
  */
-import { DEFAULTS, WEB_PROCESS } from './defaults.ts';
+import { DEFAULTS, KUBERNETES_NAMESPACES, WEB_PROCESS } from './defaults.ts';
+import { databaseIdentity, type DatabaseIdentity } from '../model/database-names.ts';
 import { imageWithTag, isPinned, type TagSource } from './image-tags.ts';
 import type {
   Health,
@@ -69,6 +70,7 @@ export function resolveEnvironment(config: ParsedConfig, envName: string, option
   return {
     name: envName,
     namespace: environment.namespace,
+    createNamespace: environment.createNamespace ?? !(KUBERNETES_NAMESPACES.shared as readonly string[]).includes(environment.namespace),
     tls: resolveTls(config, environment),
     tagScheme: environment.tagScheme,
     cluster,
@@ -167,6 +169,15 @@ function resolveCluster(config: ParsedConfig): ResolvedCluster {
   };
 }
 
+/** `<app>_<env>` unless the config names an existing database and role (for `berth db adopt`). */
+function resolveDatabaseIdentity(app: string, environment: string, base: AppConfig, override: AppOverride): DatabaseIdentity | undefined {
+  if (!base.database) return undefined;
+  const names = { ...(typeof base.database === 'object' ? base.database : {}), ...override.database };
+  if (names.name && names.role) return { app, environment, database: names.name, role: names.role };
+  const generated = databaseIdentity(app, environment);
+  return { ...generated, database: names.name ?? generated.database, role: names.role ?? generated.role };
+}
+
 function tagged(image: string, tag: string | undefined): { image: string; tagSource: TagSource } {
   const result = imageWithTag(image, tag);
   return { image: result.image, tagSource: result.source };
@@ -204,7 +215,7 @@ function resolveApp(
     env: { ...base.env, ...override.env },
     secrets: [...(base.secrets ?? [])],
     secretName: base.secretName ?? secretName({ name }),
-    database: base.database ?? false,
+    database: resolveDatabaseIdentity(name, environment, base, override),
     migrate: base.migrate ? { command: base.migrate.command, dir: base.migrate.dir ?? DEFAULTS.migrate.dir } : undefined,
     wwwRedirect,
     processes,

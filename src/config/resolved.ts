@@ -2,6 +2,7 @@
  * A config made concrete for one environment: overrides merged, defaults applied, names derived.
  * The renderer reads only these types, so it never has to guess a default.
  */
+import type { DatabaseIdentity } from '../model/database-names.ts';
 import type { TagSource } from './image-tags.ts';
 import type { CredentialRef } from './schema.ts';
 
@@ -120,7 +121,8 @@ export interface ResolvedApp {
   secrets: string[];
   /** The Secret holding `secrets`; apps may share one. */
   secretName: string;
-  database: boolean;
+  /** Its database and login role on the shared server; undefined without `database`. */
+  database: DatabaseIdentity | undefined;
   migrate: { command: string[] | undefined; dir: string } | undefined;
   wwwRedirect: boolean;
   processes: ResolvedProcess[];
@@ -184,6 +186,8 @@ export type Tls = { issuer: string; resolver?: undefined } | { resolver: string;
 export interface ResolvedEnvironment {
   name: string;
   namespace: string;
+  /** Whether berth renders (and owns) the Namespace object. */
+  createNamespace: boolean;
   tls: Tls | undefined;
   /** Tags an environment accepts; undefined accepts any, and untagged images run `latest`. */
   tagScheme: string | undefined;

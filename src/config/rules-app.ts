@@ -5,6 +5,7 @@ import { quantityValue } from './quantity.ts';
 import type { RuleResult } from './rules.ts';
 import type { AppConfig, ParsedConfig, ResourcesConfig } from './schema.ts';
 import { WEB_PROCESS } from './defaults.ts';
+import { databaseNameProblem } from '../model/database-names.ts';
 
 /** Longest app name: leaves room for `-<process>` and CronJob's 52-character limit. */
 const MAX_APP_NAME = 40;
@@ -100,6 +101,11 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
   }
   if (app.database) {
     if (!config.database) error(join(at, 'database'), "needs a top-level `database` (the shared PostgreSQL) to create this app's database in");
+    const named = typeof app.database === 'object' && app.database.name && app.database.role;
+    for (const env of named || !DNS_LABEL.test(name) ? [] : Object.keys(config.environments)) {
+      const problem = databaseNameProblem(name, env);
+      if (problem) error(join(at, 'database'), `${problem}; or name an existing database and role: database: { name, role }`);
+    }
     for (const reserved of ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE']) {
       if (envNames.includes(reserved)) {
         error(join(join(at, 'env'), reserved), `berth sets ${reserved} for apps with database: true; remove it from env`);

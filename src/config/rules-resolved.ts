@@ -15,7 +15,15 @@ import type { ParsedConfig } from './schema.ts';
 const MAX_CRONJOB_NAME = 52;
 
 export function checkResolved(config: ParsedConfig, result: RuleResult): void {
-  const environments = Object.keys(config.environments).map((name) => resolveEnvironment(config, name));
+  const environments: ResolvedEnvironment[] = [];
+  for (const name of Object.keys(config.environments)) {
+    try {
+      environments.push(resolveEnvironment(config, name));
+    } catch {
+      // Names that cannot be resolved (an app name no database can be named after) are
+      // reported by the app rules; the checks here need a resolvable environment.
+    }
+  }
   for (const env of environments) {
     for (const app of env.apps) {
       checkNames(app, result);
@@ -24,6 +32,32 @@ export function checkResolved(config: ParsedConfig, result: RuleResult): void {
     }
   }
   checkRoutes(config, environments, result);
+  checkDatabaseNames(config, environments, result);
+}
+
+/** One database and one role per app and environment: berth's ownership marker names exactly one. */
+function checkDatabaseNames(config: ParsedConfig, environments: ResolvedEnvironment[], result: RuleResult): void {
+  const seen = new Map<string, string>();
+  for (const env of environments) {
+    for (const app of env.apps) {
+      if (!app.database) continue;
+      const owner = `app ${app.name} in ${env.name}`;
+      for (const [kind, name] of [
+        ['database', app.database.database],
+        ['role', app.database.role],
+      ] as const) {
+        const previous = seen.get(`${kind}\n${name}`);
+        if (previous && previous !== owner) {
+          const override = config.environments[env.name]?.apps?.[app.name]?.database;
+          result.errors.push({
+            path: override ? join(join(join(join('environments', env.name), 'apps'), app.name), 'database') : join(appPath(app.name), 'database'),
+            message: `${kind} ${name} is already ${previous}'s; each app and environment needs its own (name it per environment under environments.${env.name}.apps.${app.name}.database)`,
+          });
+        }
+        seen.set(`${kind}\n${name}`, owner);
+      }
+    }
+  }
 }
 
 const appPath = (app: string) => join('apps', app);

@@ -1,5 +1,5 @@
 /** Rules across environments: namespaces, and overrides that name apps and processes that exist. */
-import { WEB_PROCESS } from './defaults.ts';
+import { KUBERNETES_NAMESPACES, WEB_PROCESS } from './defaults.ts';
 import { resolveDatabase } from './resolve.ts';
 import { join } from './field-path.ts';
 import { checkHpa } from './rules-app.ts';
@@ -18,6 +18,12 @@ export function checkEnvironments(config: ParsedConfig, result: RuleResult): voi
       });
     }
     namespaces.set(environment.namespace, envName);
+    if ((KUBERNETES_NAMESPACES.refused as readonly string[]).includes(environment.namespace)) {
+      result.errors.push({
+        path: join(at, 'namespace'),
+        message: `"${environment.namespace}" is one of Kubernetes' own namespaces; give the environment its own`,
+      });
+    }
     const database = resolveDatabase(config.database);
     if (database?.mode === 'cnpg' && environment.namespace === database.namespace) {
       result.errors.push({ path: join(at, 'namespace'), message: `"${environment.namespace}" is the database's namespace; apps need their own` });

@@ -75,6 +75,12 @@ const securityContext = z.strictObject({
  */
 const strategy = z.enum(['RollingUpdate', 'Recreate']);
 
+/** A Postgres database or role name, as berth writes it unquoted in messages and URLs. */
+const pgName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a Postgres name of lowercase letters, digits and _ (at most 63), e.g. "docfast_staging"');
+
+/** An existing database and login role to use (and adopt with `berth db adopt`) instead of `<app>_<env>`. */
+const databaseNames = z.strictObject({ name: pgName.optional(), role: pgName.optional() });
+
 /**
  * What a NetworkPolicy lets through besides berth's defaults (same namespace, the ingress
  * controller to web ports; DNS, the database and the public internet out). false: no policy.
@@ -179,7 +185,8 @@ export const appSchema = z.strictObject({
   processes: z.record(dnsLabel(), processSchema).optional(),
   cron: z.record(dnsLabel(), cronTask).optional(),
   volumes: z.record(dnsLabel(), volume).optional(),
-  database: z.boolean().optional(),
+  /** true: a database and role of its own (`<app>_<env>`); or the names of existing ones to adopt. */
+  database: z.union([z.boolean(), databaseNames]).optional(),
   migrate: migrate.optional(),
   backups: appBackups.optional(),
   hpa: hpa.optional(),
@@ -214,12 +221,16 @@ const appOverride = z.strictObject({
     .optional(),
   hpa: hpa.optional(),
   backups: z.union([appBackups, z.literal(false)]).optional(),
+  /** Existing database and role names for this environment (seed 003: docfast_staging). */
+  database: databaseNames.optional(),
 });
 
 const tagScheme = z.string().refine((s) => tagSchemePattern(s) !== undefined, TAG_SCHEME_HELP);
 
 const environment = z.strictObject({
   namespace: dnsLabel(),
+  /** false: the namespace exists and is not berth's (Kubernetes' `default` never is): berth renders no Namespace object for it. */
+  createNamespace: z.boolean().optional(),
   tagScheme: tagScheme.optional(),
   /** TLS for this environment instead of the cluster's: another ClusterIssuer (a VPN-only qa needs DNS-01), false for none. */
   certIssuer: z.union([z.string().min(1), z.literal(false)]).optional(),

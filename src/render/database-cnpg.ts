@@ -13,7 +13,6 @@
  * `databaseReclaimPolicy: retain`, so deleting the resource never drops data.
  */
 import type { ResolvedApp, ResolvedCnpgDatabase, ResolvedDatabase, ResolvedEnvironment } from '../config/resolved.ts';
-import { databaseIdentity } from '../model/database-names.ts';
 import { appLabels, KEEP_ON_PRUNE, LABEL, MANAGED_BY } from '../model/labels.ts';
 import { kube, type KubeObject } from '../model/kube-object.ts';
 import { namespaceSelector, tcp, toWire } from './network-policy.ts';
@@ -139,7 +138,7 @@ function antiAffinity(kind: 'preferred' | 'required', labels: Record<string, str
 }
 
 export function renderCnpgDatabase(app: ResolvedApp, settings: ResolvedCnpgDatabase): KubeObject {
-  const identity = databaseIdentity(app.name, app.environment);
+  const identity = app.database!;
   return {
     apiVersion: API_VERSION,
     kind: 'Database',

@@ -61,7 +61,8 @@ export function renderPlatform(config: ParsedConfig): KubeObject[] {
 }
 
 export function renderEnvironment(env: ResolvedEnvironment, secretsHashes: Record<string, string> = {}): KubeObject[] {
-  const objects: KubeObject[] = [renderNamespace(env)];
+  // A namespace berth did not create (Kubernetes' default) is never labelled or annotated as berth's.
+  const objects: KubeObject[] = env.createNamespace ? [renderNamespace(env)] : [];
   for (const app of env.apps) objects.push(...renderApp(app, env, secretsHashes[app.name]));
   if (env.tls?.issuer) {
     const hosts = new Set(env.apps.flatMap((app) => app.processes.filter((p) => p.port !== undefined && p.domains.length).flatMap((p) => p.hosts)));

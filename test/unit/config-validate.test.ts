@@ -406,6 +406,27 @@ describe('config validation', () => {
       );
       expect(validateConfig(withConfig((c) => (c.apps.web.processes.worker = { image: 'ghcr.io/acme/worker' }))).warnings).toEqual([]);
     });
+    it("keeps apps out of Kubernetes' own namespaces", () => {
+      expectProblem(
+        withConfig((c) => (c.environments.production.namespace = 'kube-system')),
+        'environments.production.namespace',
+        /Kubernetes' own/,
+      );
+    });
+    it('refuses database names Postgres would not take as written', () => {
+      expectProblem(
+        withConfig((c) => (c.apps.web.database = { name: 'Shop-DB' })),
+        'apps.web.database.name',
+        /lowercase letters, digits and _/,
+      );
+    });
+    it("refuses one database or role for two environments (berth marks each as one app's in one environment)", () => {
+      expectProblem(
+        withConfig((c) => (c.apps.web.database = { name: 'shop', role: 'shop' })),
+        'apps.web.database',
+        /database shop is already app web in production's; .* environments.staging.apps.web.database/,
+      );
+    });
     it('refuses two environments in one namespace', () => {
       expectProblem(
         withConfig((c) => (c.environments.staging.namespace = 'shop')),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.ts';
-import { render, type KubeObject } from '../../src/render/index.ts';
+import { render, renderPlatform, type KubeObject } from '../../src/render/index.ts';
 import { toJsonList, toYamlStream } from '../../src/manifests/serialize.ts';
 import type { BerthConfig } from '../../src/config/schema.ts';
 import { baseConfig, withConfig } from './fixtures.ts';
@@ -699,6 +699,30 @@ describe('render', () => {
       const config = schemed((c) => (c.apps.admin.image = 'postgres:16-alpine'));
       const objects = renderOf(config, 'production', { tags: { web: 'abc1234' } });
       expect(find(objects, 'Deployment', 'admin').spec.template.spec.containers[0].image).toBe('postgres:16-alpine');
+    });
+  });
+
+  describe('adopting what exists', () => {
+    it("never stamps a namespace berth did not create (Kubernetes' default) with ownership or prune annotations", () => {
+      const objects = renderOf(withConfig((c) => (c.environments.production.namespace = 'default')));
+      expect(objects.some((o) => o.kind === 'Namespace')).toBe(false);
+      expect(find(objects, 'Deployment', 'web').metadata.namespace).toBe('default');
+      // Any other namespace that already exists and is someone else's: createNamespace: false.
+      const other = renderOf(withConfig((c) => (c.environments.production.createNamespace = false)));
+      expect(other.some((o) => o.kind === 'Namespace')).toBe(false);
+    });
+
+    it('uses an existing database and role by name, per environment', () => {
+      const config = withConfig((c) => {
+        c.database = { mode: 'cnpg', name: 'main-db' };
+        c.apps.web.database = { name: 'docfast', role: 'docfast' };
+        c.environments.staging.apps.web.database = { name: 'docfast_staging', role: 'docfast_staging' };
+      });
+      const databases = renderPlatform(validateConfig(config).config).filter((o) => o.kind === 'Database') as any[];
+      expect(databases.map((d) => [d.metadata.name, d.spec.name, d.spec.owner])).toEqual([
+        ['main-db.web.production', 'docfast', 'docfast'],
+        ['main-db.web.staging', 'docfast_staging', 'docfast_staging'],
+      ]);
     });
   });
 
