@@ -5,6 +5,7 @@
 import type { AnyCommand } from './command.ts';
 import init from './commands/config/init.ts';
 import validate from './commands/config/validate.ts';
+import dbAdopt from './commands/db/adopt.ts';
 import dbCreate from './commands/db/create.ts';
 import dbDrop from './commands/db/drop.ts';
 import dbList from './commands/db/list.ts';
@@ -14,7 +15,7 @@ import migrateApply from './commands/migrate/apply.ts';
 import migrateStatus from './commands/migrate/status.ts';
 import render from './commands/render/render.ts';
 
-export const COMMANDS: AnyCommand[] = [init, validate, render, dbCreate, dbList, dbUrl, dbRotate, dbDrop, migrateApply, migrateStatus] as AnyCommand[];
+export const COMMANDS: AnyCommand[] = [init, validate, render, dbCreate, dbAdopt, dbList, dbUrl, dbRotate, dbDrop, migrateApply, migrateStatus] as AnyCommand[];
 
 export function findCommand(words: string[]): { spec: AnyCommand; consumed: number } | undefined {
   const two = words.slice(0, 2).join(' ');
