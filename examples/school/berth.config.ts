@@ -15,7 +15,8 @@ export default defineConfig({
     slackWebhook: { env: 'SCHOOL_SLACK_WEBHOOK_URL' },
   },
   environments: {
-    production: { namespace: 'school', tagScheme: 'prod-YYYYMMDD.N' },
+    // Flux's ImageUpdateAutomation moves the tag: `render --out` marks the images it updates.
+    production: { namespace: 'school', tagScheme: 'prod-YYYYMMDD.N', imagePolicy: { namespace: 'flux-system' } },
   },
   apps: {
     'school-platform': {

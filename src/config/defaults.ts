@@ -46,6 +46,7 @@ export const DEFAULTS = {
   },
   hpa: { cpuPercent: 70 },
   volume: { accessMode: 'ReadWriteOnce' },
+  imagePolicy: { namespace: 'flux-system', name: '{image}-{environment}' },
   cron: { timeout: 3600 },
   migrate: { dir: '/app/migrations' },
   database: {

@@ -236,6 +236,19 @@ const environment = z.strictObject({
   certIssuer: z.union([z.string().min(1), z.literal(false)]).optional(),
   /** Traefik's own ACME resolver for this environment instead of the cluster's TLS. */
   certResolver: z.string().min(1).optional(),
+  /**
+   * Flux image automation: `render --out` marks each image with the ImagePolicy that updates it
+   * (`name`: {image} is the app, or <app>-<process> for a process image; {environment}).
+   */
+  imagePolicy: z
+    .strictObject({
+      namespace: dnsLabel().optional(),
+      name: z
+        .string()
+        .regex(/^[a-z0-9{}-]+$/, 'must be a name template such as "{image}-{environment}"')
+        .optional(),
+    })
+    .optional(),
   apps: z.record(z.string(), appOverride).optional(),
 });
 

@@ -278,6 +278,22 @@ describe('berth CLI', () => {
       expect(existsSync(join(out, 'deployment-web.yaml'))).toBe(true);
     });
 
+    it('writes Flux image-policy markers with --out, and a re-render keeps them and the tag Flux set', async () => {
+      const config = GOOD_YAML.replace('{ namespace: shop }', '{ namespace: shop, tagScheme: prod-YYYYMMDD.N, imagePolicy: {} }');
+      const dir = project(config);
+      expect((await cli(['render', '--out', 'deploy', '--tag', 'prod-20260301.1'], { cwd: dir })).code).toBe(0);
+      const file = join(dir, 'deploy', 'deployment-web.yaml');
+      const marker = '# {"$imagepolicy": "flux-system:web-production"}';
+      expect(readFileSync(file, 'utf8')).toContain(`image: ghcr.io/acme/shop:prod-20260301.1 ${marker}\n`);
+      // The image automation commits a newer tag into the file...
+      writeFileSync(file, readFileSync(file, 'utf8').replace('shop:prod-20260301.1', 'shop:prod-20260302.7'));
+      // ...and a later render (a config change, no --tag) keeps it rather than refusing or moving it.
+      const again = await cli(['render', '--out', 'deploy'], { cwd: dir });
+      expect(again.code, again.stderr).toBe(0);
+      expect(readFileSync(file, 'utf8')).toContain(`image: ghcr.io/acme/shop:prod-20260302.7 ${marker}\n`);
+      expect(parse(readFileSync(file, 'utf8')).spec.template.spec.containers[0].image).toBe('ghcr.io/acme/shop:prod-20260302.7');
+    });
+
     it("refuses --out with --app, which would prune the other apps' files", async () => {
       const { code, stderr } = await cli(['render', '--out', 'deploy', '--app', 'web'], { cwd: project() });
       expect(code).toBe(2);

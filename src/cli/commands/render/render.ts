@@ -2,6 +2,7 @@ import { isPinned } from '../../../config/image-tags.ts';
 import type { ParsedConfig } from '../../../config/schema.ts';
 import { UsageError } from '../../../errors.ts';
 import type { KubeObject } from '../../../model/kube-object.ts';
+import type { PolicyMarkers } from '../../../manifests/image-policy.ts';
 import { defineCommand, type CommandContext } from '../../command.ts';
 import { ENV_OPTION, loadProject, pickEnvironment, stringList } from '../../project.ts';
 
@@ -53,22 +54,52 @@ export default defineCommand({
     }
     // Unknown names are reported by render() below, with the apps the environment has.
     const selected = (appNames.length ? appNames : Object.keys(loaded.config.apps)).filter((a) => loaded.config.apps[a]);
-    const { tags, defaultTag } = parseTags(stringList(context.options.tag), selected);
-    const objects = render(loaded.config, environment, { apps: appNames.length ? appNames : undefined, tags, defaultTag });
-    if (!defaultTag) warnUntagged(context, loaded.config, environment, selected, tags);
-    return emit(context, objects, { format, out, label: environment });
+    const given = parseTags(stringList(context.options.tag), selected);
+    const automation = out ? await imageAutomation(context, loaded.config, environment, out, given) : undefined;
+    const tags = { ...automation?.tags, ...given.tags };
+    const objects = render(loaded.config, environment, { apps: appNames.length ? appNames : undefined, tags, defaultTag: given.defaultTag });
+    if (!given.defaultTag) warnUntagged(context, loaded.config, environment, selected, tags);
+    return emit(context, objects, { format, out, label: environment, markers: automation?.markers });
   },
 });
 
-async function emit(context: CommandContext, objects: KubeObject[], options: { format: string; out: string | undefined; label: string }): Promise<void> {
-  if (options.out) return writeDir(context, objects, options.out, options.label);
+/**
+ * With Flux image automation (environments.E.imagePolicy): the markers to write, and the tags
+ * Flux committed into the directory since the last render, for apps not given a tag now.
+ */
+async function imageAutomation(
+  context: CommandContext,
+  config: ParsedConfig,
+  environment: string,
+  out: string,
+  given: { tags: Record<string, string>; defaultTag: string | undefined },
+): Promise<{ markers: PolicyMarkers; tags: Record<string, string> } | undefined> {
+  const settings = config.environments[environment]!.imagePolicy;
+  if (!settings) return undefined;
+  const [{ resolveEnvironment }, { policyMarkers, markedTags }, { previousFiles }] = await Promise.all([
+    import('../../../config/resolve.ts'),
+    import('../../../manifests/image-policy.ts'),
+    import('../../../manifests/write-dir.ts'),
+  ]);
+  const markers = policyMarkers(resolveEnvironment(config, environment, given), settings);
+  if (given.defaultTag) return { markers, tags: {} };
+  const { directory, files } = await previousFiles(out, { cwd: context.cwd, environment });
+  return { markers, tags: await markedTags(directory, files, markers) };
+}
+
+async function emit(
+  context: CommandContext,
+  objects: KubeObject[],
+  options: { format: string; out: string | undefined; label: string; markers?: PolicyMarkers },
+): Promise<void> {
+  if (options.out) return writeDir(context, objects, options.out, options.label, options.markers);
   const { toJsonList, toYamlStream } = await import('../../../manifests/serialize.ts');
   context.out.write(options.format === 'json' ? toJsonList(objects) : toYamlStream(objects));
 }
 
-async function writeDir(context: CommandContext, objects: KubeObject[], dir: string, label: string): Promise<void> {
+async function writeDir(context: CommandContext, objects: KubeObject[], dir: string, label: string, markers?: PolicyMarkers): Promise<void> {
   const { writeKustomization } = await import('../../../manifests/write-dir.ts');
-  const written = await writeKustomization(dir, objects, { cwd: context.cwd, environment: label });
+  const written = await writeKustomization(dir, objects, { cwd: context.cwd, environment: label, markers });
   context.out.result({ ok: true, environment: label, directory: written.directory, files: written.files, removed: written.removed });
   context.out.print(`Wrote ${written.files.length} files to ${written.directory} (kustomization.yaml lists them)`);
   if (written.removed.length) context.out.print(`Removed ${written.removed.length} files for objects no longer rendered: ${written.removed.join(', ')}`);
