@@ -100,7 +100,9 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
     }
   }
   if (app.database) {
-    if (!config.database) error(join(at, 'database'), "needs a top-level `database` (the shared PostgreSQL) to create this app's database in");
+    if (!config.database && !result.skipped?.has('database')) {
+      error(join(at, 'database'), "needs a top-level `database` (the shared PostgreSQL) to create this app's database in");
+    }
     const named = typeof app.database === 'object' && app.database.name && app.database.role;
     for (const env of named || !DNS_LABEL.test(name) ? [] : Object.keys(config.environments)) {
       const problem = databaseNameProblem(name, env);
@@ -117,7 +119,7 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
   }
   if (app.backups) {
     if (!app.database) error(join(at, 'backups'), "backs up the app's database: set `database: true`");
-    if (!config.backups) error(join(at, 'backups'), 'needs a top-level `backups.store` saying where backups go');
+    if (!config.backups && !result.skipped?.has('backups')) error(join(at, 'backups'), 'needs a top-level `backups.store` saying where backups go');
   }
 }
 

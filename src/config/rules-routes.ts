@@ -32,6 +32,7 @@ export function checkEnvironments(config: ParsedConfig, result: RuleResult): voi
       const opath = join(join(at, 'apps'), appName);
       const app = config.apps[appName];
       if (!app) {
+        if (result.skipped?.has(join('apps', appName))) continue;
         result.errors.push({ path: opath, message: `no app "${appName}"; known apps: ${Object.keys(config.apps).join(', ') || 'none'}` });
         continue;
       }

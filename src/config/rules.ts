@@ -16,10 +16,20 @@ import type { ParsedConfig } from './schema.ts';
 export interface RuleResult {
   errors: ConfigIssue[];
   warnings: ConfigIssue[];
+  /** See RuleOptions.skipped. */
+  skipped?: ReadonlySet<string>;
 }
 
-export function checkRules(config: ParsedConfig): RuleResult {
-  const result: RuleResult = { errors: [], warnings: [] };
+export interface RuleOptions {
+  /**
+   * Parts of the config the schema refused and validation left out (`apps.web`, `database`):
+   * rules that would only complain about their absence stay quiet.
+   */
+  skipped?: ReadonlySet<string>;
+}
+
+export function checkRules(config: ParsedConfig, options: RuleOptions = {}): RuleResult {
+  const result: RuleResult = { errors: [], warnings: [], skipped: options.skipped ?? new Set() };
   checkPlaceholders(config, '', result);
   checkCluster(config, result);
   for (const [name, app] of Object.entries(config.apps)) {
@@ -29,7 +39,7 @@ export function checkRules(config: ParsedConfig): RuleResult {
   checkEnvironments(config, result);
   checkResolved(config, result);
   checkNotYetBuilt(config, result);
-  if (Object.keys(config.environments).length === 0) {
+  if (Object.keys(config.environments).length === 0 && ![...result.skipped!].some((s) => s.startsWith('environments.'))) {
     result.errors.push({ path: 'environments', message: 'define at least one environment, e.g. { production: { namespace: "myapp" } }' });
   }
   return result;

@@ -1,7 +1,7 @@
 /** Names of objects that several renderers refer to, so references cannot drift apart. */
 
 export const configMapName = (app: { name: string }) => `${app.name}-env`;
-/** Holds the values of `secrets`, written by `berth secret set`, never by render. */
+/** Holds the values of `secrets`, created by the operator (kubectl), never by render. */
 export const secretName = (app: { name: string }) => `${app.name}-secrets`;
 /** Holds DATABASE_URL and PG*, written by `berth db create`. */
 export const databaseSecretName = (app: { name: string }) => `${app.name}-db`;

@@ -157,6 +157,14 @@ describe('berth CLI', () => {
       expect(result.status).toBe(0);
     });
 
+    it('says how to install berth from a checkout when a config imports it, never `npm install berth` (it is not published)', async () => {
+      const dir = project(`import { defineConfig } from 'berth';\nexport default defineConfig(${JSON.stringify(parse(GOOD_YAML))});\n`, 'berth.config.ts');
+      const { code, stderr } = await cli(['validate'], { cwd: dir });
+      expect(code).toBe(2);
+      expect(stderr).toContain('npm install -D /path/to/berth');
+      expect(stderr).not.toMatch(/npm install -D berth\b/);
+    });
+
     it('refuses to guess between two configs in one directory', async () => {
       const dir = project();
       writeFileSync(join(dir, 'berth.config.json'), JSON.stringify(parse(GOOD_YAML)));

@@ -41,6 +41,25 @@ describe('config validation', () => {
     }
   });
 
+  it('reports schema problems and rule problems of other parts in one pass', () => {
+    const bad = withConfig((c) => {
+      c.apps.web.port = 70000;
+      c.apps.blog = { image: 'ghcr.io/acme/blog', port: 80, domains: ['shop.dev'], wwwRedirect: true, processes: { jobs: {} } };
+      c.environments.staging.apps.blog = { enabled: false };
+      c.environments.production.namespace = 'kube-system';
+    });
+    const paths = problems(bad).map((p) => p.path);
+    expect(paths).toContain('apps.web.port');
+    expect(paths).toContain('apps.blog.processes.jobs.command');
+    expect(paths).toContain('environments.production.namespace');
+    // Nothing is said about web's other fields or about references to it: they were not checked.
+    expect(
+      problems(bad)
+        .filter((p) => p.path.startsWith('apps.web'))
+        .map((p) => p.path),
+    ).toEqual(['apps.web.port']);
+  });
+
   it('refuses a non-object config with a hint to export one', () => {
     expectProblem(42, '', /export default defineConfig/);
   });
