@@ -6,6 +6,7 @@
 import { WEB_PROCESS } from './defaults.ts';
 import { join } from './field-path.ts';
 import { knownImage } from './known-images.ts';
+import { checkSecurity } from './rules-security.ts';
 import { resolveEnvironment } from './resolve.ts';
 import type { ResolvedApp, ResolvedEnvironment, ResolvedProcess } from './resolved.ts';
 import type { RuleResult } from './rules.ts';
@@ -29,6 +30,7 @@ export function checkResolved(config: ParsedConfig, result: RuleResult): void {
       checkNames(app, result);
       checkVolumes(env, app, result);
       checkStrategies(config, app, result);
+      checkSecurity(config, app, result);
     }
   }
   checkRoutes(config, environments, result);

@@ -2,12 +2,12 @@
  * Security contexts that cannot work: refused by the kubelet (error), or accepted but bound to
  * fail at start or be refused by Pod Security admission (warnings).
  */
-import { WEB_PROCESS } from './defaults.ts';
 import { join } from './field-path.ts';
 import { knownImage } from './known-images.ts';
 import { resolveSecurity } from './resolve.ts';
 import type { RuleResult } from './rules.ts';
-import type { AppConfig, SecurityContextConfig } from './schema.ts';
+import type { ResolvedApp } from './resolved.ts';
+import type { ParsedConfig, SecurityContextConfig } from './schema.ts';
 
 /** What Pod Security "baseline" lets a container add back. */
 const BASELINE_CAPABILITIES = new Set([
@@ -26,13 +26,20 @@ const BASELINE_CAPABILITIES = new Set([
   'SYS_CHROOT',
 ]);
 
-export function checkSecurity(name: string, app: AppConfig, result: RuleResult): void {
-  const at = join('apps', name);
-  checkOne(app.image, app.securityContext, undefined, join(at, 'securityContext'), mountPaths(app, WEB_PROCESS), result);
-  for (const [pname, process] of Object.entries(app.processes ?? {})) {
-    if (!process.securityContext) continue;
-    const image = process.image ?? app.image;
-    checkOne(image, app.securityContext, process.securityContext, join(join(join(at, 'processes'), pname), 'securityContext'), mountPaths(app, pname), result);
+/**
+ * Per resolved app: each process's image, volumes and merged settings come from resolve; the raw
+ * config only says where a setting was written, for the path. The app's own settings are checked
+ * on the process that runs its image (web, or the first), a process's settings where it has them.
+ */
+export function checkSecurity(config: ParsedConfig, app: ResolvedApp, result: RuleResult): void {
+  const base = config.apps[app.name]!;
+  const at = join('apps', app.name);
+  for (const [index, process] of app.processes.entries()) {
+    const own = base.processes?.[process.name]?.securityContext;
+    if (!own && index > 0) continue;
+    const mounts = app.volumes.filter((v) => process.volumes.includes(v.name)).map((v) => v.mountPath.replace(/\/+$/, ''));
+    const path = own ? join(join(join(at, 'processes'), process.name), 'securityContext') : join(at, 'securityContext');
+    checkOne(process.image, base.securityContext, own, path, mounts, result);
   }
 }
 
@@ -85,12 +92,4 @@ function checkOne(
       );
     }
   }
-}
-
-/** Mount paths of the volumes a process gets (the web process, or the first one, by default). */
-function mountPaths(app: AppConfig, process: string): string[] {
-  const first = app.port !== undefined || app.processes?.[WEB_PROCESS] ? WEB_PROCESS : Object.keys(app.processes ?? {}).sort()[0];
-  return Object.values(app.volumes ?? {})
-    .filter((v) => (v.processes ?? [first]).includes(process))
-    .map((v) => v.mountPath.replace(/\/+$/, ''));
 }

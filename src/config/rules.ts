@@ -9,7 +9,6 @@ import { placeholderProblem } from './placeholders.ts';
 import { checkApp } from './rules-app.ts';
 import { checkResolved } from './rules-resolved.ts';
 import { checkEnvironments } from './rules-routes.ts';
-import { checkSecurity } from './rules-security.ts';
 import { resolveDatabase } from './resolve.ts';
 import type { ParsedConfig } from './schema.ts';
 
@@ -32,10 +31,7 @@ export function checkRules(config: ParsedConfig, options: RuleOptions = {}): Rul
   const result: RuleResult = { errors: [], warnings: [], skipped: options.skipped ?? new Set() };
   checkPlaceholders(config, '', result);
   checkCluster(config, result);
-  for (const [name, app] of Object.entries(config.apps)) {
-    checkApp(config, name, app, result);
-    checkSecurity(name, app, result);
-  }
+  for (const [name, app] of Object.entries(config.apps)) checkApp(config, name, app, result);
   checkEnvironments(config, result);
   checkResolved(config, result);
   checkNotYetBuilt(config, result);
