@@ -12,7 +12,13 @@ export default defineCommand({
   options: {
     env: ENV_OPTION,
     app: { type: 'string', short: 'a', multiple: true, value: 'APP', description: 'only this app (repeatable)' },
-    tag: { type: 'string', short: 't', multiple: true, value: '[APP=]TAG', description: 'image tag, for all apps or one app (repeatable)' },
+    tag: {
+      type: 'string',
+      short: 't',
+      multiple: true,
+      value: '[APP=]TAG',
+      description: 'image tag, for all apps or one app (repeatable); required where the environment has a tagScheme',
+    },
     output: { type: 'string', short: 'o', value: 'yaml|json', description: 'output format (default: yaml)' },
     out: { type: 'string', value: 'DIR', description: 'write one file per object and a kustomization.yaml into DIR' },
     platform: { type: 'boolean', description: 'the shared objects of every environment instead (the CloudNativePG server)' },
@@ -20,7 +26,7 @@ export default defineCommand({
   examples: [
     'berth render --env staging',
     'berth render --app api --tag prod-20260301.4',
-    'berth render --env production --out deploy/production',
+    'berth render --env production --tag prod-20260301.4 --out deploy/production',
     'berth render --platform --out deploy/platform',
   ],
   async run(context) {
