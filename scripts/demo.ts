@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseImage } from '../src/config/image-ref.ts';
+import { exampleTag, tagSchemePattern } from '../src/config/tag-scheme.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { render, renderPlatform } from '../src/render/index.ts';
 import { toYamlStream } from '../src/manifests/serialize.ts';
@@ -42,13 +42,11 @@ for (const name of readdirSync(examplesDir).sort()) {
     process.stdout.write('done\n');
   }
   for (const environment of Object.keys(config.environments)) {
-    // Apps that pin their own tag (postgres:16-alpine) keep it; the others get the example's build.
-    const tags = Object.fromEntries(
-      Object.entries(config.apps)
-        .filter(([, app]) => !parseImage(app.image).tag)
-        .map(([app]) => [app, TAGS[name] ?? 'latest']),
-    );
-    const objects = render(config, environment, { tags });
+    // Apps that pin their own tag (postgres:16-alpine) keep it; the others get the example's
+    // build, or a tag that fits the environment's tag scheme (render refuses anything else).
+    const scheme = config.environments[environment]!.tagScheme;
+    const tag = TAGS[name] && (!scheme || tagSchemePattern(scheme)!.test(TAGS[name])) ? TAGS[name] : exampleTag(scheme);
+    const objects = render(config, environment, { defaultTag: tag });
     process.stdout.write(`applying ${name}/${environment}: ${objects.length} objects … `);
     await kubectl(['apply', '--server-side', '--field-manager=berth', '-f', '-'], toYamlStream(objects));
     process.stdout.write('done\n');
