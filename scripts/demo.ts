@@ -1,77 +1,96 @@
 // The README's first command: bring up the built-in local cluster (a real kube-apiserver with
-// kwok nodes, see testenv/), render every example in examples/, apply it server-side, wait for
-// the rollouts and show what runs. Until `berth deploy` exists, applying goes through kubectl.
+// kwok nodes and a PostgreSQL, see testenv/), deploy every example in examples/ with
+// `berth deploy`, show a failing deploy being diagnosed and rolled back, and the history.
+//
+// The examples point at their operators' real database servers; here each is pointed at the local
+// PostgreSQL instead (database.mode external, admin URL from an env var), and the Secrets their
+// apps declare are created with demo values, as an operator would before a first deploy.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exampleTag, tagSchemePattern } from '../src/config/tag-scheme.ts';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { loadConfig } from '../src/config/load.ts';
-import { render, renderPlatform } from '../src/render/index.ts';
-import { toYamlStream } from '../src/manifests/serialize.ts';
 import { ensureUp } from '../testenv/index.ts';
 import { binaries } from '../testenv/paths.ts';
 
 const root = join(import.meta.dirname, '..');
 const examplesDir = join(root, 'examples');
-const TAGS: Record<string, string> = { docfast: '1.4.2', honeydue: '3f9c2ab', katforge: '2.7.0', kumiko: '9e1d4c7', school: 'prod-20260301.17' };
+// Each example's build, in the form its environment's tagScheme asks for.
+const TAGS: Record<string, Record<string, string>> = {
+  docfast: { production: '1.4.2', staging: '3f9c2ab' },
+  honeydue: { production: '3f9c2ab' },
+  katforge: { production: '2.7.0', qa: '2.7.0' },
+  kumiko: { production: '9e1d4c7' },
+  school: { production: 'prod-20260301.17' },
+};
 
-function run(argv: string[], env: NodeJS.ProcessEnv, input?: string): Promise<string> {
+const env = await ensureUp();
+const kubeEnv = { ...process.env, KUBECONFIG: env.kubeconfigPath, BERTH_DEMO_ADMIN_URL: env.pgUrl };
+const kc = new KubeConfig();
+kc.loadFromFile(env.kubeconfigPath);
+const core = kc.makeApiClient(CoreV1Api);
+
+/** Runs the built berth CLI as a user would, its output going straight to this terminal. */
+function berth(args: string[], cwd: string): Promise<number> {
+  console.log(`\n$ berth ${args.join(' ')}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
+    const child = spawn(process.execPath, [join(root, 'bin/berth.js'), ...args], { cwd, env: kubeEnv, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${argv.slice(0, 3).join(' ')} … exited ${code}:\n${err || out}`))));
-    child.stdin.end(input ?? '');
+    child.on('close', (code) => resolve(code ?? 1));
   });
 }
 
-const env = await ensureUp();
-const kubeEnv = { ...process.env, KUBECONFIG: env.kubeconfigPath };
-const kubectl = (args: string[], input?: string) => run([binaries.kubectl, ...args], kubeEnv, input);
+async function createSecret(namespace: string, name: string, keys: string[]): Promise<void> {
+  await core.createNamespace({ body: { metadata: { name: namespace } } }).catch(() => undefined);
+  const body = { metadata: { name, namespace }, stringData: Object.fromEntries(keys.map((k) => [k, `demo-${k.toLowerCase()}`])) };
+  await core.createNamespacedSecret({ namespace, body }).catch(() => core.replaceNamespacedSecret({ name, namespace, body }));
+}
 
-const namespaces: string[] = [];
+const failures: string[] = [];
+let katforgeDir = '';
 for (const name of readdirSync(examplesDir).sort()) {
   const { config } = await loadConfig({ cwd: join(examplesDir, name) });
-  const platform = renderPlatform(config);
-  if (platform.length) {
-    process.stdout.write(`applying ${name} platform (shared database server): ${platform.length} objects … `);
-    await kubectl(['apply', '--server-side', '--field-manager=berth', '-f', '-'], toYamlStream(platform));
-    process.stdout.write('done\n');
-  }
-  for (const environment of Object.keys(config.environments)) {
-    // Apps that pin their own tag (postgres:16-alpine) keep it; the others get the example's
-    // build, or a tag that fits the environment's tag scheme (render refuses anything else).
-    const scheme = config.environments[environment]!.tagScheme;
-    const tag = TAGS[name] && (!scheme || tagSchemePattern(scheme)!.test(TAGS[name])) ? TAGS[name] : exampleTag(scheme);
-    const objects = render(config, environment, { defaultTag: tag });
-    process.stdout.write(`applying ${name}/${environment}: ${objects.length} objects … `);
-    await kubectl(['apply', '--server-side', '--field-manager=berth', '-f', '-'], toYamlStream(objects));
-    process.stdout.write('done\n');
-    namespaces.push(config.environments[environment]!.namespace);
+  const demo = { ...config, database: { mode: 'external' as const, host: '127.0.0.1', port: env.postgres.port, admin: { env: 'BERTH_DEMO_ADMIN_URL' } } };
+  const dir = mkdtempSync(join(tmpdir(), `berth-demo-${name}-`));
+  writeFileSync(join(dir, 'berth.config.json'), JSON.stringify(demo, null, 2));
+  if (name === 'katforge') katforgeDir = dir;
+  for (const [environment, settings] of Object.entries(config.environments)) {
+    for (const [app, spec] of Object.entries(config.apps)) {
+      if (spec.secrets?.length && settings.apps?.[app]?.enabled !== false)
+        await createSecret(settings.namespace, spec.secretName ?? `${app}-secrets`, spec.secrets);
+    }
+    const code = await berth(['deploy', '--env', environment, '--tag', TAGS[name]?.[environment] ?? 'latest', '-m', 'demo'], dir);
+    if (code !== 0) failures.push(`${name}/${environment} (exit ${code})`);
   }
 }
 
-for (const namespace of namespaces) {
-  process.stdout.write(`waiting for rollouts in ${namespace} … `);
-  await kubectl(['rollout', 'status', 'deployment', '-n', namespace, '--timeout=180s']);
-  process.stdout.write('ready\n');
-}
+console.log('\n— A broken build: the new pods crash-loop. berth says why within seconds and puts the last release back.');
+const broken = await berth(['deploy', 'web', '--env', 'qa', '--tag', 'crashloop'], katforgeDir);
+if (broken !== 6) failures.push(`the crash-looping deploy exited ${broken}, expected 6 (rolled back)`);
+await berth(['history', 'web', '--env', 'qa'], katforgeDir);
 
 console.log('\nWhat runs now (berth-managed Deployments):');
+await new Promise<void>((resolve) => {
+  const child = spawn(
+    binaries.kubectl,
+    [
+      'get',
+      'deployments',
+      '--all-namespaces',
+      '-l',
+      'app.kubernetes.io/managed-by=berth',
+      '-o',
+      'custom-columns=NAMESPACE:.metadata.namespace,APP:.metadata.labels.berth\\.dev/app,PROCESS:.metadata.labels.app\\.kubernetes\\.io/component,READY:.status.readyReplicas,WANTED:.spec.replicas,IMAGE:.spec.template.spec.containers[0].image',
+    ],
+    { env: kubeEnv, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  child.on('close', () => resolve());
+});
 console.log(
-  await kubectl([
-    'get',
-    'deployments',
-    '--all-namespaces',
-    '-l',
-    'app.kubernetes.io/managed-by=berth',
-    '-o',
-    'custom-columns=NAMESPACE:.metadata.namespace,APP:.metadata.labels.berth\\.dev/app,PROCESS:.metadata.labels.app\\.kubernetes\\.io/component,READY:.status.readyReplicas,WANTED:.spec.replicas,IMAGE:.spec.template.spec.containers[0].image',
-  ]),
+  `\nThe cluster keeps running. Explore it with:\n  export KUBECONFIG=${env.kubeconfigPath}\n  npm run berth -- history api --env production --config ${join(katforgeDir, 'berth.config.json')}\nStop it with: npm run testenv -- down`,
 );
-console.log(
-  `The cluster keeps running. Explore it with:\n  export KUBECONFIG=${env.kubeconfigPath}\n  ${binaries.kubectl} get pods -A\nStop it with: npm run testenv -- down`,
-);
+if (failures.length) {
+  console.error(`\nThe demo did not go as expected: ${failures.join('; ')}`);
+  process.exitCode = 1;
+}

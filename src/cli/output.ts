@@ -20,7 +20,8 @@ export class Output {
   readonly colour: boolean;
   readonly isTTY: boolean;
   private readonly stdout: OutputOptions['stdout'];
-  private readonly stderr: OutputOptions['stderr'];
+  /** For live progress displays that redraw lines on a terminal. */
+  readonly stderr: OutputOptions['stderr'];
 
   constructor(options: OutputOptions) {
     this.stdout = options.stdout;

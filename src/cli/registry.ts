@@ -14,8 +14,32 @@ import dbUrl from './commands/db/url.ts';
 import migrateApply from './commands/migrate/apply.ts';
 import migrateStatus from './commands/migrate/status.ts';
 import render from './commands/render/render.ts';
+import deploy from './commands/deploy/deploy.ts';
+import diagnose from './commands/deploy/diagnose.ts';
+import history from './commands/deploy/history.ts';
+import rollback from './commands/deploy/rollback.ts';
+import lockRelease from './commands/lock/release.ts';
+import lockStatus from './commands/lock/status.ts';
 
-export const COMMANDS: AnyCommand[] = [init, validate, render, dbCreate, dbAdopt, dbList, dbUrl, dbRotate, dbDrop, migrateApply, migrateStatus] as AnyCommand[];
+export const COMMANDS: AnyCommand[] = [
+  init,
+  validate,
+  render,
+  deploy,
+  rollback,
+  history,
+  diagnose,
+  lockStatus,
+  lockRelease,
+  dbCreate,
+  dbAdopt,
+  dbList,
+  dbUrl,
+  dbRotate,
+  dbDrop,
+  migrateApply,
+  migrateStatus,
+] as AnyCommand[];
 
 export function findCommand(words: string[]): { spec: AnyCommand; consumed: number } | undefined {
   const two = words.slice(0, 2).join(' ');

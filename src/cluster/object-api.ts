@@ -1,11 +1,12 @@
 /**
- * Server-side apply of any kind, sending the object exactly as given. client-node's
- * KubernetesObjectApi.patch first runs the object through its typed serializer, which silently
- * drops fields its model does not know (a misspelt `targetPrt` never reaches the server, so
- * fieldValidation=Strict cannot reject it). This subclass reuses its resource discovery (for
- * the URL: plural, namespaced, cached) and request pipeline (auth, TLS), but not the serializer.
+ * Generic access to any kind, sending and receiving objects exactly as JSON. client-node's
+ * KubernetesObjectApi runs objects through its typed serializer, which silently drops fields its
+ * model does not know (a misspelt `targetPrt` never reaches the server, so fieldValidation=Strict
+ * cannot reject it) and turns timestamps into Dates on the way back, unlike watch events. This
+ * subclass reuses its resource discovery (plural, namespaced, cached) and request pipeline (auth,
+ * TLS), but not the serializer: what berth applies, lists, reads and watches is plain JSON.
  */
-import { HttpMethod, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiException, HttpMethod, KubernetesObjectApi, type KubernetesObject, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
 
 export interface RawApplyOptions {
   fieldManager: string;
@@ -13,11 +14,19 @@ export interface RawApplyOptions {
   dryRun?: boolean;
 }
 
+/** A list answer: its items and the resourceVersion to watch from. */
+export interface RawList<T> {
+  items: T[];
+  resourceVersion: string;
+}
+
+const RAW = '__berth_raw__';
+const TEXT = '__berth_text__';
+
 export class ObjectApi extends KubernetesObjectApi {
   async applyRaw(object: KubernetesObject, options: RawApplyOptions): Promise<KubernetesObject> {
     const path = await this.specUriPath(object, 'patch');
     const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
-    request.setHeaderParam('Accept', 'application/json');
     request.setHeaderParam('Content-Type', 'application/apply-patch+yaml');
     request.setQueryParam('fieldManager', options.fieldManager);
     request.setQueryParam('fieldValidation', 'Strict');
@@ -25,6 +34,70 @@ export class ObjectApi extends KubernetesObjectApi {
     if (options.dryRun) request.setQueryParam('dryRun', 'All');
     // JSON is YAML: the apply-patch content type accepts it as is.
     request.setBody(JSON.stringify(object));
-    return this.requestPromise(request);
+    return this.send(request);
+  }
+
+  /** The collection URL of a kind (`/apis/apps/v1/namespaces/shop/deployments`), for lists and watches. */
+  async collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string> {
+    return this.specUriPath({ apiVersion, kind, metadata: { namespace } }, 'list');
+  }
+
+  /** The object's own URL (`…/deployments/web`). */
+  async objectPath(object: KubernetesObject): Promise<string> {
+    return this.specUriPath(object, 'read');
+  }
+
+  async listRaw<T>(
+    apiVersion: string,
+    kind: string,
+    options: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {},
+  ): Promise<RawList<T>> {
+    const path = await this.collectionPath(apiVersion, kind, options.namespace);
+    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
+    if (options.labelSelector) request.setQueryParam('labelSelector', options.labelSelector);
+    if (options.fieldSelector) request.setQueryParam('fieldSelector', options.fieldSelector);
+    const list = (await this.send(request)) as unknown as { items?: T[]; metadata?: { resourceVersion?: string } };
+    return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
+  }
+
+  async getRaw<T>(path: string, query: Record<string, string> = {}): Promise<T> {
+    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
+    for (const [key, value] of Object.entries(query)) request.setQueryParam(key, value);
+    return (await this.send(request)) as unknown as T;
+  }
+
+  /** A text answer, such as a pod's log. */
+  async getText(path: string, query: Record<string, string> = {}): Promise<string> {
+    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
+    for (const [key, value] of Object.entries(query)) request.setQueryParam(key, value);
+    request.setHeaderParam('Accept', '*/*');
+    return (await this.requestPromise(request, TEXT)) as unknown as string;
+  }
+
+  async sendRaw<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body: unknown, contentType = 'application/json'): Promise<T> {
+    const request = this.configuration.baseServer.makeRequestContext(path, method as HttpMethod);
+    if (body !== undefined) {
+      request.setHeaderParam('Content-Type', contentType);
+      request.setBody(JSON.stringify(body));
+    }
+    return (await this.send(request)) as unknown as T;
+  }
+
+  private send(request: RequestContext): Promise<KubernetesObject> {
+    request.setHeaderParam('Accept', 'application/json');
+    return this.requestPromise(request, RAW);
+  }
+
+  protected override async processResponse<T extends KubernetesObject>(response: ResponseContext, type?: string): Promise<T> {
+    if (type !== RAW && type !== TEXT) return super.processResponse(response, type);
+    const text = await response.body.text();
+    if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) return (type === TEXT ? text : text ? JSON.parse(text) : {}) as T;
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Not JSON (a proxy's error page): keep the text for the message.
+    }
+    throw new ApiException(response.httpStatusCode, 'Unsuccessful HTTP Request', body, response.headers);
   }
 }

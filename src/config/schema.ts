@@ -43,6 +43,21 @@ const health = z.strictObject({
   liveness: z
     .union([z.literal(false), z.strictObject({ interval: seconds.optional(), timeout: seconds.optional(), failureThreshold: seconds.optional() })])
     .optional(),
+  /**
+   * An HTTP check by `berth deploy` after the rollout: true checks https://<first domain><path>;
+   * or give the URL. A failed check rolls the release back.
+   */
+  check: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        url: z.url().optional(),
+        /** Expected status; default any 2xx or 3xx. */
+        expectStatus: z.number().int().min(100).max(599).optional(),
+        retries: z.number().int().min(0).max(20).optional(),
+      }),
+    ])
+    .optional(),
 });
 
 const hpa = z.strictObject({
@@ -330,6 +345,10 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   backups: z.strictObject({ store: backupStore, slackWebhook: credentialRef.optional() }).optional(),
+  /** Where deploys are announced: a Slack-compatible incoming webhook, as a reference. */
+  notifications: z.strictObject({ slack: credentialRef, only: z.enum(['failures']).optional() }).optional(),
+  /** Releases kept per app and environment (default 10). */
+  releaseHistory: z.number().int().min(2).max(100).optional(),
   environments: z.record(dnsLabel(), environment),
   apps: z.record(z.string(), appSchema),
 });

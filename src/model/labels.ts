@@ -24,16 +24,21 @@ export const ANNOTATION = {
   configHash: 'berth.dev/config-hash',
   secretsHash: 'berth.dev/secrets-hash',
   imageTag: 'berth.dev/image-tag',
+  /** Set by `berth deploy --restart` and `berth restart` on pod templates: rolls the pods. */
+  restartedAt: 'berth.dev/restarted-at',
 } as const;
 
 export const MANAGED_BY = 'berth';
+
+/** The annotation berth's own prune honours (value `never`). */
+export const KEEP_ON_PRUNE_KEY = 'berth.dev/prune';
 
 /**
  * On objects that hold data (namespaces, volumes, the database server): removing them from the
  * rendered output must never delete them, whether berth, Flux or Argo CD does the pruning.
  */
 export const KEEP_ON_PRUNE: Record<string, string> = {
-  'berth.dev/prune': 'never',
+  [KEEP_ON_PRUNE_KEY]: 'never',
   'kustomize.toolkit.fluxcd.io/prune': 'disabled',
   'argocd.argoproj.io/sync-options': 'Prune=false',
 };

@@ -1,0 +1,217 @@
+/**
+ * Applying a set of objects and pruning what left it: the one apply path deploy, rollback and the
+ * day-2 commands share. Objects go out in dependency order (model/kube-object.ts KIND_ORDER),
+ * several at a time within a kind; pruning finds objects by berth's ownership labels and never
+ * deletes one carrying the keep-on-prune annotation.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { BerthError, ExitCode } from '../errors.ts';
+import { compareObjects, type KubeObject } from '../model/kube-object.ts';
+import { KEEP_ON_PRUNE_KEY } from '../model/labels.ts';
+import type { Cluster } from './connect.ts';
+import { httpStatus, isNotFound, kubeError } from './errors.ts';
+import { FIELD_MANAGER } from './secrets.ts';
+import type { RawObject } from './watch.ts';
+
+export interface AppliedObject {
+  object: RawObject;
+  /** resourceVersion before the apply; undefined when the object was created. */
+  before: string | undefined;
+  changed: boolean;
+}
+
+export interface ApplySetOptions {
+  /** resourceVersion of each live object by ref(), to tell what changed. */
+  live?: ReadonlyMap<string, RawObject>;
+  dryRun?: boolean;
+  /** Take over fields another field manager set (kubectl edit). */
+  force?: boolean;
+  signal?: AbortSignal;
+  concurrency?: number;
+  onApplied?: (applied: AppliedObject) => void;
+}
+
+/** `Deployment shop/web`: how objects are named in messages and maps. */
+export function ref(object: { kind?: string; metadata: { name: string; namespace?: string } }): string {
+  return `${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
+}
+
+export async function applySet(cluster: Cluster, objects: KubeObject[], options: ApplySetOptions = {}): Promise<AppliedObject[]> {
+  const sorted = [...objects].sort(compareObjects);
+  const results: AppliedObject[] = [];
+  // Kinds go one after another (a Deployment's ConfigMap exists before its pods start); objects
+  // of one kind go in parallel.
+  for (const batch of groupByKind(sorted)) {
+    options.signal?.throwIfAborted();
+    const applied = await mapLimit(batch, options.concurrency ?? 8, (object) => applyOne(cluster, object, options));
+    results.push(...applied);
+  }
+  return results;
+}
+
+async function applyOne(cluster: Cluster, object: KubeObject, options: ApplySetOptions): Promise<AppliedObject> {
+  const before = options.live?.get(ref(object))?.metadata.resourceVersion;
+  let result: RawObject;
+  try {
+    result = (await cluster.objects.applyRaw(object as unknown as KubernetesObject, {
+      fieldManager: FIELD_MANAGER,
+      force: options.force,
+      dryRun: options.dryRun,
+    })) as unknown as RawObject;
+  } catch (error) {
+    throw applyError(error, object, options.dryRun === true);
+  }
+  const applied = { object: result, before, changed: before === undefined || result.metadata.resourceVersion !== before };
+  options.onApplied?.(applied);
+  return applied;
+}
+
+/** Server-side apply errors that need their own words: field conflicts and missing CRDs. */
+function applyError(error: unknown, object: KubeObject, dryRun: boolean): BerthError {
+  const what = `apply ${ref(object)}${dryRun ? ' (dry run)' : ''}`;
+  if (httpStatus(error) === 409) {
+    const message = statusMessage(error);
+    const conflicts = parseConflicts(message);
+    if (conflicts.length) {
+      const byManager = new Map<string, string[]>();
+      for (const c of conflicts) byManager.set(c.manager, [...(byManager.get(c.manager) ?? []), c.field]);
+      const who = [...byManager].map(([manager, fields]) => `"${manager}" set ${fields.join(', ')}`).join('; ');
+      return new BerthError(`Could not ${what}: someone else changed fields berth manages (${who})`, {
+        exitCode: ExitCode.conflict,
+        hint: `Someone edited the object by hand (kubectl edit/patch/scale). Nothing further was applied. To take the fields back and apply berth's values, run again with --force-conflicts; to keep the hand edit, put it in the berth config.`,
+        cause: error,
+      });
+    }
+  }
+  return kubeError(error, what);
+}
+
+function statusMessage(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  const parsed = typeof body === 'string' ? safeJson(body) : body;
+  return String((parsed as { message?: string } | undefined)?.message ?? '');
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { message: text };
+  }
+}
+
+/** `Apply failed with 1 conflict: conflict with "kubectl-edit" using apps/v1: .spec.replicas` → manager + field. */
+export function parseConflicts(message: string): { manager: string; field: string }[] {
+  const found: { manager: string; field: string }[] = [];
+  for (const match of message.matchAll(/conflict with "([^"]+)"(?: with subresource "([^"]+)")?(?: using [^:]+)?: (\S+)/g)) {
+    found.push({ manager: match[2] ? `${match[1]} ${match[2]}` : match[1]!, field: match[3]! });
+  }
+  return found;
+}
+
+/** What berth may find in an environment's namespace: the kinds render produces there. */
+export const NAMESPACED_KINDS: { apiVersion: string; kind: string; optional?: boolean }[] = [
+  { apiVersion: 'v1', kind: 'ConfigMap' },
+  { apiVersion: 'v1', kind: 'Secret' },
+  { apiVersion: 'v1', kind: 'Service' },
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
+  { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
+  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
+  { apiVersion: 'batch/v1', kind: 'CronJob' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
+  // Custom resources: absent from clusters without cert-manager or Traefik.
+  { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', optional: true },
+  { apiVersion: 'traefik.io/v1alpha1', kind: 'Middleware', optional: true },
+];
+
+/** Live objects carrying every given label, across the kinds berth renders into a namespace. */
+export async function listManaged(cluster: Cluster, namespace: string, labels: Record<string, string>): Promise<Map<string, RawObject>> {
+  const labelSelector = selector(labels);
+  const found = new Map<string, RawObject>();
+  await Promise.all(
+    NAMESPACED_KINDS.map(async ({ apiVersion, kind, optional }) => {
+      try {
+        const list = await cluster.objects.listRaw<RawObject>(apiVersion, kind, { namespace, labelSelector });
+        for (const item of list.items) found.set(ref({ ...item, kind }), { ...item, apiVersion, kind });
+      } catch (error) {
+        if (optional && unknownKind(error)) return;
+        throw kubeError(error, `list ${kind}s in ${namespace}`);
+      }
+    }),
+  );
+  return found;
+}
+
+/** True when the cluster does not serve the kind (its CRD is not installed). */
+export function unknownKind(error: unknown): boolean {
+  return isNotFound(error) || /Unrecognized API version and kind/.test(String((error as Error)?.message ?? ''));
+}
+
+export interface PruneResult {
+  deleted: string[];
+  kept: string[];
+}
+
+/** Deletes the live objects that are not in `keep`, except those marked keep-on-prune. */
+export async function prune(
+  cluster: Cluster,
+  live: ReadonlyMap<string, RawObject>,
+  keep: ReadonlySet<string>,
+  options: { dryRun?: boolean } = {},
+): Promise<PruneResult> {
+  const result: PruneResult = { deleted: [], kept: [] };
+  const candidates = [...live.entries()].filter(([key]) => !keep.has(key));
+  for (const [key, object] of candidates) {
+    const annotations = (object.metadata.annotations ?? {}) as Record<string, string>;
+    if (annotations[KEEP_ON_PRUNE_KEY] === 'never') {
+      result.kept.push(key);
+      continue;
+    }
+    if (!options.dryRun) await deleteRaw(cluster, object);
+    result.deleted.push(key);
+  }
+  return result;
+}
+
+export async function deleteRaw(cluster: Cluster, object: RawObject): Promise<boolean> {
+  try {
+    const path = await cluster.objects.objectPath(object as unknown as KubernetesObject);
+    // Background: the ReplicaSets and pods of a pruned Deployment go with it.
+    await cluster.objects.sendRaw('DELETE', path, { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background' });
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw kubeError(error, `delete ${ref(object)}`);
+  }
+}
+
+export function selector(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+function groupByKind(objects: KubeObject[]): KubeObject[][] {
+  const groups: KubeObject[][] = [];
+  for (const object of objects) {
+    const last = groups.at(-1);
+    if (last && last[0]!.kind === object.kind) last.push(object);
+    else groups.push([object]);
+  }
+  return groups;
+}
+
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}

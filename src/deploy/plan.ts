@@ -1,0 +1,97 @@
+/**
+ * Pure pieces of a deploy: which rendered objects belong to which app, what a prune would remove,
+ * and how a live object differs from what berth would apply (for --dry-run and diff).
+ */
+import { ref } from '../cluster/apply-set.ts';
+import type { RawObject } from '../cluster/watch.ts';
+import type { KubeObject } from '../model/kube-object.ts';
+import { ANNOTATION, LABEL } from '../model/labels.ts';
+
+export interface SplitObjects {
+  /** Objects of the environment itself (Namespace, shared Certificates). */
+  shared: KubeObject[];
+  byApp: Map<string, KubeObject[]>;
+}
+
+export function splitByApp(objects: KubeObject[]): SplitObjects {
+  const shared: KubeObject[] = [];
+  const byApp = new Map<string, KubeObject[]>();
+  for (const object of objects) {
+    const app = object.metadata.labels?.[LABEL.app];
+    if (!app) shared.push(object);
+    else byApp.set(app, [...(byApp.get(app) ?? []), object]);
+  }
+  return { shared, byApp };
+}
+
+/** Live objects of these apps (or of apps gone from the config) that the new set does not contain. */
+export function pruneCandidates(
+  live: ReadonlyMap<string, RawObject>,
+  keep: ReadonlySet<string>,
+  scope: { apps?: ReadonlySet<string>; removedApps?: ReadonlySet<string> },
+): Map<string, RawObject> {
+  const out = new Map<string, RawObject>();
+  for (const [key, object] of live) {
+    if (keep.has(key)) continue;
+    const app = (object.metadata.labels as Record<string, string> | undefined)?.[LABEL.app];
+    if (!app) continue;
+    if (scope.apps?.has(app) || scope.removedApps?.has(app)) out.set(key, object);
+  }
+  return out;
+}
+
+export function refs(objects: KubeObject[]): Set<string> {
+  return new Set(objects.map(ref));
+}
+
+/** Marks each Deployment's pods to roll even when nothing else changed (`deploy --restart`). */
+export function withRestart(objects: KubeObject[], at: string): KubeObject[] {
+  return objects.map((object) => {
+    if (object.kind !== 'Deployment') return object;
+    const copy = structuredClone(object) as KubeObject & { spec: { template: { metadata?: { annotations?: Record<string, string> } } } };
+    copy.spec.template.metadata ??= {};
+    copy.spec.template.metadata.annotations = { ...copy.spec.template.metadata.annotations, [ANNOTATION.restartedAt]: at };
+    return copy;
+  });
+}
+
+const VOLATILE_METADATA = ['managedFields', 'resourceVersion', 'generation', 'uid', 'creationTimestamp', 'selfLink'];
+
+/** An object as it would compare: no status, no server-set metadata, no controller annotations. */
+export function comparable(object: RawObject | KubeObject): Record<string, unknown> {
+  const { status: _status, metadata, ...rest } = structuredClone(object) as Record<string, unknown> & { metadata: Record<string, unknown> };
+  for (const key of VOLATILE_METADATA) delete metadata[key];
+  const annotations = metadata.annotations as Record<string, string> | undefined;
+  if (annotations) {
+    delete annotations['deployment.kubernetes.io/revision'];
+    if (Object.keys(annotations).length === 0) delete metadata.annotations;
+  }
+  return { ...rest, metadata };
+}
+
+export interface FieldChange {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** Leaf differences between two objects, secret data masked. */
+export function diffObjects(before: unknown, after: unknown, isSecret = false, path = ''): FieldChange[] {
+  if (JSON.stringify(before) === JSON.stringify(after)) return [];
+  const both = (v: unknown) => v !== null && typeof v === 'object';
+  if (both(before) && both(after) && Array.isArray(before) === Array.isArray(after)) {
+    const keys = new Set([...Object.keys(before as object), ...Object.keys(after as object)]);
+    return [...keys]
+      .sort()
+      .flatMap((k) =>
+        diffObjects(
+          (before as Record<string, unknown>)[k],
+          (after as Record<string, unknown>)[k],
+          isSecret,
+          Array.isArray(before) ? `${path}[${k}]` : `${path}.${k}`,
+        ),
+      );
+  }
+  const mask = (v: unknown) => (isSecret && /^\.(data|stringData)\./.test(path) && v !== undefined ? '(secret)' : v);
+  return [{ path, before: mask(before), after: mask(after) }];
+}

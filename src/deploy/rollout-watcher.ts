@@ -1,0 +1,165 @@
+/**
+ * Watches every rollout of one deploy through three watches on the namespace (Deployments,
+ * ReplicaSets, Pods of the environment), however many apps there are, and hands each tracked
+ * Deployment's verdict to its caller whenever it changes. Time-based rules (grace periods,
+ * Unschedulable for 15 s, berth's own deadline) are re-evaluated every second on the local copy:
+ * no polling of the API.
+ */
+import type { Cluster } from '../cluster/connect.ts';
+import { type RawObject, watchObjects } from '../cluster/watch.ts';
+import type { Deployment, Pod, ReplicaSet } from '../model/workloads.ts';
+import { type Failure, rolloutVerdict, type Verdict } from './verdict.ts';
+
+export interface RolloutTarget {
+  name: string;
+  appliedGeneration: number;
+  /** ms since epoch; berth's own deadline for this rollout. */
+  deadline: number;
+  onVerdict?: (verdict: Verdict) => void;
+}
+
+type Final = Extract<Verdict, { state: 'done' | 'failed' }>;
+
+export class RolloutWatcher {
+  private readonly deployments = new Map<string, Deployment>();
+  private readonly replicaSets = new Map<string, ReplicaSet>();
+  private readonly pods = new Map<string, Pod>();
+  private readonly tracked = new Map<RolloutTarget, { resolve: (v: Final) => void; last: string }>();
+  private readonly controller = new AbortController();
+  private synced = new Set<string>();
+  private ticker: NodeJS.Timeout | undefined;
+  private failure: Error | undefined;
+  readyPromise: Promise<void> | undefined;
+
+  private readonly cluster: Cluster;
+  private readonly namespace: string;
+  private readonly labelSelector: string;
+  private readonly options: { now?: () => number; graceMs?: number; onReconnect?: (reason: string) => void };
+
+  constructor(cluster: Cluster, namespace: string, labelSelector: string, options: RolloutWatcher['options'] = {}) {
+    this.cluster = cluster;
+    this.namespace = namespace;
+    this.labelSelector = labelSelector;
+    this.options = options;
+  }
+
+  /** Starts the watches; resolves once each has listed its objects. */
+  start(signal?: AbortSignal): Promise<void> {
+    signal?.addEventListener('abort', () => this.stop(), { once: true });
+    this.readyPromise = new Promise<void>((resolve, reject) => {
+      const kinds: [string, string, Map<string, RawObject>][] = [
+        ['apps/v1', 'Deployment', this.deployments as unknown as Map<string, RawObject>],
+        ['apps/v1', 'ReplicaSet', this.replicaSets as unknown as Map<string, RawObject>],
+        ['v1', 'Pod', this.pods as unknown as Map<string, RawObject>],
+      ];
+      for (const [apiVersion, kind, store] of kinds) {
+        watchObjects<RawObject>(
+          this.cluster,
+          { apiVersion, kind, namespace: this.namespace, labelSelector: this.labelSelector },
+          {
+            signal: this.controller.signal,
+            onReconnect: this.options.onReconnect,
+            onChange: (change, _object, live) => {
+              store.clear();
+              for (const [key, value] of live) store.set(key, value);
+              if (change === 'synced') {
+                this.synced.add(kind);
+                if (this.synced.size === kinds.length) resolve();
+              }
+              this.evaluate();
+            },
+          },
+        ).catch((error: Error) => {
+          this.failure = error;
+          reject(error);
+          for (const [target, entry] of this.tracked) {
+            entry.resolve({ state: 'failed', progress: emptyProgress(), failure: { code: 'timeout', message: `lost the watch: ${error.message}` } });
+            this.tracked.delete(target);
+          }
+        });
+      }
+    });
+    this.ticker = setInterval(() => this.evaluate(), 1000);
+    this.ticker.unref();
+    return this.readyPromise;
+  }
+
+  /** Resolves with the rollout's final verdict: done, failed, or failed by berth's deadline. */
+  track(target: RolloutTarget): Promise<Final> {
+    return new Promise<Final>((resolve) => {
+      if (this.failure) {
+        resolve({ state: 'failed', progress: emptyProgress(), failure: { code: 'timeout', message: `lost the watch: ${this.failure.message}` } });
+        return;
+      }
+      this.tracked.set(target, { resolve, last: '' });
+      this.evaluate();
+    });
+  }
+
+  /** The latest objects, for the diagnosis and the release record. */
+  podsOf(deploymentName: string): Pod[] {
+    const deployment = this.deployment(deploymentName);
+    const selector = deployment?.spec?.selector?.matchLabels ?? {};
+    return [...this.pods.values()].filter((p) => Object.entries(selector).every(([k, v]) => p.metadata.labels?.[k] === v));
+  }
+
+  deployment(name: string): Deployment | undefined {
+    return this.deployments.get(`${this.namespace}/${name}`);
+  }
+
+  stop(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.controller.abort();
+  }
+
+  private evaluate(): void {
+    if (this.synced.size < 3) return;
+    const now = (this.options.now ?? Date.now)();
+    for (const [target, entry] of this.tracked) {
+      const verdict = this.verdictFor(target, now);
+      const summary = JSON.stringify(verdict.state === 'progressing' ? [verdict.progress, verdict.waitingFor] : verdict);
+      if (summary !== entry.last) {
+        entry.last = summary;
+        target.onVerdict?.(verdict);
+      }
+      if (verdict.state !== 'progressing') {
+        this.tracked.delete(target);
+        entry.resolve(verdict);
+      }
+    }
+  }
+
+  private verdictFor(target: RolloutTarget, now: number): Verdict {
+    const deployment = this.deployment(target.name);
+    if (!deployment) {
+      return now >= target.deadline
+        ? { state: 'failed', progress: emptyProgress(), failure: { code: 'timeout', message: `Deployment ${target.name} never appeared` } }
+        : { state: 'progressing', progress: emptyProgress(), waitingFor: `Deployment ${target.name}` };
+    }
+    const owned = [...this.replicaSets.values()].filter((rs) => rs.metadata.ownerReferences?.some((o) => o.uid === deployment.metadata.uid));
+    const verdict = rolloutVerdict({
+      deployment,
+      replicaSets: owned,
+      pods: this.podsOf(target.name),
+      appliedGeneration: target.appliedGeneration,
+      now,
+      graceMs: this.options.graceMs,
+    });
+    if (verdict.state === 'progressing' && now >= target.deadline) {
+      const failure: Failure = {
+        code: 'timeout',
+        message: `still waiting for ${verdict.waitingFor}${verdict.progress.notes.length ? ` (${verdict.progress.notes.join(', ')})` : ''}`,
+      };
+      const stuck = this.podsOf(target.name).find((p) => !p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      if (stuck) failure.pod = stuck.metadata.name;
+      const container = stuck?.spec?.containers[0]?.name;
+      if (container) failure.container = container;
+      return { state: 'failed', progress: verdict.progress, failure };
+    }
+    return verdict;
+  }
+}
+
+function emptyProgress(): Verdict['progress'] {
+  return { desired: 0, ready: 0, updated: 0, old: 0, revision: undefined, replicaSet: undefined, notes: [] };
+}

@@ -1,0 +1,140 @@
+/**
+ * The deploy lock with real processes: ten deploys at once never overlap and never corrupt the
+ * history; a deploy killed with SIGKILL at random moments never leaves a lock that needs a
+ * person, and the history stays consistent.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { ExitCode } from '../../src/errors.ts';
+import { historyOf, type Project, project, shopConfig } from './deploy-helpers.ts';
+import { describeCluster, kube, requireEnv } from './helpers.ts';
+
+const root = join(import.meta.dirname, '../..');
+const node = join(root, 'node_modules/.bin/node');
+const bin = join(root, 'bin/berth.js');
+
+const projects: Project[] = [];
+afterAll(async () => {
+  await Promise.all(projects.map((p) => p.cleanup()));
+});
+
+interface Run {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+function spawnBerth(p: Project, args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(node, [bin, ...args], {
+    cwd: p.dir,
+    env: { ...process.env, KUBECONFIG: requireEnv().kubeconfigPath, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c) => (stdout += c));
+  child.stderr!.on('data', (c) => (stderr += c));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+/** Releases must be numbered once each, finished, and the current one must be what runs. */
+async function expectConsistentHistory(p: Project, app: string): Promise<void> {
+  const history = await historyOf(p, app);
+  const revisions = history.map((r) => r.revision);
+  expect(new Set(revisions).size).toBe(revisions.length);
+  expect(history.filter((r) => r.result === 'deploying')).toEqual([]);
+  const current = history.find((r) => r.result === 'succeeded')!;
+  const d = await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace });
+  expect(d.spec!.template.spec!.containers[0]!.image).toBe(`registry.test/shop:${current.tag}`);
+}
+
+describeCluster('the deploy lock', () => {
+  it('ten deploys at once: one at a time, the impatient ones fail naming the holder, history intact', async () => {
+    const p = project('dlock');
+    projects.push(p);
+    p.write(shopConfig(p.namespace));
+    await p.setSecret('web-secrets', { TOKEN: 'first' });
+    const first = await p.berth(['deploy', '--tag', 'v0']);
+    expect(first.code, first.stderr).toBe(0);
+
+    // Seven wait their turn; three give up at once if someone holds the lock.
+    const runs = Array.from({ length: 10 }, (_, i) =>
+      spawnBerth(p, ['deploy', 'web', '--tag', `v${i + 1}`, '--json', ...(i < 7 ? ['--lock-wait', '150s'] : [])]),
+    );
+    const results = await Promise.all(runs.map((r) => r.done));
+    const waited = results.slice(0, 7);
+    const impatient = results.slice(7);
+    for (const r of waited) expect(r.code, r.stderr).toBe(0);
+    for (const r of impatient) {
+      expect([0, ExitCode.conflict]).toContain(r.code);
+      if (r.code === ExitCode.conflict) expect(r.stderr).toMatch(/staging is being deployed by .+ since .+: berth deploy web --env staging --tag v\d+/);
+    }
+
+    const history = await historyOf(p, 'web');
+    const succeeded = results.filter((r) => r.code === 0).length;
+    expect(history.filter((r) => r.kind === 'deploy' && r.result === 'succeeded').length).toBe(succeeded + 1);
+    // Never two at once: each release ran from its record to its verdict inside the lock.
+    const records = JSON.parse((await p.berth(['history', 'web', '--json'])).stdout).releases as { createdAt: string; finishedAt: string }[];
+    const spans = records.map((r) => [Date.parse(r.createdAt), Date.parse(r.finishedAt)] as const).sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+    await expectConsistentHistory(p, 'web');
+  }, 240_000);
+
+  it('SIGKILL at 20 random moments: the next deploy always succeeds without an unlock', async () => {
+    const p = project('dkill');
+    projects.push(p);
+    p.write(shopConfig(p.namespace));
+    await p.setSecret('web-secrets', { TOKEN: 'first' });
+    // A short lease so a killed holder's lock lapses in seconds (the default is 30 s).
+    const env = { BERTH_LOCK_SECONDS: '2' };
+    expect((await spawnBerth(p, ['deploy', '--tag', 'k0'], env).done).code).toBe(0);
+    // Deterministic "random" moments, spread over the whole deploy (lock, apply, watch, record).
+    let seed = 42;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let i = 1; i <= 20; i++) {
+      const victim = spawnBerth(p, ['deploy', 'web', '--tag', `k${i}`], env);
+      await new Promise((resolve) => setTimeout(resolve, 150 + random() * 2500));
+      victim.child.kill('SIGKILL');
+      await victim.done;
+      const next = await spawnBerth(p, ['deploy', 'web', '--tag', `n${i}`, '--lock-wait', '30s'], env).done;
+      expect(next.code, `after kill ${i}: ${next.stderr}`).toBe(0);
+      await expectConsistentHistory(p, 'web');
+    }
+  }, 400_000);
+
+  it('Ctrl-C during a rollout: the app in flight goes back to its release, the lock is released, exit 130', async () => {
+    const p = project('dint');
+    projects.push(p);
+    p.write(shopConfig(p.namespace));
+    await p.setSecret('web-secrets', { TOKEN: 'first' });
+    expect((await p.berth(['deploy', '--tag', 'v1'])).code).toBe(0);
+    // A build whose pods never become ready keeps the rollout in flight until we interrupt it.
+    const run = spawnBerth(p, ['deploy', 'web', '--tag', 'neverready', '--timeout', '2m']);
+    let stderr = '';
+    run.child.stderr!.on('data', (c) => (stderr += c));
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (/web: \d\/2 ready on r2/.test(stderr)) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 100);
+    });
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(ExitCode.interrupted);
+    expect(result.stdout).toMatch(/web r2 was interrupted and was rolled back to r1/);
+    const d = await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace });
+    expect(d.spec!.template.spec!.containers[0]!.image).toBe('registry.test/shop:v1');
+    const lock = await p.berth(['lock', 'status', '--json']);
+    expect(JSON.parse(lock.stdout)).toMatchObject({ locked: false });
+    expect((await historyOf(p, 'web')).map((r) => `${r.revision}:${r.kind}:${r.result}`)).toEqual([
+      '3:rollback:succeeded',
+      '2:deploy:interrupted',
+      '1:deploy:succeeded',
+    ]);
+  }, 120_000);
+});

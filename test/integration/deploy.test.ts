@@ -1,0 +1,272 @@
+/**
+ * `berth deploy` against the real control plane: good deploys, no-op deploys, every failure mode
+ * ending in a whole-release rollback (image, env and secret values as before), prune, and a
+ * rollback to an older revision.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/errors.ts';
+import { events, historyOf, type Project, project, runningSpec, shopConfig } from './deploy-helpers.ts';
+import { describeCluster, kube, kubectl } from './helpers.ts';
+
+const projects: Project[] = [];
+function newProject(prefix: string): Project {
+  const p = project(prefix);
+  projects.push(p);
+  return p;
+}
+afterAll(async () => {
+  await Promise.all(projects.map((p) => p.cleanup()));
+});
+
+/** A project with r1 of web (MODE=one, TOKEN=first) and worker deployed and healthy. */
+async function deployedProject(prefix: string): Promise<Project> {
+  const p = newProject(prefix);
+  p.write(shopConfig(p.namespace));
+  await p.setSecret('web-secrets', { TOKEN: 'first' });
+  const first = await p.berth(['deploy', '--tag', 'v1']);
+  expect(first.code, first.stderr).toBe(0);
+  return p;
+}
+
+/** Changes env and secret, then deploys a broken build: everything must come back as it was. */
+async function failAndExpectRollback(p: Project, args: string[], config?: object) {
+  p.write(config ?? shopConfig(p.namespace, { env: { MODE: 'two' } }));
+  await p.setSecret('web-secrets', { TOKEN: 'second' });
+  const started = Date.now();
+  const result = await p.berth(['deploy', 'web', ...args]);
+  const seconds = (Date.now() - started) / 1000;
+  expect(result.code, result.stderr).toBe(ExitCode.deployFailed);
+  const spec = await runningSpec(p.namespace, 'web');
+  expect(spec).toEqual({ image: 'registry.test/shop:v1', env: { MODE: 'one' }, secrets: { TOKEN: 'first' } });
+  const history = await historyOf(p, 'web');
+  expect(history.map((r) => [r.revision, r.kind, r.result])).toEqual([
+    [3, 'rollback', 'succeeded'],
+    [2, 'deploy', 'failed'],
+    [1, 'deploy', 'succeeded'],
+  ]);
+  expect(history[1]!.rolledBackBy).toBe(3);
+  expect(history[0]!.rollbackOf).toBe(1);
+  return { result, seconds, diagnosis: history[1]!.diagnosis!.cause };
+}
+
+describeCluster('berth deploy', () => {
+  it('deploys, says when nothing changed, and rolls a new tag', async () => {
+    const p = await deployedProject('dgood');
+    expect(await runningSpec(p.namespace, 'web')).toEqual({ image: 'registry.test/shop:v1', env: { MODE: 'one' }, secrets: { TOKEN: 'first' } });
+
+    const again = await p.berth(['deploy']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/Nothing changed in staging/);
+    expect((await historyOf(p, 'web')).length).toBe(1);
+
+    const next = await p.berth(['deploy', 'web', '--tag', 'v2', '--json']);
+    expect(next.code, next.stderr).toBe(0);
+    const stream = events(next.stdout);
+    expect(stream.some((e) => e.event === 'progress')).toBe(true);
+    expect(stream.at(-1)).toMatchObject({ event: 'result', ok: true, apps: [{ app: 'web', outcome: 'deployed', revision: 2, tag: 'v2' }] });
+    expect((await runningSpec(p.namespace, 'web')).image).toBe('registry.test/shop:v2');
+    // The worker was not named: it keeps the tag it runs.
+    expect((await runningSpec(p.namespace, 'worker-run')).image).toBe('registry.test/worker:v1');
+  });
+
+  it('refuses before applying anything when a declared secret is missing', async () => {
+    const p = newProject('dnosecret');
+    p.write(shopConfig(p.namespace));
+    const result = await p.berth(['deploy', '--tag', 'v1']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/web cannot start: Secret web-secrets does not exist \(needs TOKEN\)/);
+    const deployments = await kube().apps.listNamespacedDeployment({ namespace: p.namespace });
+    expect(deployments.items).toEqual([]);
+  });
+
+  describe.concurrent('failure modes end rolled back to the previous image, env and secrets', () => {
+    it('crash loop: reported within 20 s of the first CrashLoopBackOff, diagnosis with the exit code and log lines', async () => {
+      const p = await deployedProject('dcrash');
+      const { result, diagnosis } = await failAndExpectRollback(p, ['--tag', 'crashloop', '--json']);
+      expect(diagnosis).toMatch(/crashes at start.*exits with code 1/);
+      const stream = events(result.stdout);
+      const failed = stream.find((e) => e.event === 'failed') as unknown as {
+        time: string;
+        diagnosis: { failure: { pod: string }; logs: { previous: boolean; lines: string[] } };
+      };
+      expect(failed.diagnosis.logs.previous).toBe(true);
+      expect(failed.diagnosis.logs.lines).toContain('berth test app starting');
+      const podEvents = await kube().core.listNamespacedEvent({ namespace: p.namespace, fieldSelector: `involvedObject.name=${failed.diagnosis.failure.pod}` });
+      const backoff = podEvents.items.filter((e) => e.reason === 'BackOff').map((e) => new Date(e.firstTimestamp ?? e.eventTime ?? 0).getTime());
+      expect(backoff.length).toBeGreaterThan(0);
+      // Event times have one-second resolution.
+      expect(Date.parse(failed.time) - Math.min(...backoff)).toBeLessThan(20_000);
+      expect(stream.at(-1)).toMatchObject({
+        event: 'result',
+        ok: false,
+        apps: [{ app: 'web', outcome: 'rolled-back', failedRevision: 2, rollbackRevision: 3 }],
+      });
+    });
+
+    it('image pull failure', async () => {
+      const p = await deployedProject('dpull');
+      const { diagnosis } = await failAndExpectRollback(p, ['--tag', 'pullfail']);
+      expect(diagnosis).toMatch(/registry\.test\/shop:pullfail could not be pulled/);
+    });
+
+    it("never ready: berth's own timeout, naming the readiness probe", async () => {
+      const p = await deployedProject('dnever');
+      const { diagnosis, seconds } = await failAndExpectRollback(p, ['--tag', 'neverready', '--timeout', '12s']);
+      expect(diagnosis).toMatch(/did not finish in time.*readiness probe \(GET \/healthz on port 3000\)/);
+      expect(seconds).toBeLessThan(45);
+    });
+
+    it("unschedulable: the scheduler's reason", async () => {
+      const p = await deployedProject('dsched');
+      const config = shopConfig(p.namespace, { env: { MODE: 'two' }, web: { resources: { requests: { cpu: '5000' } } } });
+      const { diagnosis } = await failAndExpectRollback(p, ['--tag', 'v2'], config);
+      expect(diagnosis).toMatch(/No node can take the pod: 0\/2 nodes are available: 2 Insufficient cpu/);
+    });
+
+    it('failed health check against a local HTTP server', async () => {
+      const p = await deployedProject('dhealth');
+      const server: Server = createServer((_, res) => res.writeHead(503).end('down'));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`;
+        const config = shopConfig(p.namespace, { env: { MODE: 'two' }, web: { health: { path: '/healthz', check: { url, retries: 1 } } } });
+        const { diagnosis } = await failAndExpectRollback(p, ['--tag', 'v2'], config);
+        expect(diagnosis).toMatch(/rollout finished but the app is broken: GET http:\/\/127\.0\.0\.1:\d+\/healthz answered 503/);
+      } finally {
+        server.close();
+      }
+    });
+  });
+
+  it('announces results to a webhook; a webhook that fails is a warning, never a failed deploy', async () => {
+    const p = newProject('dnotify');
+    const received: string[] = [];
+    let status = 200;
+    const server: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push(JSON.parse(body).text);
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const hook = { HOOK_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook` };
+      p.write({ ...shopConfig(p.namespace), notifications: { slack: { env: 'HOOK_URL' } } });
+      await p.setSecret('web-secrets', { TOKEN: 'first' });
+      const ok = await p.berth(['deploy', '--tag', 'v1'], hook);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(received).toEqual([expect.stringMatching(/\[staging\] web v1 deployed \(r1\); worker v1 deployed \(r1\)/)]);
+      status = 500;
+      const failing = await p.berth(['deploy', 'web', '--tag', 'v2'], hook);
+      expect(failing.code).toBe(0);
+      expect(failing.stderr).toMatch(/notification not sent \(the webhook answered 500\); the deploy result stands/);
+      expect(failing.stderr).not.toContain(hook.HOOK_URL);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('--restart rolls the pods of an unchanged release, recorded as a restart', async () => {
+    const p = await deployedProject('drestart');
+    const before = await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace });
+    const result = await p.berth(['deploy', 'web', '--restart']);
+    expect(result.code, result.stderr).toBe(0);
+    const after = await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace });
+    expect(after.metadata!.generation).toBeGreaterThan(before.metadata!.generation!);
+    expect(after.spec!.template.metadata!.annotations!['berth.dev/restarted-at']).toBeTruthy();
+    expect((await historyOf(p, 'web')).map((r) => `${r.revision}:${r.kind}:${r.tag}`)).toEqual(['2:restart:v1', '1:deploy:v1']);
+  });
+
+  it('a hand edit is a conflict that names who changed which field, with nothing applied; --force-conflicts takes it back', async () => {
+    const p = await deployedProject('dconflict');
+    await kubectl(['-n', p.namespace, 'scale', 'deployment/web', '--replicas=4']);
+    const refused = await p.berth(['deploy', 'web', '--tag', 'v2']);
+    expect(refused.code).toBe(ExitCode.conflict);
+    expect(refused.stderr).toMatch(/someone else changed fields berth manages \("kubectl scale" set \.spec\.replicas\)/);
+    expect(refused.stderr).toMatch(/--force-conflicts/);
+    const untouched = await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace });
+    expect(untouched.spec!.template.spec!.containers[0]!.image).toBe('registry.test/shop:v1');
+    expect((await historyOf(p, 'web')).length).toBe(1);
+    const forced = await p.berth(['deploy', 'web', '--tag', 'v2', '--force-conflicts']);
+    expect(forced.code, forced.stderr).toBe(0);
+    const taken = await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace });
+    expect(taken.spec!.replicas).toBe(2);
+    expect(taken.spec!.template.spec!.containers[0]!.image).toBe('registry.test/shop:v2');
+  });
+
+  it('--no-rollback leaves the failed release in place and exits 1', async () => {
+    const p = await deployedProject('dnoroll');
+    const result = await p.berth(['deploy', 'web', '--tag', 'crashloop', '--no-rollback']);
+    expect(result.code).toBe(ExitCode.failure);
+    const d = await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace });
+    expect(d.spec!.template.spec!.containers[0]!.image).toBe('registry.test/shop:crashloop');
+    expect((await historyOf(p, 'web')).map((r) => r.result)).toEqual(['failed', 'succeeded']);
+  });
+
+  it('prunes an app dropped from the config but keeps its volume', async () => {
+    const p = newProject('dprune');
+    const withCache = shopConfig(p.namespace, {
+      extraApps: { cache: { image: 'registry.test/cache:7', port: 6379, volumes: { data: { mountPath: '/data', size: '1Gi' } } } },
+    });
+    p.write(withCache);
+    await p.setSecret('web-secrets', { TOKEN: 'first' });
+    // No storage provisioner runs here: a volume for the claim to bind to, as an operator's NFS or local PV would be.
+    const pv = `${p.namespace}-pv`;
+    await kube().core.createPersistentVolume({
+      body: {
+        metadata: { name: pv },
+        spec: {
+          capacity: { storage: '1Gi' },
+          accessModes: ['ReadWriteOnce'],
+          hostPath: { path: `/tmp/${pv}` },
+          claimRef: { namespace: p.namespace, name: 'cache-data' },
+        },
+      },
+    });
+    try {
+      const first = await p.berth(['deploy', '--tag', 'v1']);
+      expect(first.code, first.stderr).toBe(0);
+    } catch (error) {
+      await kube().core.deletePersistentVolume({ name: pv });
+      throw error;
+    }
+    p.write(shopConfig(p.namespace));
+    const result = await p.berth(['deploy']);
+    expect(result.code, result.stderr).toBe(0);
+    const { apps, core } = kube();
+    expect((await apps.listNamespacedDeployment({ namespace: p.namespace })).items.map((d) => d.metadata!.name).sort()).toEqual(['web', 'worker-run']);
+    expect((await core.listNamespacedService({ namespace: p.namespace })).items.map((s) => s.metadata!.name)).not.toContain('cache');
+    expect((await core.listNamespacedPersistentVolumeClaim({ namespace: p.namespace })).items.map((c) => c.metadata!.name)).toEqual(['cache-data']);
+    expect(result.stderr).toMatch(/kept \(berth\.dev\/prune: never\): PersistentVolumeClaim/);
+    await kube().core.deletePersistentVolume({ name: pv });
+  });
+
+  it('rolls back to an older revision exactly, as a new release, and forward again', async () => {
+    const p = await deployedProject('drollto');
+    p.write(shopConfig(p.namespace, { env: { MODE: 'two' } }));
+    await p.setSecret('web-secrets', { TOKEN: 'second' });
+    expect((await p.berth(['deploy', 'web', '--tag', 'v2'])).code).toBe(0);
+    p.write(shopConfig(p.namespace, { env: { MODE: 'three' } }));
+    expect((await p.berth(['deploy', 'web', '--tag', 'v3'])).code).toBe(0);
+
+    const back = await p.berth(['rollback', 'web', '--to', '1']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toMatch(/web is back on r1 \(v1\) as r4/);
+    expect(await runningSpec(p.namespace, 'web')).toEqual({ image: 'registry.test/shop:v1', env: { MODE: 'one' }, secrets: { TOKEN: 'first' } });
+
+    const forward = await p.berth(['rollback', 'web', '--to', '3']);
+    expect(forward.code).toBe(0);
+    expect(await runningSpec(p.namespace, 'web')).toEqual({ image: 'registry.test/shop:v3', env: { MODE: 'three' }, secrets: { TOKEN: 'second' } });
+    expect((await historyOf(p, 'web')).map((r) => `${r.revision}:${r.kind}:${r.result}`)).toEqual([
+      '5:rollback:succeeded',
+      '4:rollback:succeeded',
+      '3:deploy:succeeded',
+      '2:deploy:succeeded',
+      '1:deploy:succeeded',
+    ]);
+  });
+});
