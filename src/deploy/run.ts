@@ -35,7 +35,8 @@ export interface DeployRequest {
   /** Only these apps; all enabled apps of the environment when empty. */
   apps: string[];
   tags: Record<string, string>;
-  timeoutMs: number;
+  /** berth's own deadline per rollout; default: 5 minutes, or longer when a startupTimeout needs it. */
+  timeoutMs?: number;
   rollback: boolean;
   dryRun: boolean;
   lockWaitMs: number;
@@ -155,7 +156,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       namespace,
       watcher,
       live,
-      timeoutMs: request.timeoutMs,
+      timeoutMs: request.timeoutMs ?? defaultTimeout(apps),
       force: request.forceConflicts,
       emit: request.emit,
       interrupt: request.signal,
@@ -368,6 +369,14 @@ function healthCheckFor(config: ParsedConfig, app: ResolvedApp): HealthCheck | u
     intervalMs: 2000,
     timeoutMs: 5000,
   };
+}
+
+export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+
+/** Five minutes, unless a process may take longer to boot (its startup probe allows startupTimeout). */
+export function defaultTimeout(apps: ResolvedApp[]): number {
+  const slowest = Math.max(0, ...apps.flatMap((a) => a.processes.map((p) => p.health.startupTimeout)));
+  return Math.max(DEFAULT_TIMEOUT_MS, (slowest + 60) * 1000);
 }
 
 function leaseSeconds(): number {

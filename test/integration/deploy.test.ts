@@ -125,6 +125,28 @@ describeCluster('berth deploy', () => {
       expect(diagnosis).toMatch(/No node can take the pod: 0\/2 nodes are available: 2 Insufficient cpu/);
     });
 
+    it('a failing migration init container', async () => {
+      const p = await deployedProject('dmigrate');
+      const migrating = { migrate: { command: ['node', 'migrate.js'] } };
+      p.write(shopConfig(p.namespace, { web: migrating }));
+      expect((await p.berth(['deploy', 'web', '--tag', 'v1m'])).code).toBe(0);
+      const config = shopConfig(p.namespace, { env: { MODE: 'two' }, web: migrating });
+      p.write(config);
+      await p.setSecret('web-secrets', { TOKEN: 'second' });
+      const result = await p.berth(['deploy', 'web', '--tag', 'initfail']);
+      expect(result.code, result.stderr).toBe(ExitCode.deployFailed);
+      expect((await runningSpec(p.namespace, 'web')).image).toBe('registry.test/shop:v1m');
+      const history = await historyOf(p, 'web');
+      expect(history[1]!.diagnosis!.cause).toMatch(/The migration failed: init container migrate in pod \S+ (exited with code 1|keeps failing)/);
+      expect(result.stderr).toMatch(/last \d+ log lines of migrate/);
+    });
+
+    it('OOMKilled', async () => {
+      const p = await deployedProject('doom');
+      const { diagnosis } = await failAndExpectRollback(p, ['--tag', 'oomkilled']);
+      expect(diagnosis).toMatch(/runs out of memory: web was killed by the kernel \(OOMKilled\) at its 512Mi limit/);
+    });
+
     it('failed health check against a local HTTP server', async () => {
       const p = await deployedProject('dhealth');
       const server: Server = createServer((_, res) => res.writeHead(503).end('down'));
