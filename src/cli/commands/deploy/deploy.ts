@@ -12,7 +12,11 @@ export default defineCommand({
   options: {
     env: ENV_OPTION,
     tag: { type: 'string', short: 't', multiple: true, value: '[APP=]TAG', description: 'image tag, for all apps or one app (repeatable)' },
-    timeout: { type: 'string', value: 'DURATION', description: "berth's own deadline per rollout (default: the slowest health.startupTimeout + 1m, at least 5m)" },
+    timeout: {
+      type: 'string',
+      value: 'DURATION',
+      description: "berth's own deadline per rollout (default: the slowest health.startupTimeout + 1m, at least 5m)",
+    },
     'no-rollback': { type: 'boolean', description: 'leave a failed release in place instead of rolling it back' },
     'dry-run': { type: 'boolean', description: 'server-side dry run: print what would change, change nothing' },
     'lock-wait': { type: 'string', value: 'DURATION', description: 'wait this long for another deploy of the environment (default: fail at once)' },
