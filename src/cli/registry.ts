@@ -5,6 +5,7 @@
 import type { AnyCommand } from './command.ts';
 import init from './commands/config/init.ts';
 import validate from './commands/config/validate.ts';
+import dbAdopt from './commands/db/adopt.ts';
 import dbCreate from './commands/db/create.ts';
 import dbDrop from './commands/db/drop.ts';
 import dbList from './commands/db/list.ts';
@@ -31,6 +32,7 @@ export const COMMANDS: AnyCommand[] = [
   lockStatus,
   lockRelease,
   dbCreate,
+  dbAdopt,
   dbList,
   dbUrl,
   dbRotate,

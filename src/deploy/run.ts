@@ -34,7 +34,9 @@ export interface DeployRequest {
   environment: string;
   /** Only these apps; all enabled apps of the environment when empty. */
   apps: string[];
+  /** `--tag APP=T` per app, and `--tag T` for every app without a tag pinned in the config. */
   tags: Record<string, string>;
+  defaultTag?: string;
   /** berth's own deadline per rollout; default: 5 minutes, or longer when a startupTimeout needs it. */
   timeoutMs?: number;
   rollback: boolean;
@@ -104,7 +106,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     if (/not found/i.test(error.message)) return new Map<string, RawObject>();
     throw error;
   });
-  const { tags } = completeTags(request.config, request.environment, selected, request.tags, runningTags(live));
+  const { tags } = completeTags(request.config, request.environment, selected, { tags: request.tags, defaultTag: request.defaultTag }, runningTags(live));
   const rendered = render(request.config, request.environment, { apps: request.apps.length ? request.apps : undefined, tags });
   const { shared, byApp } = splitByApp(request.restart ? withRestart(rendered, new Date().toISOString()) : rendered);
 
@@ -223,7 +225,7 @@ async function deployApp(
       namespace: app.namespace,
       kind: request.restart && applied.changed === applied.deployments.length ? 'restart' : 'deploy',
       objects: pinned.objects,
-      images: Object.fromEntries(app.processes.map((p) => [p.name, { image: app.image }])),
+      images: Object.fromEntries(app.processes.map((p) => [p.name, { image: p.image }])),
       tag: history.tag,
       configHash: pinned.configHash,
       secretsHash: pinned.secretsHash,

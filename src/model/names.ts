@@ -1,10 +1,12 @@
 /** Names of objects that several renderers refer to, so references cannot drift apart. */
 
 export const configMapName = (app: { name: string }) => `${app.name}-env`;
-/** Holds the values of `secrets`, written by `berth secret set`, never by render. */
+/** Holds the values of `secrets`, created by the operator (kubectl), never by render. */
 export const secretName = (app: { name: string }) => `${app.name}-secrets`;
 /** Holds DATABASE_URL and PG*, written by `berth db create`. */
 export const databaseSecretName = (app: { name: string }) => `${app.name}-db`;
 export const tlsSecretName = (host: string) => `tls-${host.replace(/^\*\./, 'wildcard.').replaceAll('.', '-')}`.slice(0, 253);
 /** CloudNativePG's PgBouncer Pooler in front of the shared server. */
 export const cnpgPoolerName = (cluster: string) => `${cluster}-pooler`;
+/** CloudNativePG's services are `<cluster>-rw`, `-ro`, `-r`. */
+export const cnpgServiceName = (cluster: string, kind: 'rw' | 'ro' | 'r') => `${cluster}-${kind}`;

@@ -4,10 +4,22 @@
  * files shipped in the image, copied out first because the runner lives in berth's image.
  */
 import type { V1Container, V1Volume } from '@kubernetes/client-node';
-import type { ResolvedApp, ResolvedCluster } from '../config/resolved.ts';
-import { containerSecurity, envFrom, imagePullPolicy, resources, secretEnv } from './pod.ts';
+import type { ResolvedApp, ResolvedCluster, ResolvedProcess, Security } from '../config/resolved.ts';
+import { containerSecurity, envFrom, imagePullPolicy, resources, secretEnv, tmpVolume } from './pod.ts';
 
 const MIGRATIONS_VOLUME = 'berth-migrations';
+/**
+ * The berth image runs as the `node` user of its node base image (uid 1000). A name cannot be
+ * checked against runAsNonRoot, so the id is given: Pod Security "restricted".
+ */
+const BERTH_IMAGE_SECURITY: Security = {
+  nonRoot: true,
+  runAsUser: 1000,
+  runAsGroup: 1000,
+  fsGroup: undefined,
+  readOnlyRootFilesystem: false,
+  capabilities: [],
+};
 const MIGRATIONS_MOUNT = '/berth/migrations';
 
 export interface MigrateParts {
@@ -15,17 +27,29 @@ export interface MigrateParts {
   volumes: V1Volume[];
 }
 
-export function migrateParts(app: ResolvedApp, cluster: ResolvedCluster): MigrateParts {
+/** Runs before `process` starts, from its image and as its user. */
+export function migrateParts(app: ResolvedApp, process: ResolvedProcess, cluster: ResolvedCluster): MigrateParts {
   if (!app.migrate) return { initContainers: [], volumes: [] };
+  const { image, security } = process;
+  const tmp = tmpVolume(security);
   const common = {
     env: secretEnv(app),
     envFrom: envFrom(app),
     resources: resources({ requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } }),
-    securityContext: containerSecurity(),
   };
   if (app.migrate.command) {
     return {
-      initContainers: [{ name: 'migrate', image: app.image, imagePullPolicy: imagePullPolicy(app.image), command: app.migrate.command, ...common }],
+      initContainers: [
+        {
+          name: 'migrate',
+          image,
+          imagePullPolicy: imagePullPolicy(image),
+          command: app.migrate.command,
+          ...common,
+          volumeMounts: tmp ? [tmp.mount] : undefined,
+          securityContext: containerSecurity(security),
+        },
+      ],
       volumes: [],
     };
   }
@@ -34,12 +58,12 @@ export function migrateParts(app: ResolvedApp, cluster: ResolvedCluster): Migrat
     initContainers: [
       {
         name: 'copy-migrations',
-        image: app.image,
-        imagePullPolicy: imagePullPolicy(app.image),
+        image,
+        imagePullPolicy: imagePullPolicy(image),
         command: ['cp', '-R', `${app.migrate.dir.replace(/\/$/, '')}/.`, `${MIGRATIONS_MOUNT}/`],
         volumeMounts: mount,
         resources: common.resources,
-        securityContext: containerSecurity(),
+        securityContext: containerSecurity(security),
       },
       {
         name: 'migrate',
@@ -48,6 +72,7 @@ export function migrateParts(app: ResolvedApp, cluster: ResolvedCluster): Migrat
         command: ['berth', 'migrate', 'apply', '--dir', MIGRATIONS_MOUNT],
         volumeMounts: mount,
         ...common,
+        securityContext: containerSecurity(BERTH_IMAGE_SECURITY),
       },
     ],
     volumes: [{ name: MIGRATIONS_VOLUME, emptyDir: { sizeLimit: '64Mi' } }],

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
+import { exampleTag } from '../../src/config/tag-scheme.ts';
 import { render, renderPlatform, type KubeObject } from '../../src/render/index.ts';
 import { toYamlStream } from '../../src/manifests/serialize.ts';
 import { parseAllDocuments } from 'yaml';
@@ -72,7 +73,7 @@ describeCluster('rendered objects against the real API server', () => {
       for (const environment of Object.keys(config.environments)) {
         const namespace = uniqueName(`dry-${example}`).slice(0, 63);
         const objects = relocate(
-          render(config, environment, { tags: Object.fromEntries(Object.keys(config.apps).map((a) => [a, '1.0.0'])) }),
+          render(config, environment, { defaultTag: exampleTag(config.environments[environment]!.tagScheme) }),
           config.environments[environment]!.namespace,
           namespace,
         );
@@ -119,8 +120,10 @@ describeCluster('rendered objects against the real API server', () => {
     const rendered = new Set<string>();
     for (const example of readdirSync(examplesDir)) {
       const { config } = await loadConfig({ cwd: join(examplesDir, example) });
-      const tags = Object.fromEntries(Object.keys(config.apps).map((a) => [a, '1.0.0']));
-      const objects = [...renderPlatform(config), ...Object.keys(config.environments).flatMap((env) => render(config, env, { tags }))];
+      const objects = [
+        ...renderPlatform(config),
+        ...Object.keys(config.environments).flatMap((env) => render(config, env, { defaultTag: exampleTag(config.environments[env]!.tagScheme) })),
+      ];
       for (const o of objects) if (/(^|\.)(cnpg\.io|cert-manager\.io|traefik\.io)\//.test(o.apiVersion)) rendered.add(o.kind);
     }
     expect([...rendered].filter((kind) => !installed.includes(kind))).toEqual([]);

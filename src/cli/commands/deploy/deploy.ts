@@ -1,6 +1,7 @@
 import { ExitCode } from '../../../errors.ts';
 import { type CommandContext, defineCommand } from '../../command.ts';
 import { formatDuration, parseDuration } from '../../duration.ts';
+import { parseTagFlags } from '../../tag-flags.ts';
 import { ENV_OPTION, loadProject, pickEnvironment, stringList } from '../../project.ts';
 
 export default defineCommand({
@@ -38,13 +39,9 @@ export default defineCommand({
     const apps = context.positionals;
     const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout', 0);
     const lockWaitMs = parseDuration(options['lock-wait'], 'lock-wait', 0);
-    const [{ deploy, describeOutcome }, { parseTagFlags }, { DeployReporter }] = await Promise.all([
-      import('../../../deploy/run.ts'),
-      import('../../../deploy/tags.ts'),
-      import('../../deploy-output.ts'),
-    ]);
+    const [{ deploy, describeOutcome }, { DeployReporter }] = await Promise.all([import('../../../deploy/run.ts'), import('../../deploy-output.ts')]);
     const selected = apps.length ? apps : Object.keys(loaded.config.apps);
-    const tags = parseTagFlags(stringList(options.tag), selected, loaded.config, environment);
+    const { tags, defaultTag } = parseTagFlags(stringList(options.tag), selected);
     const reporter = new DeployReporter(out, out.stderr);
     const started = Date.now();
     const result = await deploy({
@@ -52,6 +49,7 @@ export default defineCommand({
       environment,
       apps,
       tags,
+      defaultTag,
       timeoutMs,
       rollback: !options['no-rollback'],
       dryRun: options['dry-run'] === true,
