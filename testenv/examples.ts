@@ -37,7 +37,7 @@ export interface LocalExample {
   env: Record<string, string>;
 }
 
-export async function localExample(name: string, harness: TestEnv): Promise<LocalExample> {
+export async function localExample(name: string, harness: TestEnv, options: { fresh?: boolean } = {}): Promise<LocalExample> {
   const { config } = await loadConfig({ cwd: join(examplesDir, name) });
   const local = { ...config, database: { mode: 'external' as const, host: '127.0.0.1', port: harness.postgres.port, admin: { env: ADMIN_URL_VAR } } };
   const dir = mkdtempSync(join(tmpdir(), `berth-example-${name}-`));
@@ -46,18 +46,53 @@ export async function localExample(name: string, harness: TestEnv): Promise<Loca
   const kc = new KubeConfig();
   kc.loadFromFile(harness.kubeconfigPath);
   const core = kc.makeApiClient(CoreV1Api);
+  if (options.fresh)
+    await removeNamespaces(
+      core,
+      Object.values(config.environments).map((e) => e.namespace),
+    );
+  // Apps may share one Secret (secretName): it gets every key any of them declares.
+  const secrets = new Map<string, { namespace: string; name: string; keys: Set<string> }>();
   for (const settings of Object.values(config.environments)) {
     for (const [app, spec] of Object.entries(config.apps)) {
       if (!spec.secrets?.length || settings.apps?.[app]?.enabled === false) continue;
-      await core.createNamespace({ body: { metadata: { name: settings.namespace } } }).catch(() => undefined);
-      const secret = {
-        metadata: { name: `${app}-secrets`, namespace: settings.namespace },
-        stringData: Object.fromEntries(spec.secrets.map((k) => [k, `demo-${k.toLowerCase()}`])),
-      };
-      await core
-        .createNamespacedSecret({ namespace: settings.namespace, body: secret })
-        .catch(() => core.replaceNamespacedSecret({ name: secret.metadata.name, namespace: settings.namespace, body: secret }));
+      const name = spec.secretName ?? `${app}-secrets`;
+      const entry = secrets.get(`${settings.namespace}/${name}`) ?? { namespace: settings.namespace, name, keys: new Set<string>() };
+      for (const key of spec.secrets) entry.keys.add(key);
+      secrets.set(`${settings.namespace}/${name}`, entry);
     }
   }
+  for (const { namespace, name: secretName, keys } of secrets.values()) {
+    await core.createNamespace({ body: { metadata: { name: namespace } } }).catch(() => undefined);
+    const body = { metadata: { name: secretName, namespace }, stringData: Object.fromEntries([...keys].map((k) => [k, `demo-${k.toLowerCase()}`])) };
+    await core.createNamespacedSecret({ namespace, body }).catch(() => core.replaceNamespacedSecret({ name: secretName, namespace, body }));
+  }
   return { name, dir, configFile, config, env: { KUBECONFIG: harness.kubeconfigPath, [ADMIN_URL_VAR]: harness.pgUrl } };
+}
+
+/** Deletes the namespaces (never Kubernetes' own) and waits until they are gone, for a clean first deploy. */
+async function removeNamespaces(core: CoreV1Api, namespaces: string[]): Promise<void> {
+  const ours = [...new Set(namespaces)].filter((n) => n !== 'default' && !n.startsWith('kube-'));
+  await Promise.all(ours.map((name) => core.deleteNamespace({ name }).catch(() => undefined)));
+  // Their PersistentVolumes would stay Released, bound to the deleted claims, and never bind again.
+  const volumes = await core.listPersistentVolume();
+  await Promise.all(
+    volumes.items
+      .filter((v) => ours.includes(v.spec?.claimRef?.namespace ?? ''))
+      .map((v) => core.deletePersistentVolume({ name: v.metadata!.name! }).catch(() => undefined)),
+  );
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const left = await Promise.all(
+      ours.map((name) =>
+        core.readNamespace({ name }).then(
+          () => name,
+          () => undefined,
+        ),
+      ),
+    );
+    if (left.every((n) => n === undefined)) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`namespaces ${ours.join(', ')} were not deleted within 2 minutes`);
 }

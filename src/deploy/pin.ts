@@ -108,9 +108,10 @@ export function pinConfigAndSecrets(app: string, namespace: string, objects: Kub
     });
   }
   if (problems.length) {
+    const missingSecret = [...needed.keys()].find((name) => !renamedSecrets.has(name));
     throw new BerthError(`${app} cannot start: ${problems.join('; ')}`, {
       exitCode: ExitCode.failure,
-      hint: `Set the values with \`kubectl -n ${namespace} create secret generic ${app}-secrets --from-literal=KEY=VALUE …\` (or edit the Secret), then deploy again. Nothing was applied.`,
+      hint: `Set the values with \`kubectl -n ${namespace} create secret generic ${missingSecret ?? `${app}-secrets`} --from-literal=KEY=VALUE …\` (or edit the Secret), then deploy again. Nothing was applied.`,
     });
   }
 

@@ -21,7 +21,7 @@ function berth(args: string[], cwd: string, env: Record<string, string>) {
 describeCluster('berth deploy of every example', () => {
   for (const name of exampleNames()) {
     it(`${name}: every environment deploys healthy, and a second deploy changes nothing`, { timeout: 240_000 }, async () => {
-      const example = await localExample(name, requireEnv());
+      const example = await localExample(name, requireEnv(), { fresh: true });
       for (const [environment, settings] of Object.entries(example.config.environments)) {
         const args = ['deploy', '--env', environment, '--tag', EXAMPLE_TAGS[name]![environment]!, '--json'];
         const first = berth(args, example.dir, example.env);
