@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import * as paths from './paths.ts';
+import { versitygwBinary, versitygwComponent } from './s3-build.ts';
 import { run, say, step } from './run.ts';
 import { ETCD_VERSION, KUBERNETES_STAGING_VERSION, KUBERNETES_VERSION, KWOK_VERSION } from './versions.ts';
 
@@ -106,6 +107,7 @@ function components(go: string): Component[] {
       ldflags: `-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${kwokVersion} -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${KUBERNETES_VERSION.replace(/^v/, '')}`,
       outputs: [paths.binaries.kwok, paths.binaries.kwokctl],
     },
+    versitygwComponent(),
   ];
 }
 
@@ -176,5 +178,5 @@ export async function build(): Promise<BuildResult> {
 
 /** True when every binary exists; `up` uses this to refuse a half-built cache. */
 export function binariesPresent(): boolean {
-  return Object.values(paths.binaries).every((binary) => existsSync(binary));
+  return [...Object.values(paths.binaries), versitygwBinary].every((binary) => existsSync(binary));
 }
