@@ -5,6 +5,14 @@
 import type { AnyCommand } from './command.ts';
 import init from './commands/config/init.ts';
 import validate from './commands/config/validate.ts';
+import backupCheck from './commands/backup/check.ts';
+import backupCreate from './commands/backup/create.ts';
+import backupDelete from './commands/backup/delete.ts';
+import backupList from './commands/backup/list.ts';
+import backupPrune from './commands/backup/prune.ts';
+import backupRestore from './commands/backup/restore.ts';
+import backupRun from './commands/backup/run.ts';
+import backupVerify from './commands/backup/verify.ts';
 import dbCreate from './commands/db/create.ts';
 import dbDrop from './commands/db/drop.ts';
 import dbList from './commands/db/list.ts';
@@ -14,7 +22,26 @@ import migrateApply from './commands/migrate/apply.ts';
 import migrateStatus from './commands/migrate/status.ts';
 import render from './commands/render/render.ts';
 
-export const COMMANDS: AnyCommand[] = [init, validate, render, dbCreate, dbList, dbUrl, dbRotate, dbDrop, migrateApply, migrateStatus] as AnyCommand[];
+export const COMMANDS: AnyCommand[] = [
+  init,
+  validate,
+  render,
+  dbCreate,
+  dbList,
+  dbUrl,
+  dbRotate,
+  dbDrop,
+  migrateApply,
+  migrateStatus,
+  backupCreate,
+  backupList,
+  backupVerify,
+  backupRestore,
+  backupDelete,
+  backupPrune,
+  backupCheck,
+  backupRun,
+] as AnyCommand[];
 
 export function findCommand(words: string[]): { spec: AnyCommand; consumed: number } | undefined {
   const two = words.slice(0, 2).join(' ');

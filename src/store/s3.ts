@@ -72,7 +72,7 @@ class PartChecksums extends Transform {
     const b64 = (value: number) => Buffer.from([value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255]).toString('base64');
     if (this.parts.length === 1 || type === 'FULL_OBJECT') return b64(this.whole);
     const joined = Buffer.alloc(this.parts.length * 4);
-    this.parts.forEach((part, i) => joined.writeUInt32BE(part >>> 0, i * 4));
+    for (const [i, part] of this.parts.entries()) joined.writeUInt32BE(part >>> 0, i * 4);
     return `${b64(crc32(joined))}-${this.parts.length}`;
   }
 }
