@@ -54,8 +54,10 @@ export async function readCatalog(store: ObjectStore, app: string, environment: 
       return { id, meta, problem, archiveBytes: found.archive?.bytes, keys: found.keys };
     }),
   );
-  // Newest first; ids start with their UTC time.
-  return entries.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  // Newest first: by start time (milliseconds), else by id (which starts with the UTC second).
+  const key = (e: CatalogEntry) =>
+    `${e.meta?.startedAt ?? `${e.id.slice(0, 4)}-${e.id.slice(4, 6)}-${e.id.slice(6, 8)}T${e.id.slice(9, 11)}:${e.id.slice(11, 13)}:${e.id.slice(13, 15)}.000Z`}|${e.id}`;
+  return entries.sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0));
 }
 
 /** A backup that may be restored: verified, or complete and unverified, with nothing wrong found. */

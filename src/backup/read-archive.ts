@@ -5,7 +5,7 @@
  * has compared it with the sidecar.
  */
 import { pipeline } from 'node:stream/promises';
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import type { ObjectStore } from '../store/store.ts';
 import { BackupError, rootCause } from './failure.ts';
 import { archiveKey } from './layout.ts';
@@ -21,9 +21,12 @@ export async function streamArchive(store: ObjectStore, meta: BackupMeta, sink: 
   const meter = new Meter();
   const unpack = decompressor(meta.compression);
   let damaged: Error | undefined;
-  unpack.once('error', (error) => (damaged = error));
+  // Only the decompressor's own verdict counts as damage, not a pipe torn down by pg_restore.
+  unpack.once('error', (error: NodeJS.ErrnoException) => {
+    if (/^(Z_|ZSTD_)/.test(error.code ?? '')) damaged = error;
+  });
   try {
-    await pipeline(source, meter, unpack, sink, { signal });
+    await pipeline(source, meter, unpack, tolerant(sink), { signal });
   } catch (error) {
     if (signal?.aborted) throw rootCause([error], signal);
     // A damaged archive fails to decompress (zstd's frame checksum catches a flipped byte).
@@ -40,4 +43,36 @@ export function checkDigest(meta: BackupMeta, meter: Meter): void {
       `The archive ${meta.archive} does not match its sidecar: ${meter.bytes} bytes with sha256 ${meter.sha256().slice(0, 12)}…, expected ${meta.bytes} bytes with ${meta.sha256?.slice(0, 12)}…`,
     );
   }
+}
+
+/**
+ * Writes into a child's stdin, and once the child stops reading (pg_restore exits as soon as it
+ * has what it needs, or fails) swallows the rest: the archive is still read to its end, so its
+ * checksum is always checked, and the child's exit code tells whether it was happy.
+ */
+function tolerant(stdin: Writable): Writable {
+  let closed = false;
+  const close = () => {
+    closed = true;
+  };
+  stdin.on('error', close);
+  stdin.on('close', close);
+  return new Writable({
+    highWaterMark: 1 << 20,
+    write(chunk: Buffer, _encoding, done) {
+      if (closed || stdin.destroyed) return done();
+      if (stdin.write(chunk)) return done();
+      const go = () => {
+        stdin.off('drain', go);
+        stdin.off('close', go);
+        done();
+      };
+      stdin.on('drain', go);
+      stdin.on('close', go);
+    },
+    final(done) {
+      if (closed || stdin.destroyed) return done();
+      stdin.end(() => done());
+    },
+  });
 }
