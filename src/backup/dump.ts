@@ -19,7 +19,7 @@ import { BERTH_VERSION } from '../version.ts';
 import { type Client, connect, escapeIdentifier as id } from '../postgres/connect.ts';
 import { findTool, libpqEnv, requireAtLeast, serverVersion } from '../postgres/tools.ts';
 import { checkExit, start } from '../exec/spawn.ts';
-import type { ObjectStore } from '../store/store.ts';
+import { type ObjectStore, StoreError } from '../store/store.ts';
 import { BackupError, rootCause } from './failure.ts';
 import { countRows, listTables, schemaState } from './inspect.ts';
 import { archiveKey, archiveName, newBackupId } from './layout.ts';
@@ -150,7 +150,7 @@ async function dumpInto(request: BackupRequest, meta: BackupMeta, compression: C
       dump.kill();
       const exit = await dump.exited;
       // pg_dump's own failure explains a broken pipe better than the pipe does.
-      const dumpFailed = exit.code !== 0 && !exit.signal && !failures.some((f) => f?.code === 'DISK_FULL' || f?.code === 'UPLOAD_INCOMPLETE');
+      const dumpFailed = exit.code !== 0 && !exit.signal && !failures.some((f) => f instanceof StoreError);
       if (dumpFailed) {
         try {
           checkExit(exit, 'pg_dump', { code: 'PG_DUMP_FAILED' });

@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type _Object } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { BerthError } from '../errors.ts';
 import { redactText } from '../redact.ts';
 import { checkKey, type ObjectStore, StoreError, type StoredObject, type WriteOptions } from './store.ts';
 
@@ -117,11 +118,18 @@ export class S3Store implements ObjectStore {
     });
     const abort = () => void upload.abort().catch(() => {});
     options.signal?.addEventListener('abort', abort, { once: true });
+    // A failed upload stops reading its body: fail the body too, so the producer (pg_dump) is stopped.
+    const uploading = upload.done().catch((error: unknown) => {
+      const failure = this.error(error, `upload ${this.description}${key}`, 'UPLOAD_INCOMPLETE');
+      sums.destroy(failure);
+      throw failure;
+    });
     try {
-      const [fed, uploaded] = await Promise.allSettled([feeding, upload.done()]);
-      // The body's own failure (a failed dump) explains an aborted upload best.
+      const [fed, uploaded] = await Promise.allSettled([feeding, uploading]);
+      // The body's own failure (a failed dump) explains an aborted upload best; a store failure explains a broken body.
+      if (fed.status === 'rejected' && fed.reason instanceof BerthError && !(fed.reason instanceof StoreError)) throw fed.reason;
+      if (uploaded.status === 'rejected') throw uploaded.reason;
       if (fed.status === 'rejected') throw fed.reason;
-      if (uploaded.status === 'rejected') throw this.error(uploaded.reason, `upload ${this.description}${key}`, 'UPLOAD_INCOMPLETE');
     } finally {
       options.signal?.removeEventListener('abort', abort);
     }
