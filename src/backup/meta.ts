@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 export const META_FORMAT = 'berth.backup/1';
 
 export type BackupStatus = 'running' | 'failed' | 'complete' | 'verified';
-export type Compression = 'zstd' | 'gzip';
+export type { Compression } from '../config/backup-settings.ts';
+import type { Compression } from '../config/backup-settings.ts';
 /** Why the backup was taken. */
 export type BackupReason = 'manual' | 'scheduled' | 'safety' | 'pre-drop' | 'pre-migrate';
 export type Compatibility = 'compatible' | 'needs-migration' | 'unknown';

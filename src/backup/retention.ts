@@ -12,12 +12,9 @@
  *    week (so its failure can be read), then deleted.
  */
 
-export interface RetentionPolicy {
-  daily: number;
-  weekly: number;
-  monthly: number;
-  maxAgeDays: number;
-}
+import type { RetentionPolicy } from '../config/backup-settings.ts';
+
+export type { RetentionPolicy } from '../config/backup-settings.ts';
 
 export type RetentionStatus = 'running' | 'failed' | 'complete' | 'verified' | 'corrupt';
 

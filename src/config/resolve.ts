@@ -2,6 +2,7 @@
  * config + environment name → ResolvedEnvironment. Pure: merges the environment's overrides into
  * each app, applies DEFAULTS and derives object names. Validation has already run.
  */
+import { scheduledBackups } from './backup-settings.ts';
 import { DEFAULTS, WEB_PROCESS } from './defaults.ts';
 import { parseImage, withTag } from './image-ref.ts';
 import type { Health, Hpa, ResolvedApp, ResolvedCluster, ResolvedCron, ResolvedEnvironment, ResolvedProcess, ResolvedVolume, Resources } from './resolved.ts';
@@ -30,7 +31,8 @@ export function resolveEnvironment(config: ParsedConfig, envName: string, option
     .flatMap((name) => {
       const override = environment.apps?.[name] ?? {};
       if (override.enabled === false) return [];
-      return [resolveApp(name, config.apps[name]!, override, envName, environment.namespace, options.tags?.[name])];
+      const backups = scheduledBackups(config, name, envName);
+      return [{ ...resolveApp(name, config.apps[name]!, override, envName, environment.namespace, options.tags?.[name]), ...(backups ? { backups } : {}) }];
     });
   return {
     name: envName,

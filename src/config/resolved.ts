@@ -2,6 +2,7 @@
  * A config made concrete for one environment: overrides merged, defaults applied, names derived.
  * The renderer reads only these types, so it never has to guess a default.
  */
+import type { BackupSettings } from './backup-settings.ts';
 import type { DatabaseConfig } from './schema.ts';
 
 export interface Resources {
@@ -82,6 +83,8 @@ export interface ResolvedApp {
   processes: ResolvedProcess[];
   cron: ResolvedCron[];
   volumes: ResolvedVolume[];
+  /** Scheduled backups in this environment (the backup CronJob), when configured. */
+  backups?: BackupSettings;
 }
 
 export interface ResolvedCluster {

@@ -7,6 +7,7 @@ import { DEFAULTS } from './defaults.ts';
 import { join } from './field-path.ts';
 import { placeholderProblem } from './placeholders.ts';
 import { checkApp } from './rules-app.ts';
+import { checkBackups } from './rules-backups.ts';
 import { checkEnvironments, checkRoutes } from './rules-routes.ts';
 import type { ParsedConfig } from './schema.ts';
 
@@ -22,6 +23,7 @@ export function checkRules(config: ParsedConfig): RuleResult {
   checkEnvironments(config, result);
   checkRoutes(config, result);
   checkNotYetBuilt(config, result);
+  checkBackups(config, result);
   if (Object.keys(config.environments).length === 0) {
     result.errors.push({ path: 'environments', message: 'define at least one environment, e.g. { production: { namespace: "myapp" } }' });
   }
@@ -45,12 +47,6 @@ function checkPlaceholders(value: unknown, path: string, result: RuleResult): vo
  */
 function checkNotYetBuilt(config: ParsedConfig, result: RuleResult): void {
   for (const [name, app] of Object.entries(config.apps)) {
-    if (app.backups) {
-      result.warnings.push({
-        path: join(join('apps', name), 'backups'),
-        message: "not scheduled yet: berth's backup runner is not built, so no backup CronJob is rendered; keep your current backups",
-      });
-    }
     if (app.migrate && !app.migrate.command && config.cluster?.berthImage === undefined) {
       result.warnings.push({
         path: join(join('apps', name), 'migrate'),

@@ -8,6 +8,7 @@ import { resolveEnvironment, type ResolveOptions } from '../config/resolve.ts';
 import type { ParsedConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import { renderHpa, renderPdb } from './availability.ts';
+import { renderBackup } from './backup-cronjob.ts';
 import { renderCronTask } from './cronjob.ts';
 import { renderDatabasePlatform } from './database-cnpg.ts';
 import { renderDeployment } from './deployment.ts';
@@ -94,6 +95,7 @@ export function renderApp(app: ResolvedApp, env: ResolvedEnvironment, secretsHas
     }
   }
   for (const task of app.cron) objects.push(renderCronTask(app, task, env.cluster));
+  objects.push(...renderBackup(app, env.cluster));
   objects.push(renderNetworkPolicy(app, env.cluster, env.database));
   return objects;
 }

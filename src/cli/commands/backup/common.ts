@@ -1,6 +1,6 @@
 /** What the `backup` commands share: the app, its database, its backup settings and the store, opened lazily. */
 import { dirname } from 'node:path';
-import type { BackupSettings } from '../../../backup/settings.ts';
+import type { BackupSettings } from '../../../config/backup-settings.ts';
 import type { ObjectStore } from '../../../store/store.ts';
 import type { Notifier } from '../../../backup/notify.ts';
 import { UsageError } from '../../../errors.ts';
@@ -31,7 +31,7 @@ export async function backupTarget(
   const target = await dbTarget({ ...context, positionals: positionals.slice(0, 1) }, verb, { explicitEnvironment: options.explicitEnvironment });
   const { loadProject } = await import('../../project.ts');
   const loaded = await loadProject({ ...context, out: { ...context.out, warn: () => {} } as never });
-  const { backupSettings } = await import('../../../backup/settings.ts');
+  const { backupSettings } = await import('../../../config/backup-settings.ts');
   const settings = backupSettings(loaded.config, target.app, target.environment);
   let store: Promise<ObjectStore> | undefined;
   const storeDir = typeof context.options['store-dir'] === 'string' ? (context.options['store-dir'] as string) : undefined;

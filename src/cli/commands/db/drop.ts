@@ -70,7 +70,7 @@ async function finalBackup(context: CommandContext, target: Awaited<ReturnType<t
   const { databaseExists } = await import('../../../db/exists.ts');
   if (!(await databaseExists(adminUrl, target.identity.database))) return undefined;
   const [{ backupSettings }, { openStore }, { createBackup }, { verifyBackup }] = await Promise.all([
-    import('../../../backup/settings.ts'),
+    import('../../../config/backup-settings.ts'),
     import('../../../backup/open-store.ts'),
     import('../../../backup/dump.ts'),
     import('../../../backup/verify.ts'),

@@ -4,7 +4,7 @@
  * (DATABASE_DIRECT_URL / DATABASE_URL, AWS_*, BERTH_SLACK_WEBHOOK, BERTH_BACKUP_ADMIN_URL).
  */
 import { DEFAULTS } from '../config/defaults.ts';
-import type { BackupSettings } from './settings.ts';
+import type { BackupSettings } from '../config/backup-settings.ts';
 
 export function runnerArgs(app: string, environment: string, settings: BackupSettings): string[] {
   const args = ['backup', 'run', app, '--env', environment, '--json'];

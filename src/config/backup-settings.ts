@@ -3,11 +3,18 @@
  * the schedule (if any), retention, notification and verification policy. Pure: config in,
  * settings out.
  */
-import { DEFAULTS } from '../config/defaults.ts';
-import type { BackupStoreConfig, CredentialRef, ParsedConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
-import type { Compression } from './meta.ts';
-import type { RetentionPolicy } from './retention.ts';
+import { DEFAULTS } from './defaults.ts';
+import type { BackupStoreConfig, CredentialRef, ParsedConfig } from './schema.ts';
+
+export type Compression = 'zstd' | 'gzip';
+
+export interface RetentionPolicy {
+  daily: number;
+  weekly: number;
+  monthly: number;
+  maxAgeDays: number;
+}
 
 export interface BackupSettings {
   store: BackupStoreConfig;
@@ -42,4 +49,11 @@ export function backupSettings(config: ParsedConfig, app: string, environment: s
     notify: top.notify ?? defaults.notify,
     slackWebhook: top.slackWebhook,
   };
+}
+
+/** The settings of an app whose backups are scheduled in this environment (the CronJob's), else undefined. */
+export function scheduledBackups(config: ParsedConfig, app: string, environment: string): BackupSettings | undefined {
+  if (!config.backups || !config.apps[app]?.database) return undefined;
+  const settings = backupSettings(config, app, environment);
+  return settings.schedule ? settings : undefined;
 }
