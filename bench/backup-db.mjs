@@ -16,7 +16,10 @@ const PASSWORD = 'bench';
 
 function owner() {
   if (process.getuid?.() !== 0) return {};
-  const entry = readFileSync('/etc/passwd', 'utf8').split('\n').map((l) => l.split(':')).find((f) => f[0] === 'postgres');
+  const entry = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((l) => l.split(':'))
+    .find((f) => f[0] === 'postgres');
   return entry ? { uid: Number(entry[2]), gid: Number(entry[3]) } : {};
 }
 
@@ -40,14 +43,36 @@ export async function startBenchPostgres() {
     const pwfile = join(benchDir, 'pwfile');
     writeFileSync(pwfile, `${PASSWORD}\n`, { mode: 0o600 });
     if (as.uid !== undefined) chownSync(pwfile, as.uid, as.gid);
-    const r = spawnSync(join(bin, 'initdb'), ['-D', dataDir, '-U', 'bench', `--pwfile=${pwfile}`, '--auth=scram-sha-256', '--no-locale', '--encoding=UTF8'], { ...as, stdio: 'inherit' });
+    const r = spawnSync(join(bin, 'initdb'), ['-D', dataDir, '-U', 'bench', `--pwfile=${pwfile}`, '--auth=scram-sha-256', '--no-locale', '--encoding=UTF8'], {
+      ...as,
+      stdio: 'inherit',
+    });
     if (r.status !== 0) throw new Error('initdb failed');
   }
   const port = await freePort();
   const log = openSync(join(benchDir, 'postgres.log'), 'a');
   const child = spawn(
     join(bin, 'postgres'),
-    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'shared_buffers=256MB', '-c', 'max_wal_size=4GB', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'shared_buffers=256MB',
+      '-c',
+      'max_wal_size=4GB',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+    ],
     { ...as, detached: true, stdio: ['ignore', log, log] },
   );
   closeSync(log);
@@ -105,7 +130,9 @@ export async function ensureDatabase(url, name, megabytes) {
   const orders = Math.round((megabytes * 0.6 * 1024 * 1024) / 110);
   const events = Math.round((megabytes * 0.4 * 1024 * 1024) / 190);
   await db.query(`SET ROLE ${name}`);
-  await db.query(`CREATE TABLE orders (id bigint PRIMARY KEY, customer_id int NOT NULL, amount numeric(12,2) NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL, note text)`);
+  await db.query(
+    `CREATE TABLE orders (id bigint PRIMARY KEY, customer_id int NOT NULL, amount numeric(12,2) NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL, note text)`,
+  );
   await db.query(
     `INSERT INTO orders SELECT g, (g::bigint * 7919) % 100000, (g % 100000) / 100.0, (ARRAY['new','paid','shipped','refunded'])[1 + g % 4], timestamptz '2024-01-01' + g * interval '7 seconds', 'order ' || g || ' for customer ' || ((g::bigint * 7919) % 100000) || ' ' || left(md5(g::text), 12) FROM generate_series(1, $1) g`,
     [orders],

@@ -119,6 +119,7 @@ async function dumpInto(request: BackupRequest, meta: BackupMeta, compression: C
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
     const snapshot = (await client.query('SELECT pg_export_snapshot() AS s')).rows[0].s as string;
     const tables = await listTables(client);
+    const sizeHint = Number((await client.query('SELECT pg_database_size(current_database()) AS n')).rows[0].n);
     const env = libpqEnv(source.url, { label: source.label, database: source.database, applicationName: 'berth backup' });
     const dump = start([pgDump.path, '--format=custom', '--compress=0', `--snapshot=${snapshot}`, ...(role ? [`--role=${role}`] : []), '--no-password'], {
       env,
@@ -140,7 +141,6 @@ async function dumpInto(request: BackupRequest, meta: BackupMeta, compression: C
       }
     });
     const key = archiveKey(meta.app, meta.environment, meta.archive);
-    const sizeHint = Number((await client.query('SELECT pg_database_size(current_database()) AS n')).rows[0].n);
     const results = await Promise.allSettled([
       pipeline(dump.stdout!, raw, compressor(compression), stored, gate, body),
       request.store.write(key, body, { signal, sizeHint }),

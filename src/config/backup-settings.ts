@@ -55,5 +55,6 @@ export function backupSettings(config: ParsedConfig, app: string, environment: s
 export function scheduledBackups(config: ParsedConfig, app: string, environment: string): BackupSettings | undefined {
   if (!config.backups || !config.apps[app]?.database) return undefined;
   const settings = backupSettings(config, app, environment);
-  return settings.schedule ? settings : undefined;
+  // A directory store lives on the CLI's machine: nothing in the cluster can write to it.
+  return settings.schedule && !('dir' in settings.store) ? settings : undefined;
 }

@@ -12,21 +12,26 @@ export function checkBackups(config: ParsedConfig, result: RuleResult): void {
   const store = config.backups?.store;
   if (!store || scheduled.length === 0) return;
   if ('dir' in store) {
-    result.errors.push({
+    result.warnings.push({
       path: 'backups.store.dir',
-      message: `a directory on this machine cannot be reached by the backup CronJob that apps.${scheduled[0]![0]}.backups schedules: use pvc, nfs or s3 (a dir store is for the CLI alone)`,
+      message: `no backup CronJob is rendered for a directory on this machine (the cluster cannot reach it): apps.${scheduled[0]![0]}.backups.schedule only tells \`berth backup check\` when backups are due; run \`berth backup create\` from this machine's cron, or use pvc, nfs or s3`,
     });
+    return;
   }
   for (const [name] of scheduled) {
     if (`${name}-backup`.length > CRONJOB_NAME_MAX) {
-      result.errors.push({ path: join(join('apps', name), 'backups'), message: `the CronJob name ${name}-backup is longer than ${CRONJOB_NAME_MAX} characters; shorten the app name` });
+      result.errors.push({
+        path: join(join('apps', name), 'backups'),
+        message: `the CronJob name ${name}-backup is longer than ${CRONJOB_NAME_MAX} characters; shorten the app name`,
+      });
     }
   }
   const hook = config.backups?.slackWebhook;
   if (hook && !('secret' in hook)) {
     result.warnings.push({
       path: 'backups.slackWebhook',
-      message: 'the backup CronJob cannot read an env or file reference: scheduled runs send no notifications (use { secret: { namespace, name, key } } in the apps\' namespace)',
+      message:
+        "the backup CronJob cannot read an env or file reference: scheduled runs send no notifications (use { secret: { namespace, name, key } } in the apps' namespace)",
     });
   }
   if (config.cluster?.berthImage === undefined) {

@@ -92,7 +92,8 @@ export function renderBackup(app: ResolvedApp, cluster: ResolvedCluster): KubeOb
 function backupEnv(app: ResolvedApp, settings: BackupSettings): V1EnvVar[] {
   const env: V1EnvVar[] = [];
   if ('s3' in settings.store) {
-    for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) env.push({ name: key, valueFrom: { secretKeyRef: { name: settings.store.s3.credentialsSecret, key } } });
+    for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'])
+      env.push({ name: key, valueFrom: { secretKeyRef: { name: settings.store.s3.credentialsSecret, key } } });
   }
   env.push({ name: 'BERTH_BACKUP_ADMIN_URL', valueFrom: { secretKeyRef: { name: BACKUP_ADMIN_SECRET, key: 'url', optional: true } } });
   const hook = settings.slackWebhook;

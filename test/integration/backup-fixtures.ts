@@ -25,8 +25,10 @@ export function project(options: { port: number; namespace: string; apps: string
 }
 
 /** Tables a writer works on: insert-only events, a counter moved in the same transaction, accounts whose sum never changes. */
-export async function seed(url: string, rows = 2_000): Promise<void> {
+export async function seed(url: string, rows = 2_000, role?: string): Promise<void> {
   await withClient(url, async (client) => {
+    // As the app's role, as its migrations would: the app owns its tables.
+    if (role) await client.query(`SET ROLE ${pg.escapeIdentifier(role)}`);
     await client.query(`
       CREATE TABLE events (id bigint PRIMARY KEY, payload text NOT NULL, at timestamptz NOT NULL DEFAULT now());
       CREATE TABLE counter (n bigint NOT NULL);

@@ -13,6 +13,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createBackup } from '../../src/backup/dump.ts';
 import { verifyBackup } from '../../src/backup/verify.ts';
 import { DirectoryStore } from '../../src/store/directory.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { render } from '../../src/render/index.ts';
+import { readSecret } from '../../src/cluster/secrets.ts';
+import { connectCluster } from '../../src/cluster/connect.ts';
 import { ExitCode } from '../../src/errors.ts';
 import { cli, tempDir } from '../unit/cli-harness.ts';
 import { databaseUrl, digest, project, seed, startWriter } from './backup-fixtures.ts';
@@ -20,7 +24,7 @@ import { describeCluster, kube, requireEnv, useNamespace, withClient } from './h
 
 const suffix = randomBytes(3).toString('hex');
 const app = (name: string) => `${name}${suffix}`;
-const APPS = ['trip', 'tripa', 'dmg', 'half', 'held', 'stale', 'note', 'drop', 'sss'].map(app);
+const APPS = ['trip', 'tripa', 'dmg', 'half', 'held', 'stale', 'note', 'drop', 'sss', 'cron'].map(app);
 const db = (name: string) => `${name}_it`;
 
 describeCluster('backups through the CLI', () => {
@@ -310,5 +314,57 @@ describeCluster('backups through the CLI', () => {
     expect(readdirSync(storeDir(name)).filter((f) => f.includes('.partial-'))).toEqual([]);
     // The restarted Deployments are the app's only: none exist here, and the command says so.
     expect(kube()).toBeDefined();
+  });
+
+  it("runs the rendered CronJob's exact command with the environment its pod gets (the app's Secret, S3 keys, admin for the test restore)", async () => {
+    const name = app('cron');
+    await seed(databaseUrl(adminUrl, db(name)), 3_000, db(name));
+    const harness = requireEnv();
+    const config = project({
+      port: harness.postgres.port,
+      namespace: namespace.name,
+      apps: APPS,
+      store: { s3: { bucket: harness.s3!.bucket, endpoint: harness.s3!.endpoint, prefix: `cron-${suffix}`, credentialsSecret: 'backup-s3' } },
+    });
+    writeFileSync(join(dir, 'cron.json'), JSON.stringify({ ...config, cluster: { berthImage: 'ghcr.io/acme/berth:test' } }));
+    const loaded = await loadConfig({ cwd: dir, file: 'cron.json' });
+    expect(loaded.warnings).toEqual([]);
+    const cron = render(loaded.config, 'it', { apps: [name] }).find((o) => o.kind === 'CronJob') as unknown as {
+      spec: { jobTemplate: { spec: { template: { spec: { containers: { command: string[]; env: { name: string }[] }[] } } } } };
+    };
+    const container = cron.spec.jobTemplate.spec.template.spec.containers[0]!;
+    expect(container.env.map((e) => e.name)).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'BERTH_BACKUP_ADMIN_URL']);
+    // What the pod sees: the app's database Secret (envFrom) and the referenced keys.
+    const secret = (await readSecret(await connectCluster({ kubeconfig: harness.kubeconfigPath }), namespace.name, `${name}-db`))!;
+    const podEnv = {
+      ...secret,
+      AWS_ACCESS_KEY_ID: harness.s3!.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: harness.s3!.secretAccessKey,
+      BERTH_BACKUP_ADMIN_URL: adminUrl,
+    };
+    const [program, ...args] = container.command;
+    expect(program).toBe('berth');
+    const result = await cli(args, { cwd: tempDir(), env: podEnv });
+    expect(result.code, result.stderr).toBe(0);
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(events.map((e) => e.event)).toEqual(['backup-started', 'backup-dumped', 'backup-verified', 'pruned', 'result']);
+    expect(events.at(-1)).toMatchObject({ ok: true, status: 'verified', restoreTest: 'done' });
+    // The same backup, seen from the CLI: verified with a test restore, by the app's own role.
+    const listed = JSON.parse(
+      (
+        await berth(['backup', 'list', name, '-o', 'json', '-c', 'cron.json'], {
+          AWS_ACCESS_KEY_ID: harness.s3!.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: harness.s3!.secretAccessKey,
+        })
+      ).stdout,
+    ).backups;
+    expect(listed[0]).toMatchObject({ reason: 'scheduled', status: 'verified' });
+    expect(listed[0].restoreTestedAt).toBeDefined();
+    // A second run finds the test restore done and not yet due.
+    const again = await cli(args, { cwd: tempDir(), env: podEnv });
+    expect(JSON.parse(again.stdout.trim().split('\n').at(-1)!)).toMatchObject({ ok: true, restoreTest: 'not-due' });
   });
 });

@@ -393,7 +393,31 @@ describe('render', () => {
       const pod = cron.spec.jobTemplate.spec.template.spec;
       const container = pod.containers[0];
       expect(container.image).toBe('ghcr.io/acme/berth:0.1.0');
-      expect(container.command).toEqual(['berth', 'backup', 'run', 'web', '--env', 'production', '--json', '--store-dir', '/backups', '--compression', 'zstd', '--keep-daily', '30', '--keep-weekly', '4', '--keep-monthly', '6', '--max-age-days', '365', '--restore-test-days', '7', '--notify', 'all']);
+      expect(container.command).toEqual([
+        'berth',
+        'backup',
+        'run',
+        'web',
+        '--env',
+        'production',
+        '--json',
+        '--store-dir',
+        '/backups',
+        '--compression',
+        'zstd',
+        '--keep-daily',
+        '30',
+        '--keep-weekly',
+        '4',
+        '--keep-monthly',
+        '6',
+        '--max-age-days',
+        '365',
+        '--restore-test-days',
+        '7',
+        '--notify',
+        'all',
+      ]);
       expect(container.envFrom).toEqual([{ secretRef: { name: 'web-db' } }]);
       expect(container.env).toContainEqual({ name: 'BERTH_SLACK_WEBHOOK', valueFrom: { secretKeyRef: { name: 'hooks', key: 'slack' } } });
       expect(JSON.stringify(cron)).not.toMatch(/postgres:\/\//);
@@ -402,12 +426,13 @@ describe('render', () => {
       expect(validateConfig(config).warnings).toEqual([]);
     });
 
-    it('refuses a scheduled backup into a directory the cluster cannot reach', () => {
+    it('renders no CronJob for a directory store the cluster cannot reach, and says so', () => {
       const config = withConfig((c) => {
         c.backups = { store: { dir: { path: './backups' } } };
         c.apps.web.backups = { schedule: '@daily' };
       });
-      expect(() => validateConfig(config)).toThrow(/backups\.store\.dir: a directory on this machine cannot be reached by the backup CronJob/);
+      expect(validateConfig(config).warnings).toContainEqual({ path: 'backups.store.dir', message: expect.stringMatching(/no backup CronJob is rendered/) });
+      expect(renderOf(config).some((o) => o.kind === 'CronJob')).toBe(false);
     });
 
     it('keeps serving for a moment after the pod is told to stop, so no request meets a closed port', () => {
