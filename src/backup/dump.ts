@@ -133,7 +133,7 @@ async function dumpInto(request: BackupRequest, meta: BackupMeta, compression: C
 
     const raw = new Meter();
     const stored = new Meter();
-    const body = new PassThrough({ highWaterMark: 1 << 20 });
+    const body = new PassThrough({ highWaterMark: 1 << 18 });
     const gate = gateEnd(async () => {
       checkExit(await dump.exited, 'pg_dump', { code: 'PG_DUMP_FAILED' });
       if (!raw.head.subarray(0, MAGIC.length).equals(MAGIC) || raw.bytes < MIN_DUMP_BYTES) {

@@ -10,7 +10,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { constants, createGunzip, createGzip, createZstdCompress, createZstdDecompress } from 'node:zlib';
 import type { Compression } from './meta.ts';
 
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 18;
 
 export function compressor(kind: Compression): Transform {
   if (kind === 'gzip') return createGzip({ chunkSize: CHUNK });

@@ -90,7 +90,10 @@ export function renderBackup(app: ResolvedApp, cluster: ResolvedCluster): KubeOb
 }
 
 function backupEnv(app: ResolvedApp, settings: BackupSettings): V1EnvVar[] {
-  const env: V1EnvVar[] = [];
+  // Streaming allocates a buffer per chunk at a high rate; V8 then grows its young generation and
+  // holds tens of MB of spent buffers between scavenges. Small semi-spaces keep the pod's memory
+  // flat whatever the database's size (bench/backup.mjs: ~110 MB instead of ~150 MB at 1 GB).
+  const env: V1EnvVar[] = [{ name: 'NODE_OPTIONS', value: '--max-semi-space-size=2' }];
   if ('s3' in settings.store) {
     for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'])
       env.push({ name: key, valueFrom: { secretKeyRef: { name: settings.store.s3.credentialsSecret, key } } });

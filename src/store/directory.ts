@@ -41,7 +41,7 @@ export class DirectoryStore implements ObjectStore {
       },
     });
     try {
-      const out = createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 });
+      const out = createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 18 });
       await pipeline(body, counter, out, { signal: options.signal });
       const handle = await open(temp, 'r+');
       try {
@@ -67,7 +67,7 @@ export class DirectoryStore implements ObjectStore {
       throw fsError(error, `read ${path}`);
     });
     if (!info.isFile()) throw new StoreError('STORE_READ_FAILED', `${path} is not a file`);
-    return createReadStream(path, { highWaterMark: 1 << 20 });
+    return createReadStream(path, { highWaterMark: 1 << 18 });
   }
 
   async readText(key: string): Promise<string | undefined> {

@@ -17,6 +17,8 @@ import { loadConfig } from '../../src/config/load.ts';
 import { render } from '../../src/render/index.ts';
 import { readSecret } from '../../src/cluster/secrets.ts';
 import { connectCluster } from '../../src/cluster/connect.ts';
+import { backupBeforeMigrate } from '../../src/backup/before-migrate.ts';
+import { databaseIdentity } from '../../src/model/database-names.ts';
 import { ExitCode } from '../../src/errors.ts';
 import { cli, tempDir } from '../unit/cli-harness.ts';
 import { databaseUrl, digest, project, seed, startWriter } from './backup-fixtures.ts';
@@ -24,7 +26,7 @@ import { describeCluster, kube, requireEnv, useNamespace, withClient } from './h
 
 const suffix = randomBytes(3).toString('hex');
 const app = (name: string) => `${name}${suffix}`;
-const APPS = ['trip', 'tripa', 'dmg', 'half', 'held', 'stale', 'note', 'drop', 'sss', 'cron'].map(app);
+const APPS = ['trip', 'tripa', 'dmg', 'half', 'held', 'stale', 'note', 'drop', 'sss', 'cron', 'pre'].map(app);
 const db = (name: string) => `${name}_it`;
 
 describeCluster('backups through the CLI', () => {
@@ -333,7 +335,7 @@ describeCluster('backups through the CLI', () => {
       spec: { jobTemplate: { spec: { template: { spec: { containers: { command: string[]; env: { name: string }[] }[] } } } } };
     };
     const container = cron.spec.jobTemplate.spec.template.spec.containers[0]!;
-    expect(container.env.map((e) => e.name)).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'BERTH_BACKUP_ADMIN_URL']);
+    expect(container.env.map((e) => e.name)).toEqual(['NODE_OPTIONS', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'BERTH_BACKUP_ADMIN_URL']);
     // What the pod sees: the app's database Secret (envFrom) and the referenced keys.
     const secret = (await readSecret(await connectCluster({ kubeconfig: harness.kubeconfigPath }), namespace.name, `${name}-db`))!;
     const podEnv = {
@@ -366,5 +368,38 @@ describeCluster('backups through the CLI', () => {
     // A second run finds the test restore done and not yet due.
     const again = await cli(args, { cwd: tempDir(), env: podEnv });
     expect(JSON.parse(again.stdout.trim().split('\n').at(-1)!)).toMatchObject({ ok: true, restoreTest: 'not-due' });
+  });
+
+  it('backupBeforeMigrate (for deploy) takes a verified pre-migrate backup and says how to restore it', async () => {
+    const name = app('pre');
+    await seed(databaseUrl(adminUrl, db(name)), 500, db(name));
+    const loaded = await loadConfig({ cwd: dir });
+    const result = await backupBeforeMigrate({
+      config: loaded.config,
+      configFile: loaded.file,
+      identity: databaseIdentity(name, 'it'),
+      namespace: namespace.name,
+      adminUrl,
+      cluster: async () => connectCluster({ kubeconfig: requireEnv().kubeconfigPath }),
+      env: {},
+    });
+    expect(result).toMatchObject({ taken: true, restoreCommand: expect.stringMatching(new RegExp(`^berth backup restore ${name} \\S+ --env it$`)) });
+    const listed = JSON.parse((await berth(['backup', 'list', name, '-o', 'json'])).stdout).backups;
+    expect(listed[0]).toMatchObject({ id: (result as { id: string }).id, reason: 'pre-migrate', status: 'verified' });
+    const { backups: _none, ...bare } = loaded.config;
+    expect(
+      await backupBeforeMigrate({
+        config: bare,
+        configFile: loaded.file,
+        identity: databaseIdentity(name, 'it'),
+        namespace: namespace.name,
+        adminUrl,
+        cluster: async () => connectCluster({}),
+        env: {},
+      }),
+    ).toEqual({
+      taken: false,
+      reason: 'no backup store is configured (backups.store)',
+    });
   });
 });
