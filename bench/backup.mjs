@@ -55,7 +55,9 @@ try {
     await c.end();
   };
 
-  const samples = { berth: [], berthRss: [], zstd: [], gzip: [], s3: [], s3Rss: [], smallRss: [] };
+  const samples = { berth: [], berthRss: [], zstd: [], gzip: [], s3: [], s3Rss: [], smallRss: [], podRss: [], podSmallRss: [], podS3Rss: [] };
+  // The backup CronJob's pod runs with NODE_OPTIONS=--max-semi-space-size=2 (render/backup-cronjob.ts).
+  const pod = { ...env, NODE_OPTIONS: '--max-semi-space-size=2' };
   let archive;
   let sizes = {};
   for (let i = 0; i < runs; i++) {
@@ -70,6 +72,9 @@ try {
     samples.s3Rss.push(s.rss);
     samples.smallRss.push(berth(['backup', 'create', 'small', '--env', 'prod', '--no-verify', '-c', join(work, 'dir.json')]).rss);
     if (i === 0) {
+      samples.podRss.push(berth(['backup', 'create', 'bench', '--env', 'prod', '--no-verify', '-c', join(work, 'dir.json')], { env: pod }).rss);
+      samples.podSmallRss.push(berth(['backup', 'create', 'small', '--env', 'prod', '--no-verify', '-c', join(work, 'dir.json')], { env: pod }).rss);
+      samples.podS3Rss.push(berth(['backup', 'create', 'bench', '--env', 'prod', '--no-verify', '-c', join(work, 's3.json')], { env: { ...s3env, NODE_OPTIONS: pod.NODE_OPTIONS } }).rss);
       samples.gzip.push(timed(sh(`${pgBin}/pg_dump -Fc -d bench_prod -f ${work}/base.dump`)).ms);
       const dir = join(work, 'store', 'prod', 'bench');
       archive = join(
@@ -140,7 +145,11 @@ try {
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
   console.log(`archive sizes: berth ${mb(sizes.berth)}, pg_dump|zstd ${mb(sizes.zstd)}, pg_dump -Fc (gzip) ${mb(sizes.gzip)}`);
   console.log(
-    `peak RSS of the berth process: backup of 100 MB ${Math.max(...samples.smallRss).toFixed(0)} MB, of 1 GB ${Math.max(...samples.berthRss).toFixed(0)} MB, to S3 ${Math.max(...samples.s3Rss).toFixed(0)} MB, restore ${Math.max(...restore.berthRss).toFixed(0)} MB (limit 150 MB, flat)`,
+    `peak RSS as the CronJob runs it (NODE_OPTIONS=--max-semi-space-size=2): backup of 100 MB ${samples.podSmallRss[0].toFixed(0)} MB, of 1 GB ${samples.podRss[0].toFixed(0)} MB, to S3 ${samples.podS3Rss[0].toFixed(0)} MB`,
+  );
+  console.log(`load average at the end: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} (2 cores; other work on the machine slows both sides alike)`);
+  console.log(
+    `peak RSS of the berth CLI (defaults): backup of 100 MB ${Math.max(...samples.smallRss).toFixed(0)} MB, of 1 GB ${Math.max(...samples.berthRss).toFixed(0)} MB, to S3 ${Math.max(...samples.s3Rss).toFixed(0)} MB, restore ${Math.max(...restore.berthRss).toFixed(0)} MB (limit 150 MB, flat)`,
   );
 } finally {
   await stopS3Server(s3);
