@@ -74,7 +74,10 @@ try {
     if (i === 0) {
       samples.podRss.push(berth(['backup', 'create', 'bench', '--env', 'prod', '--no-verify', '-c', join(work, 'dir.json')], { env: pod }).rss);
       samples.podSmallRss.push(berth(['backup', 'create', 'small', '--env', 'prod', '--no-verify', '-c', join(work, 'dir.json')], { env: pod }).rss);
-      samples.podS3Rss.push(berth(['backup', 'create', 'bench', '--env', 'prod', '--no-verify', '-c', join(work, 's3.json')], { env: { ...s3env, NODE_OPTIONS: pod.NODE_OPTIONS } }).rss);
+      samples.podS3Rss.push(
+        berth(['backup', 'create', 'bench', '--env', 'prod', '--no-verify', '-c', join(work, 's3.json')], { env: { ...s3env, NODE_OPTIONS: pod.NODE_OPTIONS } })
+          .rss,
+      );
       samples.gzip.push(timed(sh(`${pgBin}/pg_dump -Fc -d bench_prod -f ${work}/base.dump`)).ms);
       const dir = join(work, 'store', 'prod', 'bench');
       archive = join(
@@ -147,7 +150,12 @@ try {
   console.log(
     `peak RSS as the CronJob runs it (NODE_OPTIONS=--max-semi-space-size=2): backup of 100 MB ${samples.podSmallRss[0].toFixed(0)} MB, of 1 GB ${samples.podRss[0].toFixed(0)} MB, to S3 ${samples.podS3Rss[0].toFixed(0)} MB`,
   );
-  console.log(`load average at the end: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} (2 cores; other work on the machine slows both sides alike)`);
+  console.log(
+    `load average at the end: ${(await import('node:os'))
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (2 cores; other work on the machine slows both sides alike)`,
+  );
   console.log(
     `peak RSS of the berth CLI (defaults): backup of 100 MB ${Math.max(...samples.smallRss).toFixed(0)} MB, of 1 GB ${Math.max(...samples.berthRss).toFixed(0)} MB, to S3 ${Math.max(...samples.s3Rss).toFixed(0)} MB, restore ${Math.max(...restore.berthRss).toFixed(0)} MB (limit 150 MB, flat)`,
   );

@@ -3,9 +3,11 @@ import { BerthError, UsageError } from '../errors.ts';
 import { type CatalogEntry, displayStatus, isGood } from './catalog.ts';
 import type { BackupMeta } from './meta.ts';
 
-export function selectBackup(catalog: readonly CatalogEntry[], id: string | undefined, where: string): BackupMeta {
+export function selectBackup(catalog: readonly CatalogEntry[], id: string | undefined, where: string, options: { skipSafety?: boolean } = {}): BackupMeta {
   if (id === undefined) {
-    const newest = catalog.find(isGood);
+    // After a restore the newest backup is its safety backup (the data just replaced): restoring
+    // "the newest" again must not quietly undo the restore.
+    const newest = catalog.find((e) => isGood(e) && !(options.skipSafety && e.meta?.reason === 'safety'));
     if (!newest) throw new BerthError(`No complete backup of ${where}`, { hint: 'berth backup list shows what exists; berth backup create takes one.' });
     return newest.meta!;
   }

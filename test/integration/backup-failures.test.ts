@@ -110,6 +110,33 @@ describeCluster('backups when things break', () => {
     }
   });
 
+  it('Ctrl-C mid-dump: INTERRUPTED, pg_dump stopped, nothing published', async () => {
+    const env = requireEnv();
+    await bulk(shared.url, 40);
+    const root = mkdtempSync(join(tmpdir(), 'berth-bk-'));
+    const store = new DirectoryStore(root);
+    const controller = new AbortController();
+    const running = createBackup({
+      app: 'web',
+      environment: 'it',
+      source: { url: env.pgUrl, label: 'test', database: shared.name },
+      store,
+      reason: 'manual',
+      signal: controller.signal,
+    });
+    running.catch(() => {});
+    await dumpRunning(env.pgUrl);
+    controller.abort();
+    await expect(running).rejects.toMatchObject({ code: 'INTERRUPTED', exitCode: 130 });
+    const catalog = await readCatalog(store, 'web', 'it');
+    expect(catalog[0]?.meta).toMatchObject({ status: 'failed', failure: { code: 'INTERRUPTED' } });
+    expect(files(root).filter((f) => !f.endsWith('.meta.json'))).toEqual([]);
+    // pg_dump's session is gone too.
+    await sleep(500);
+    const { rows } = await withClient(env.pgUrl, (c) => c.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'berth backup'`));
+    expect(rows).toEqual([]);
+  });
+
   it('a full disk: DISK_FULL reported, the partial file removed, the failure recorded', async (context) => {
     const mountPoint = mkdtempSync(join(tmpdir(), 'berth-full-'));
     try {

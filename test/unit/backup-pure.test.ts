@@ -9,6 +9,7 @@ import { readCatalog } from '../../src/backup/catalog.ts';
 import { CopyCounter } from '../../src/backup/copy-counter.ts';
 import { decodeMeta, encodeMeta, type BackupMeta } from '../../src/backup/meta.ts';
 import { pruneBackups } from '../../src/backup/prune.ts';
+import { selectBackup } from '../../src/backup/select.ts';
 import { isoWeekOf, planRetention, type RetentionItem, type RetentionStatus } from '../../src/backup/retention.ts';
 import { checkStaleness, previousFire } from '../../src/backup/schedule.ts';
 import { writeMeta } from '../../src/backup/sidecar-store.ts';
@@ -212,4 +213,18 @@ it('S3 part sizes keep any archive far below 10,000 parts', () => {
     expect(part).toBeGreaterThanOrEqual(8 * 1024 * 1024);
     expect(size / part).toBeLessThanOrEqual(2_000);
   }
+});
+
+it('restore without an id takes the newest good backup that is not the safety copy of a previous restore', () => {
+  const entry = (id: string, reason: string, status = 'verified') => ({
+    id,
+    meta: { id, reason, status } as BackupMeta,
+    problem: undefined,
+    archiveBytes: 1,
+    keys: [],
+  });
+  const catalog = [entry('3', 'safety'), entry('2', 'manual', 'failed'), entry('1', 'scheduled')];
+  expect(selectBackup(catalog, undefined, 'web', { skipSafety: true }).id).toBe('1');
+  expect(selectBackup(catalog, undefined, 'web').id).toBe('3');
+  expect(() => selectBackup(catalog, '2', 'web')).toThrow(/Backup 2 is failed/);
 });

@@ -51,7 +51,9 @@ export default defineCommand({
       import('../../../backup/restore.ts'),
     ]);
     const store = await target.store();
-    const meta = selectBackup(await readCatalog(store, target.app, target.environment), context.positionals[1], `${target.app} in ${target.environment}`);
+    const meta = selectBackup(await readCatalog(store, target.app, target.environment), context.positionals[1], `${target.app} in ${target.environment}`, {
+      skipSafety: true,
+    });
     const toDatabase = context.options['to-database'];
     if (toDatabase !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(toDatabase)) {
       throw new UsageError(`--to-database ${toDatabase} is not a plain database name`, { hint: 'Lowercase letters, digits and _, at most 63.' });
