@@ -6,6 +6,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findGo, goEnv } from './go.ts';
 import * as paths from './paths.ts';
+import { versitygwBinary, versitygwComponent } from './s3-build.ts';
 import { run, say, step } from './run.ts';
 import { fetchUpstreamCrds, upstreamCrdsPresent } from './upstream-crds.ts';
 import { ETCD_VERSION, KUBERNETES_STAGING_VERSION, KUBERNETES_VERSION, KWOK_VERSION } from './versions.ts';
@@ -89,6 +90,7 @@ function components(go: string): Component[] {
       ldflags: `-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${kwokVersion} -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${KUBERNETES_VERSION.replace(/^v/, '')}`,
       outputs: [paths.binaries.kwok, paths.binaries.kwokctl],
     },
+    versitygwComponent(),
   ];
 }
 
@@ -162,5 +164,5 @@ export async function build(): Promise<BuildResult> {
 
 /** True when every binary and CRD file exists; `up` builds what is missing first. */
 export function binariesPresent(): boolean {
-  return Object.values(paths.binaries).every((binary) => existsSync(binary)) && upstreamCrdsPresent();
+  return [...Object.values(paths.binaries), versitygwBinary].every((binary) => existsSync(binary)) && upstreamCrdsPresent();
 }

@@ -9,6 +9,7 @@ import { clusterDown, clusterStatus, clusterUp } from './cluster.ts';
 import { withLock } from './lock.ts';
 import { postgresDown, postgresHealthy, postgresUp, type PostgresInfo } from './postgres.ts';
 import { envDir } from './paths.ts';
+import { s3Up, s3Down } from './s3-env.ts';
 import { isAlive, rssKiB } from './processes.ts';
 import { say, step } from './run.ts';
 import { clearState, readState, writeState, type TestEnv } from './state.ts';
@@ -38,6 +39,7 @@ async function upLocked(): Promise<TestEnv> {
     kubeServer: cluster.server,
     pgUrl: postgres.url,
     postgres,
+    s3: await s3Up(previous?.s3),
     cluster,
     startedAt: previous?.startedAt && previous.postgres.pid === postgres.pid ? previous.startedAt : new Date().toISOString(),
   };
@@ -58,6 +60,7 @@ async function downLocked(): Promise<void> {
   const state = await readState();
   await step('cluster: stop', clusterDown);
   await step('postgres: stop', () => postgresDown(state?.postgres));
+  await s3Down(state?.s3);
   await clearState();
   await rm(holdersDir, { recursive: true, force: true });
   await rm(autoStartedPath, { force: true });

@@ -9,6 +9,7 @@ export default defineConfig({
     certIssuer: 'letsencrypt-prod',
     imagePullSecret: 'forgejo-registry',
     nodeFailureEviction: 10,
+    berthImage: 'git.cloonar.com/openclawd/berth:0.1.0',
   },
   database: {
     mode: 'cnpg',

@@ -4,7 +4,13 @@
 import { defineConfig } from 'berth';
 
 export default defineConfig({
-  cluster: { ingressClass: 'traefik', certIssuer: 'letsencrypt-prod', imagePullSecret: 'school-platform-registry' },
+  cluster: {
+    ingressClass: 'traefik',
+    certIssuer: 'letsencrypt-prod',
+    imagePullSecret: 'school-platform-registry',
+    // berth's own image (built from its Dockerfile) runs the scheduled backups.
+    berthImage: 'registry.gitlab.com/school/berth:0.1.0',
+  },
   database: {
     mode: 'external',
     host: 'school-platform-db.school.svc.cluster.local',
@@ -12,7 +18,8 @@ export default defineConfig({
   },
   backups: {
     store: { nfs: { server: 'nas.local', path: '/school/backups' } },
-    slackWebhook: { env: 'SCHOOL_SLACK_WEBHOOK_URL' },
+    // A Secret in the app's namespace, so the backup CronJob can post too.
+    slackWebhook: { secret: { namespace: 'school', name: 'school-slack', key: 'webhook' } },
   },
   environments: {
     // Flux's ImageUpdateAutomation moves the tag: `render --out` marks the images it updates.

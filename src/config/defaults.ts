@@ -49,6 +49,19 @@ export const DEFAULTS = {
   imagePolicy: { namespace: 'flux-system', name: '{image}-{environment}' },
   cron: { timeout: 3600 },
   migrate: { dir: '/app/migrations' },
+  backups: {
+    retention: { daily: 7, weekly: 4, monthly: 6, maxAgeDays: 365 },
+    compression: 'zstd',
+    notify: 'all',
+    restoreTestDays: 7,
+    /** A run may take a while (dump, verify, test restore) before it counts as missed. */
+    staleAfterMinutes: 120,
+    /** Seconds a scheduled run may take. */
+    timeout: 6 * 3600,
+    /** Where the PVC or NFS store is mounted in the backup CronJob's pod. */
+    mountPath: '/backups',
+    pvcSize: '20Gi',
+  },
   database: {
     external: { port: 5432, sslMode: 'prefer', connectionLimit: 20 },
     cnpg: {

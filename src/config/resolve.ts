@@ -2,6 +2,7 @@
  * config + environment name → ResolvedEnvironment. Pure: merges the environment's overrides into
  * each app, applies DEFAULTS and derives object names. Validation has already run.
  */
+import { scheduledBackups } from './backup-settings.ts';
 import { DEFAULTS, KUBERNETES_NAMESPACES, WEB_PROCESS } from './defaults.ts';
 import { databaseIdentity, type DatabaseIdentity } from '../model/database-names.ts';
 import { imageWithTag, isPinned, type TagSource } from './image-tags.ts';
@@ -65,7 +66,8 @@ export function resolveEnvironment(config: ParsedConfig, envName: string, option
       const override = environment.apps?.[name] ?? {};
       if (override.enabled === false) return [];
       const tagOf = (image: string) => options.tags?.[name] ?? (isPinned(image) ? undefined : options.defaultTag);
-      return [resolveApp(name, config.apps[name]!, override, envName, environment.namespace, tagOf, cluster)];
+      const backups = scheduledBackups(config, name, envName);
+      return [{ ...resolveApp(name, config.apps[name]!, override, envName, environment.namespace, tagOf, cluster), ...(backups ? { backups } : {}) }];
     });
   return {
     name: envName,

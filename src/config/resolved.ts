@@ -5,6 +5,7 @@
 import type { DatabaseIdentity } from '../model/database-names.ts';
 import type { TagSource } from './image-tags.ts';
 import type { CredentialRef } from './schema.ts';
+import type { BackupSettings } from './backup-settings.ts';
 
 export interface Resources {
   requests: { cpu?: string; memory?: string };
@@ -130,6 +131,8 @@ export interface ResolvedApp {
   volumes: ResolvedVolume[];
   /** undefined: no NetworkPolicy (the app or the cluster opted out). */
   networkPolicy: ResolvedNetworkPolicy | undefined;
+  /** Scheduled backups in this environment (the backup CronJob), when configured. */
+  backups?: BackupSettings;
 }
 
 export interface ResolvedCluster {

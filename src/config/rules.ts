@@ -10,6 +10,7 @@ import { checkApp } from './rules-app.ts';
 import { checkResolved } from './rules-resolved.ts';
 import { checkEnvironments } from './rules-routes.ts';
 import { resolveDatabase } from './resolve.ts';
+import { checkBackups } from './rules-backups.ts';
 import type { ParsedConfig } from './schema.ts';
 
 export interface RuleResult {
@@ -35,6 +36,7 @@ export function checkRules(config: ParsedConfig, options: RuleOptions = {}): Rul
   checkEnvironments(config, result);
   checkResolved(config, result);
   checkNotYetBuilt(config, result);
+  checkBackups(config, result);
   if (Object.keys(config.environments).length === 0 && ![...result.skipped!].some((s) => s.startsWith('environments.'))) {
     result.errors.push({ path: 'environments', message: 'define at least one environment, e.g. { production: { namespace: "myapp" } }' });
   }
@@ -97,12 +99,6 @@ function checkPlaceholders(value: unknown, path: string, result: RuleResult): vo
  */
 function checkNotYetBuilt(config: ParsedConfig, result: RuleResult): void {
   for (const [name, app] of Object.entries(config.apps)) {
-    if (app.backups) {
-      result.warnings.push({
-        path: join(join('apps', name), 'backups'),
-        message: "not scheduled yet: berth's backup runner is not built, so no backup CronJob is rendered; keep your current backups",
-      });
-    }
     if (app.migrate && !app.migrate.command && config.cluster?.berthImage === undefined) {
       result.warnings.push({
         path: join(join('apps', name), 'migrate'),

@@ -165,6 +165,8 @@ const retention = z.strictObject({
   daily: count.optional(),
   weekly: count.optional(),
   monthly: count.optional(),
+  /** Verified backups older than this are deleted (the newest good one never is). */
+  maxAgeDays: z.number().int().min(1).optional(),
 });
 
 const appBackups = z.strictObject({
@@ -301,6 +303,8 @@ const cnpgDatabase = z.strictObject({
 
 const backupStore = z.union(
   [
+    /** A directory on the machine running the CLI (not reachable from the cluster's CronJob). */
+    z.strictObject({ dir: z.strictObject({ path: z.string().min(1) }) }),
     z.strictObject({ pvc: z.strictObject({ size: quantity.optional(), storageClass: z.string().min(1).optional(), existingClaim: dnsLabel(253).optional() }) }),
     z.strictObject({ nfs: z.strictObject({ server: z.string().min(1), path: z.string().regex(/^\//, 'must be an absolute export path') }) }),
     z.strictObject({
@@ -314,7 +318,7 @@ const backupStore = z.union(
       }),
     }),
   ],
-  { error: 'must be one of { pvc: { size } }, { nfs: { server, path } } or { s3: { bucket, credentialsSecret } }' },
+  { error: 'must be one of { dir: { path } }, { pvc: { size } }, { nfs: { server, path } } or { s3: { bucket, credentialsSecret } }' },
 );
 
 export const configSchema = z.strictObject({
@@ -344,7 +348,22 @@ export const configSchema = z.strictObject({
       error: 'mode must be "external" (a server reachable by host) or "cnpg" (CloudNativePG in the cluster)',
     })
     .optional(),
-  backups: z.strictObject({ store: backupStore, slackWebhook: credentialRef.optional() }).optional(),
+  backups: z
+    .strictObject({
+      store: backupStore,
+      /** A Slack-compatible incoming webhook URL, by reference. */
+      slackWebhook: credentialRef.optional(),
+      /** `failures` sends only failed backups, verifications and restores, and stale warnings. */
+      notify: z.enum(['all', 'failures']).optional(),
+      compression: z.enum(['zstd', 'gzip']).optional(),
+      /** Defaults for every app's retention. */
+      retention: retention.optional(),
+      /** Days between automatic test restores by the scheduled run (0 = never). */
+      restoreTestDays: count.optional(),
+      /** How late a scheduled backup may be before `berth backup check` calls it missed. */
+      staleAfterMinutes: z.number().int().min(1).optional(),
+    })
+    .optional(),
   /** Where deploys are announced: a Slack-compatible incoming webhook, as a reference. */
   notifications: z.strictObject({ slack: credentialRef, only: z.enum(['failures']).optional() }).optional(),
   /** Releases kept per app and environment (default 10). */

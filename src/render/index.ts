@@ -9,6 +9,7 @@ import { resolveDatabase, resolveEnvironment, type ResolveOptions } from '../con
 import type { ParsedConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import { renderHpa, renderPdb } from './availability.ts';
+import { renderBackup } from './backup-cronjob.ts';
 import { renderCronTask } from './cronjob.ts';
 import { renderDatabasePlatform } from './database-cnpg.ts';
 import { renderDeployment } from './deployment.ts';
@@ -97,6 +98,7 @@ export function renderApp(app: ResolvedApp, env: ResolvedEnvironment, secretsHas
     }
   }
   for (const task of app.cron) objects.push(renderCronTask(app, task, env.cluster));
+  objects.push(...renderBackup(app, env.cluster));
   if (app.networkPolicy) objects.push(renderNetworkPolicy({ ...app, networkPolicy: app.networkPolicy }, env.cluster, env.database));
   return objects;
 }

@@ -5,21 +5,10 @@
  */
 import type { V1Container, V1Volume } from '@kubernetes/client-node';
 import type { ResolvedApp, ResolvedCluster, ResolvedProcess, Security } from '../config/resolved.ts';
+import { BERTH_IMAGE_SECURITY } from './berth-image.ts';
 import { containerSecurity, envFrom, imagePullPolicy, resources, secretEnv, tmpVolume } from './pod.ts';
 
 const MIGRATIONS_VOLUME = 'berth-migrations';
-/**
- * The berth image runs as the `node` user of its node base image (uid 1000). A name cannot be
- * checked against runAsNonRoot, so the id is given: Pod Security "restricted".
- */
-const BERTH_IMAGE_SECURITY: Security = {
-  nonRoot: true,
-  runAsUser: 1000,
-  runAsGroup: 1000,
-  fsGroup: undefined,
-  readOnlyRootFilesystem: false,
-  capabilities: [],
-};
 const MIGRATIONS_MOUNT = '/berth/migrations';
 
 export interface MigrateParts {

@@ -649,13 +649,59 @@ describe('render', () => {
       });
     });
 
-    it("renders no backup CronJob while berth's backup runner is not built, and says so", () => {
+    it('renders the backup CronJob: berth backup run from the berth image, Forbid, a deadline, the store mounted, secrets by reference', () => {
       const config = withConfig((c) => {
-        c.backups = { store: { pvc: { size: '30Gi' } } };
+        c.cluster = { ...c.cluster, berthImage: 'ghcr.io/acme/berth:0.1.0' };
+        c.backups = { store: { pvc: { size: '30Gi' } }, slackWebhook: { secret: { namespace: 'shop', name: 'hooks', key: 'slack' } } };
         c.apps.web.backups = { schedule: '0 3 * * *', timeZone: 'Australia/Perth', retention: { daily: 30 } };
       });
-      expect(renderOf(config).some((o) => o.kind === 'CronJob' || o.kind === 'PersistentVolumeClaim')).toBe(false);
-      expect(validateConfig(config).warnings).toContainEqual({ path: 'apps.web.backups', message: expect.stringMatching(/not scheduled yet/) });
+      const objects = renderOf(config);
+      const cron = find(objects, 'CronJob', 'web-backup');
+      expect(cron.spec).toMatchObject({ schedule: '0 3 * * *', timeZone: 'Australia/Perth', concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 3600 });
+      expect(cron.spec.jobTemplate.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 21600 });
+      const pod = cron.spec.jobTemplate.spec.template.spec;
+      const container = pod.containers[0];
+      expect(container.image).toBe('ghcr.io/acme/berth:0.1.0');
+      expect(container.command).toEqual([
+        'berth',
+        'backup',
+        'run',
+        'web',
+        '--env',
+        'production',
+        '--json',
+        '--store-dir',
+        '/backups',
+        '--compression',
+        'zstd',
+        '--keep-daily',
+        '30',
+        '--keep-weekly',
+        '4',
+        '--keep-monthly',
+        '6',
+        '--max-age-days',
+        '365',
+        '--restore-test-days',
+        '7',
+        '--notify',
+        'all',
+      ]);
+      expect(container.envFrom).toEqual([{ secretRef: { name: 'web-db' } }]);
+      expect(container.env).toContainEqual({ name: 'BERTH_SLACK_WEBHOOK', valueFrom: { secretKeyRef: { name: 'hooks', key: 'slack' } } });
+      expect(JSON.stringify(cron)).not.toMatch(/postgres:\/\//);
+      expect(pod.volumes).toEqual([{ name: 'backups', persistentVolumeClaim: { claimName: 'web-backups' } }]);
+      expect(find(objects, 'PersistentVolumeClaim', 'web-backups').spec.resources.requests.storage).toBe('30Gi');
+      expect(validateConfig(config).warnings).toEqual([]);
+    });
+
+    it('renders no CronJob for a directory store the cluster cannot reach, and says so', () => {
+      const config = withConfig((c) => {
+        c.backups = { store: { dir: { path: './backups' } } };
+        c.apps.web.backups = { schedule: '@daily' };
+      });
+      expect(validateConfig(config).warnings).toContainEqual({ path: 'backups.store.dir', message: expect.stringMatching(/no backup CronJob is rendered/) });
+      expect(renderOf(config).some((o) => o.kind === 'CronJob')).toBe(false);
     });
 
     it('keeps serving for a moment after the pod is told to stop, so no request meets a closed port', () => {
