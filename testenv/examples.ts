@@ -62,6 +62,24 @@ export async function localExample(name: string, harness: TestEnv, options: { fr
       secrets.set(`${settings.namespace}/${name}`, entry);
     }
   }
+  // A backup store's credentials, which the backup CronJob reads.
+  const store = config.backups?.store;
+  if (store && 's3' in store) {
+    for (const settings of Object.values(config.environments)) {
+      secrets.set(`${settings.namespace}/${store.s3.credentialsSecret}`, {
+        namespace: settings.namespace,
+        name: store.s3.credentialsSecret,
+        keys: new Set(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']),
+      });
+    }
+  }
+  // Webhooks given as Secret references (the backup CronJob reads them in its namespace).
+  for (const ref of [config.backups?.slackWebhook, config.notifications?.slack]) {
+    if (!ref || !('secret' in ref)) continue;
+    const { namespace, name, key } = ref.secret;
+    const entry = secrets.get(`${namespace}/${name}`) ?? { namespace, name, keys: new Set<string>() };
+    secrets.set(`${namespace}/${name}`, { ...entry, keys: entry.keys.add(key) });
+  }
   for (const { namespace, name: secretName, keys } of secrets.values()) {
     await core.createNamespace({ body: { metadata: { name: namespace } } }).catch(() => undefined);
     const body = { metadata: { name: secretName, namespace }, stringData: Object.fromEntries([...keys].map((k) => [k, `demo-${k.toLowerCase()}`])) };

@@ -130,7 +130,10 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     await markInterrupted(cluster, releases);
     const secrets = await readSecrets(cluster, namespace);
     // Everything that can refuse does so before anything is applied: missing secrets, bad objects.
-    const pinned = new Map(selected.map((app) => [app, pinConfigAndSecrets(app, namespace, byApp.get(app) ?? [], (name) => secrets.get(name))]));
+    const appSecrets = (app: string) => resolved.apps.filter((a) => a.name === app && a.secrets.length).map((a) => a.secretName);
+    const pinned = new Map(
+      selected.map((app) => [app, pinConfigAndSecrets(app, namespace, byApp.get(app) ?? [], (name) => secrets.get(name), appSecrets(app))]),
+    );
     if (request.dryRun) return await dryRun(cluster, request, resolved.namespace, live, shared, pinned, selected, enabled);
 
     // A server-side dry run of every object first: a field conflict, a refused object, a missing

@@ -6,15 +6,16 @@
  * a hung run; a missed run still starts within an hour. Verification and retention happen inside
  * the run, so their failures fail the Job where `kubectl get jobs` and `berth backup check` see it.
  */
-import type { V1CronJob, V1EnvVar, V1PersistentVolumeClaim, V1Volume } from '@kubernetes/client-node';
+import type { V1CronJob, V1EnvVar, V1Volume } from '@kubernetes/client-node';
 import type { BackupSettings } from '../config/backup-settings.ts';
 import { DEFAULTS } from '../config/defaults.ts';
 import type { ResolvedApp, ResolvedCluster } from '../config/resolved.ts';
-import { KEEP_ON_PRUNE, appLabels } from '../model/labels.ts';
+import { appLabels } from '../model/labels.ts';
 import { kube, type KubeObject } from '../model/kube-object.ts';
 import { databaseSecretName } from '../model/names.ts';
 import { runnerArgs } from './backup-args.ts';
 import { BERTH_IMAGE_SECURITY } from './berth-image.ts';
+import { claimObjects } from './storage.ts';
 import { basePodSpec, containerSecurity, imagePullPolicy, resources } from './pod.ts';
 
 const VOLUME = 'backups';
@@ -32,12 +33,36 @@ export function renderBackup(app: ResolvedApp, cluster: ResolvedCluster): KubeOb
   const objects: KubeObject[] = [];
   const store = settings.store;
   let volume: V1Volume | undefined;
-  if ('pvc' in store) {
-    const claimName = store.pvc.existingClaim ?? backupClaimName(app);
+  // A claim in both cases (an NFS export gets a PersistentVolume bound to it): an inline nfs
+  // volume would keep the pod from Pod Security "restricted".
+  if ('pvc' in store || 'nfs' in store) {
+    const claimName = 'pvc' in store ? (store.pvc.existingClaim ?? backupClaimName(app)) : backupClaimName(app);
     volume = { name: VOLUME, persistentVolumeClaim: { claimName } };
-    if (!store.pvc.existingClaim) objects.push(renderClaim(app, claimName, store.pvc.size ?? DEFAULTS.backups.pvcSize, store.pvc.storageClass));
-  } else if ('nfs' in store) {
-    volume = { name: VOLUME, nfs: { server: store.nfs.server, path: store.nfs.path } };
+    if ('nfs' in store) {
+      objects.push(
+        ...claimObjects({
+          name: claimName,
+          namespace: app.namespace,
+          labels: appLabels(app, 'backup'),
+          size: DEFAULTS.backups.pvcSize,
+          accessMode: 'ReadWriteMany',
+          storageClass: undefined,
+          nfs: { ...store.nfs, persistentVolumeName: `${app.namespace}-${claimName}-pv` },
+        }),
+      );
+    } else if (!store.pvc.existingClaim) {
+      objects.push(
+        ...claimObjects({
+          name: claimName,
+          namespace: app.namespace,
+          labels: appLabels(app, 'backup'),
+          size: store.pvc.size ?? DEFAULTS.backups.pvcSize,
+          accessMode: 'ReadWriteOnce',
+          storageClass: store.pvc.storageClass,
+          nfs: undefined,
+        }),
+      );
+    }
   }
   const base = basePodSpec(BERTH_IMAGE_SECURITY, cluster);
   const cron: V1CronJob = {
@@ -107,14 +132,4 @@ function backupEnv(app: ResolvedApp, settings: BackupSettings): V1EnvVar[] {
     env.push({ name: 'BERTH_SLACK_WEBHOOK', valueFrom: { secretKeyRef: { name: hook.secret.name, key: hook.secret.key } } });
   }
   return env;
-}
-
-function renderClaim(app: ResolvedApp, name: string, size: string, storageClass: string | undefined): KubeObject {
-  const claim: V1PersistentVolumeClaim = {
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: { name, namespace: app.namespace, labels: appLabels(app, 'backup'), annotations: KEEP_ON_PRUNE },
-    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } }, storageClassName: storageClass },
-  };
-  return kube(claim);
 }

@@ -4,7 +4,7 @@
  * files shipped in the image, copied out first because the runner lives in berth's image.
  */
 import type { V1Container, V1Volume } from '@kubernetes/client-node';
-import type { ResolvedApp, ResolvedCluster, ResolvedProcess, Security } from '../config/resolved.ts';
+import type { ResolvedApp, ResolvedCluster, ResolvedProcess } from '../config/resolved.ts';
 import { BERTH_IMAGE_SECURITY } from './berth-image.ts';
 import { containerSecurity, envFrom, imagePullPolicy, resources, secretEnv, tmpVolume } from './pod.ts';
 
