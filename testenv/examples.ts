@@ -2,7 +2,7 @@
 // that only the operators hold. To deploy them on the local cluster (the README demo, the tests),
 // each is copied with its database pointed at the local PostgreSQL (admin URL from an env var)
 // and the Secrets its apps declare are created with demo values, as an operator would before a
-// first deploy.
+// first deploy; backups go to the local S3-compatible server.
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +39,18 @@ export interface LocalExample {
 
 export async function localExample(name: string, harness: TestEnv, options: { fresh?: boolean } = {}): Promise<LocalExample> {
   const { config } = await loadConfig({ cwd: join(examplesDir, name) });
-  const local = { ...config, database: { mode: 'external' as const, host: '127.0.0.1', port: harness.postgres.port, admin: { env: ADMIN_URL_VAR } } };
+  const local: ParsedConfig = {
+    ...config,
+    database: { mode: 'external' as const, host: '127.0.0.1', port: harness.postgres.port, admin: { env: ADMIN_URL_VAR } },
+  };
+  // Backups go to the local S3 server (a deploy backs the database up before migrations run).
+  if (config.backups && harness.s3) {
+    const credentialsSecret = 's3' in config.backups.store ? config.backups.store.s3.credentialsSecret : 'backup-s3';
+    local.backups = {
+      ...config.backups,
+      store: { s3: { bucket: harness.s3.bucket, endpoint: harness.s3.endpoint, region: harness.s3.region, prefix: `${name}/`, credentialsSecret } },
+    };
+  }
   const dir = mkdtempSync(join(tmpdir(), `berth-example-${name}-`));
   const configFile = join(dir, 'berth.config.json');
   writeFileSync(configFile, JSON.stringify(local, null, 2));
@@ -62,8 +73,9 @@ export async function localExample(name: string, harness: TestEnv, options: { fr
       secrets.set(`${settings.namespace}/${name}`, entry);
     }
   }
-  // A backup store's credentials, which the backup CronJob reads.
-  const store = config.backups?.store;
+  // The backup store's credentials, which the backup CronJob reads: the local S3 server's.
+  const store = local.backups?.store;
+  const s3Values: Record<string, string> = harness.s3 ? { AWS_ACCESS_KEY_ID: harness.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: harness.s3.secretAccessKey } : {};
   if (store && 's3' in store) {
     for (const settings of Object.values(config.environments)) {
       secrets.set(`${settings.namespace}/${store.s3.credentialsSecret}`, {
@@ -82,10 +94,19 @@ export async function localExample(name: string, harness: TestEnv, options: { fr
   }
   for (const { namespace, name: secretName, keys } of secrets.values()) {
     await core.createNamespace({ body: { metadata: { name: namespace } } }).catch(() => undefined);
-    const body = { metadata: { name: secretName, namespace }, stringData: Object.fromEntries([...keys].map((k) => [k, `demo-${k.toLowerCase()}`])) };
+    const body = {
+      metadata: { name: secretName, namespace },
+      stringData: Object.fromEntries([...keys].map((k) => [k, s3Values[k] ?? `demo-${k.toLowerCase()}`])),
+    };
     await core.createNamespacedSecret({ namespace, body }).catch(() => core.replaceNamespacedSecret({ name: secretName, namespace, body }));
   }
-  return { name, dir, configFile, config, env: { KUBECONFIG: harness.kubeconfigPath, [ADMIN_URL_VAR]: harness.pgUrl } };
+  return {
+    name,
+    dir,
+    configFile,
+    config,
+    env: { KUBECONFIG: harness.kubeconfigPath, [ADMIN_URL_VAR]: harness.pgUrl, ...s3Values, ...(harness.s3 ? { AWS_REGION: harness.s3.region } : {}) },
+  };
 }
 
 /** Deletes the namespaces (never Kubernetes' own) and waits until they are gone, for a clean first deploy. */

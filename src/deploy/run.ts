@@ -4,7 +4,7 @@
  * release → prune → notify → unlock. Apps deploy in parallel; an app that fails is rolled back on
  * its own (the whole release: images, env, secrets, objects) and the others keep their new one.
  */
-import { applySet, listManaged, prune, ref } from '../cluster/apply-set.ts';
+import { type AppliedObject, applySet, listManaged, prune, ref } from '../cluster/apply-set.ts';
 import { type Cluster, connectCluster } from '../cluster/connect.ts';
 import { ensureNamespace } from '../cluster/namespaces.ts';
 import { whoAmI } from '../cluster/whoami.ts';
@@ -51,6 +51,8 @@ export interface DeployRequest {
   kubeconfig?: string;
   /** Opens the database admin connection (for apps with `database: true`). */
   ensureDatabase?: (app: string) => Promise<{ database: string; created: boolean }>;
+  /** A verified backup of the app's database before its migrations run; absent with --skip-backup. */
+  backupBeforeMigrate?: (app: string) => Promise<{ taken: true; id: string; restoreCommand: string } | { taken: false; reason: string }>;
   /** Reads the notification webhook, when one is configured. */
   webhook?: () => Promise<string | undefined>;
   signal: AbortSignal;
@@ -69,6 +71,8 @@ export type AppOutcome =
       rollbackOk: boolean;
       diagnosis: Diagnosis;
       interrupted?: boolean;
+      /** The backup taken before the failed release's migrations, to restore if they did harm. */
+      backup?: string;
     }
   | { app: string; outcome: 'failed'; revision: number | undefined; diagnosis: Diagnosis; interrupted?: boolean };
 
@@ -138,7 +142,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
 
     // A server-side dry run of every object first: a field conflict, a refused object, a missing
     // CRD or permission stops the deploy here, with nothing applied.
-    await applySet(cluster, [...shared.filter((o) => o.kind !== 'Namespace'), ...[...pinned.values()].flatMap((p) => p.objects)], {
+    const preflight = await applySet(cluster, [...shared.filter((o) => o.kind !== 'Namespace'), ...[...pinned.values()].flatMap((p) => p.objects)], {
       live,
       dryRun: true,
       force: request.forceConflicts,
@@ -150,6 +154,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       const result = await request.ensureDatabase(app.name);
       request.emit({ type: 'database', app: app.name, database: result.database, created: result.created });
     }
+    const backups = await backupsBeforeMigrating(request, apps, preflight);
     await applyShared(cluster, shared, live, request);
 
     const watcher = new RolloutWatcher(cluster, namespace, `${LABEL.environment}=${request.environment}`, {
@@ -174,6 +179,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
             allReleases: releases,
             user,
             tag: tags[app.name] ?? app.tag,
+            backup: backups.get(app.name),
           }),
         ),
       );
@@ -203,6 +209,28 @@ interface AppHistory {
   allReleases: Release[];
   user: string;
   tag: string;
+  /** The backup taken before this release's migrations. */
+  backup: string | undefined;
+}
+
+/**
+ * A verified backup of each app whose release will run its migrations (its pods change and it has
+ * a migrate step and a database), before anything is applied. A failed backup stops the deploy.
+ */
+async function backupsBeforeMigrating(request: DeployRequest, apps: ResolvedApp[], preflight: AppliedObject[]): Promise<Map<string, string>> {
+  const taken = new Map<string, string>();
+  if (!request.backupBeforeMigrate) return taken;
+  const rolling = new Set(
+    preflight
+      .filter((a) => a.object.kind === 'Deployment' && a.changed)
+      .map((a) => (a.object.metadata.labels as Record<string, string> | undefined)?.[LABEL.app]),
+  );
+  for (const app of apps.filter((a) => a.migrate && a.database && rolling.has(a.name))) {
+    const result = await request.backupBeforeMigrate(app.name);
+    request.emit({ type: 'backup', app: app.name, ...result });
+    if (result.taken) taken.set(app.name, result.id);
+  }
+  return taken;
 }
 
 async function deployApp(
@@ -237,6 +265,7 @@ async function deployApp(
       message: request.message,
       gitSha: request.gitSha,
       result: 'deploying',
+      backup: history.backup,
     },
     history.allReleases,
   );
@@ -297,7 +326,7 @@ async function deployApp(
     target: previous,
     releases: [release, ...history.allReleases],
     user: history.user,
-    message: `automatic rollback: r${release.revision} ${interrupted ? 'was interrupted' : 'failed'}`,
+    message: `automatic rollback: r${release.revision} ${interrupted ? 'was interrupted' : 'failed'}${history.backup ? `; backup before its migrations: ${history.backup}` : ''}`,
   });
   release = { ...release, rolledBackBy: rolled.release.revision };
   await updateRelease(ctx.cluster, release);
@@ -310,6 +339,7 @@ async function deployApp(
     rollbackOk: rolled.ok,
     diagnosis,
     interrupted,
+    backup: history.backup,
   };
 }
 

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.ts';
 import { events, historyOf, type Project, project, runningSpec, shopConfig } from './deploy-helpers.ts';
-import { describeCluster, kube, kubectl } from './helpers.ts';
+import { describeCluster, kube, kubectl, requireEnv } from './helpers.ts';
 
 const projects: Project[] = [];
 function newProject(prefix: string): Project {
@@ -218,6 +218,40 @@ describeCluster('berth deploy', () => {
     const taken = await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace });
     expect(taken.spec!.replicas).toBe(2);
     expect(taken.spec!.template.spec!.containers[0]!.image).toBe('registry.test/shop:v2');
+  });
+
+  it('backs the database up before a release that migrates, and names that backup when the release is rolled back', async () => {
+    const harness = requireEnv();
+    const s3 = harness.s3!;
+    const p = newProject('dbackup');
+    const env = { ADMIN_URL: harness.pgUrl, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_REGION: s3.region };
+    const config = (tagged: object = {}) => ({
+      ...shopConfig(p.namespace, { web: { database: true, migrate: { command: ['node', 'migrate.js'] }, ...tagged } }),
+      database: { mode: 'external', host: '127.0.0.1', port: harness.postgres.port, admin: { env: 'ADMIN_URL' } },
+      backups: { store: { s3: { bucket: s3.bucket, endpoint: s3.endpoint, region: s3.region, prefix: `${p.namespace}/`, credentialsSecret: 'backup-s3' } } },
+    });
+    p.write(config());
+    await p.setSecret('web-secrets', { TOKEN: 'first' });
+    await p.setSecret('backup-s3', { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey });
+    const first = await p.berth(['deploy', '--tag', 'v1', '--json'], env);
+    expect(first.code, first.stderr).toBe(0);
+    const backup = events(first.stdout).find((e) => e.event === 'backup') as { taken: boolean; id: string } | undefined;
+    expect(backup?.taken).toBe(true);
+    const listed = await p.berth(['backup', 'list', 'web', '--json'], env);
+    expect(listed.stdout).toContain(backup!.id);
+
+    // Nothing changes: no backup. A failing migration: a backup first, named in the rollback.
+    const again = await p.berth(['deploy', '--json'], env);
+    expect(events(again.stdout).some((e) => e.event === 'backup')).toBe(false);
+    const failing = await p.berth(['deploy', 'web', '--tag', 'initfail'], env);
+    expect(failing.code, failing.stderr).toBe(ExitCode.deployFailed);
+    const before = /backed up its database before the migrations: (\S+)/.exec(failing.stderr)?.[1];
+    expect(before).toBeTruthy();
+    expect(failing.stdout).toContain(`berth backup restore web ${before} --env staging`);
+    // --skip-backup: no backup at all.
+    const skipped = await p.berth(['deploy', 'web', '--tag', 'v2', '--skip-backup', '--json'], env);
+    expect(skipped.code).toBe(0);
+    expect(events(skipped.stdout).some((e) => e.event === 'backup')).toBe(false);
   });
 
   it('--no-rollback leaves the failed release in place and exits 1', async () => {

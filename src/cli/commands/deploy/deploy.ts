@@ -25,6 +25,8 @@ export default defineCommand({
     'git-sha': { type: 'string', value: 'SHA', description: 'recorded with the release' },
     restart: { type: 'boolean', description: 'roll the pods even when nothing changed (a moving tag such as :latest)' },
     'force-conflicts': { type: 'boolean', description: 'take back fields someone changed by hand (kubectl edit)' },
+    'skip-backup': { type: 'boolean', description: 'no backup of the database before a release that runs migrations' },
+    'store-dir': { type: 'string', value: 'DIR', description: 'where a PVC or NFS backup store is mounted on this machine (for the pre-migration backup)' },
   },
   examples: [
     'berth deploy --env staging --tag 3f9c2ab',
@@ -62,6 +64,7 @@ export default defineCommand({
       kubeconfig: context.env.KUBECONFIG,
       ensureDatabase: loaded.config.database ? databaseEnsurer(context, loaded, environment) : undefined,
       webhook: loaded.config.notifications ? () => readWebhook(context, loaded) : undefined,
+      backupBeforeMigrate: options['skip-backup'] ? undefined : preMigrationBackup(context, loaded, environment, options['store-dir']),
       signal: context.signal,
       emit: reporter.emit,
     });
@@ -88,12 +91,14 @@ export default defineCommand({
       const mark = outcome.outcome === 'deployed' ? out.paint('green', '✓') : outcome.outcome === 'unchanged' ? out.paint('gray', '·') : out.paint('red', '✗');
       out.print(`${mark} ${describeOutcome(outcome)}`);
     }
-    const rolledBack = result.apps.filter((a) => a.outcome === 'rolled-back');
+    const rolledBack = result.apps.filter((a): a is Extract<typeof a, { outcome: 'rolled-back' }> => a.outcome === 'rolled-back');
     if (rolledBack.length) {
       out.print('');
       out.print('A rollback does not undo database migrations the failed release already applied.');
-      for (const r of rolledBack)
+      for (const r of rolledBack) {
+        if (r.backup) out.print(`If they did harm, restore the backup taken before them: berth backup restore ${r.app} ${r.backup} --env ${environment}`);
         out.print(`To go forward to the failed release anyway: berth rollback ${r.app} --to ${r.failedRevision} --env ${environment}`);
+      }
     }
     if (result.apps.every((a) => a.outcome === 'unchanged')) out.print(`Nothing changed in ${environment}; pass --restart to roll the pods anyway.`);
     else out.print(out.paint('gray', `${environment} in ${formatDuration(Date.now() - started)}`));
@@ -123,6 +128,24 @@ function databaseEnsurer(context: CommandContext, loaded: Loaded, environment: s
       cluster: await target.cluster(),
     });
     return { database: result.database, created: result.databaseCreated };
+  };
+}
+
+function preMigrationBackup(context: CommandContext, loaded: Loaded, environment: string, storeDir: string | undefined) {
+  return async (app: string) => {
+    const [{ appTarget }, { backupBeforeMigrate }] = await Promise.all([import('../../../db/app-target.ts'), import('../../../backup/before-migrate.ts')]);
+    const target = appTarget({ config: loaded.config, configFile: loaded.file, env: context.env, warn: (m) => context.out.warn(m) }, environment, app);
+    return backupBeforeMigrate({
+      config: loaded.config,
+      configFile: loaded.file,
+      identity: target.identity,
+      namespace: target.namespace,
+      adminUrl: await target.adminUrl(),
+      cluster: target.cluster,
+      env: context.env,
+      signal: context.signal,
+      storeDir,
+    });
   };
 }
 
