@@ -94,7 +94,18 @@ export async function ensureBase(suite: Suite): Promise<string> {
   const sources = await sourcesFile(suite);
   const hooks = customizeHooks(node.path, npm, sources);
   const key = createHash('sha256')
-    .update(JSON.stringify({ suite, node: node.version, npm: NPM_VERSION, sources: sources ? await readFile(sources, 'utf8') : '', hooks, SLIM_EXCLUDES }))
+    // The hooks as if the node binary sat at one fixed path: a checkout elsewhere (every CI clone)
+    // holds the same binary, and must not rebuild the base.
+    .update(
+      JSON.stringify({
+        suite,
+        node: node.version,
+        npm: NPM_VERSION,
+        sources: sources ? await readFile(sources, 'utf8') : '',
+        hooks: customizeHooks('NODE', npm, sources),
+        SLIM_EXCLUDES,
+      }),
+    )
     .digest('hex')
     .slice(0, 16);
   const tarball = join(baseDir, `node-${node.version}-${suite}-${key}.tar`);
