@@ -208,7 +208,19 @@ async function waitFor(check: () => Promise<unknown>, timeoutMs: number): Promis
 }
 
 /** Starts the cluster unless it is already running and healthy. */
+/** True when the running cluster was created from another kwok configuration (stages changed since). */
+async function configChanged(): Promise<boolean> {
+  const running = await readFile(paths.kwokConfigPath, 'utf8').catch(() => undefined);
+  // The log fixtures' path names the checkout; another checkout with the same stages is the same.
+  const normal = (config: string) => config.replace(/\S*\/testenv\/fixtures\//g, 'FIXTURES/');
+  return running !== undefined && normal(running) !== normal(await kwokctlConfig());
+}
+
 export async function clusterUp(): Promise<ClusterInfo> {
+  if ((await isHealthy()) && (await configChanged())) {
+    // A checkout with other failure stages (or log rules) must not test against the old ones.
+    await step('cluster: its kwok stages changed; recreating it', clusterDown);
+  }
   if (await isHealthy()) {
     await step('cluster: already running; re-applying base objects', applyBaseObjects);
   } else {
