@@ -6,30 +6,15 @@
 // PostgreSQL instead (database.mode external, admin URL from an env var), and the Secrets their
 // apps declare are created with demo values, as an operator would before a first deploy.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { loadConfig } from '../src/config/load.ts';
+import { EXAMPLE_TAGS, exampleNames, localExample } from '../testenv/examples.ts';
 import { ensureUp } from '../testenv/index.ts';
 import { binaries } from '../testenv/paths.ts';
 
 const root = join(import.meta.dirname, '..');
-const examplesDir = join(root, 'examples');
-// Each example's build, in the form its environment's tagScheme asks for.
-const TAGS: Record<string, Record<string, string>> = {
-  docfast: { production: '1.4.2', staging: '3f9c2ab' },
-  honeydue: { production: '3f9c2ab' },
-  katforge: { production: '2.7.0', qa: '2.7.0' },
-  kumiko: { production: '9e1d4c7' },
-  school: { production: 'prod-20260301.17' },
-};
 
 const env = await ensureUp();
-const kubeEnv = { ...process.env, KUBECONFIG: env.kubeconfigPath, BERTH_DEMO_ADMIN_URL: env.pgUrl };
-const kc = new KubeConfig();
-kc.loadFromFile(env.kubeconfigPath);
-const core = kc.makeApiClient(CoreV1Api);
+let kubeEnv: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: env.kubeconfigPath };
 
 /** Runs the built berth CLI as a user would, its output going straight to this terminal. */
 function berth(args: string[], cwd: string): Promise<number> {
@@ -41,25 +26,14 @@ function berth(args: string[], cwd: string): Promise<number> {
   });
 }
 
-async function createSecret(namespace: string, name: string, keys: string[]): Promise<void> {
-  await core.createNamespace({ body: { metadata: { name: namespace } } }).catch(() => undefined);
-  const body = { metadata: { name, namespace }, stringData: Object.fromEntries(keys.map((k) => [k, `demo-${k.toLowerCase()}`])) };
-  await core.createNamespacedSecret({ namespace, body }).catch(() => core.replaceNamespacedSecret({ name, namespace, body }));
-}
-
 const failures: string[] = [];
 let katforgeDir = '';
-for (const name of readdirSync(examplesDir).sort()) {
-  const { config } = await loadConfig({ cwd: join(examplesDir, name) });
-  const demo = { ...config, database: { mode: 'external' as const, host: '127.0.0.1', port: env.postgres.port, admin: { env: 'BERTH_DEMO_ADMIN_URL' } } };
-  const dir = mkdtempSync(join(tmpdir(), `berth-demo-${name}-`));
-  writeFileSync(join(dir, 'berth.config.json'), JSON.stringify(demo, null, 2));
-  if (name === 'katforge') katforgeDir = dir;
-  for (const [environment, settings] of Object.entries(config.environments)) {
-    for (const [app, spec] of Object.entries(config.apps)) {
-      if (spec.secrets?.length && settings.apps?.[app]?.enabled !== false) await createSecret(settings.namespace, `${app}-secrets`, spec.secrets);
-    }
-    const code = await berth(['deploy', '--env', environment, '--tag', TAGS[name]?.[environment] ?? 'latest', '-m', 'demo'], dir);
+for (const name of exampleNames()) {
+  const example = await localExample(name, env);
+  kubeEnv = { ...kubeEnv, ...example.env };
+  if (name === 'katforge') katforgeDir = example.dir;
+  for (const environment of Object.keys(example.config.environments)) {
+    const code = await berth(['deploy', '--env', environment, '--tag', EXAMPLE_TAGS[name]?.[environment] ?? 'latest', '-m', 'demo'], example.dir);
     if (code !== 0) failures.push(`${name}/${environment} (exit ${code})`);
   }
 }

@@ -3,9 +3,12 @@
 // whose stamp matches its pinned version and flags is not rebuilt.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { findGo, goEnv } from './go.ts';
 import * as paths from './paths.ts';
+import { versitygwBinary, versitygwComponent } from './s3-build.ts';
 import { run, say, step } from './run.ts';
+import { fetchUpstreamCrds, upstreamCrdsPresent } from './upstream-crds.ts';
 import { ETCD_VERSION, KUBERNETES_STAGING_VERSION, KUBERNETES_VERSION, KWOK_VERSION } from './versions.ts';
 
 interface Component {
@@ -20,25 +23,6 @@ interface Component {
   outputs: string[];
   /** Extra go.mod lines (replace directives), computed before `go get`. */
   goModExtra?: () => Promise<string>;
-}
-
-function findGo(): string {
-  const candidates = (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'go'));
-  candidates.push('/usr/local/go/bin/go');
-  const found = candidates.find((candidate) => existsSync(candidate));
-  if (!found) throw new Error('testenv build needs Go (>= 1.26) on PATH or at /usr/local/go/bin/go');
-  return found;
-}
-
-function goEnv(): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    GOMODCACHE: paths.goModCache,
-    GOCACHE: paths.goBuildCache,
-    // -modcacherw keeps `rm -rf ~/.cache/berth` working without chmod.
-    GOFLAGS: '-modcacherw -buildvcs=false -trimpath',
-    CGO_ENABLED: '0',
-  };
 }
 
 function versionLdflags(): string {
@@ -106,6 +90,7 @@ function components(go: string): Component[] {
       ldflags: `-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${kwokVersion} -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${KUBERNETES_VERSION.replace(/^v/, '')}`,
       outputs: [paths.binaries.kwok, paths.binaries.kwokctl],
     },
+    versitygwComponent(),
   ];
 }
 
@@ -155,7 +140,7 @@ export interface BuildResult {
   skipped: string[];
 }
 
-/** Builds every missing or outdated component. A warm call only reads stamps. */
+/** Builds every missing or outdated component, then fetches the add-on CRDs. A warm call only reads stamps. */
 export async function build(): Promise<BuildResult> {
   const go = findGo();
   const { stdout: goVersion } = await run([go, 'env', 'GOVERSION']);
@@ -171,10 +156,13 @@ export async function build(): Promise<BuildResult> {
   }
   await writeFile(paths.buildStampPath, JSON.stringify({ goVersion: goVersion.trim(), ...result }, null, 2));
   if (result.built.length === 0) say(`build: all binaries up to date in ${paths.buildDir}`);
+  const crds = await fetchUpstreamCrds();
+  result.built.push(...crds.fetched.map((name) => `CRDs of ${name}`));
+  result.skipped.push(...crds.skipped.map((name) => `CRDs of ${name}`));
   return result;
 }
 
-/** True when every binary exists; `up` uses this to refuse a half-built cache. */
+/** True when every binary and CRD file exists; `up` builds what is missing first. */
 export function binariesPresent(): boolean {
-  return Object.values(paths.binaries).every((binary) => existsSync(binary));
+  return [...Object.values(paths.binaries), versitygwBinary].every((binary) => existsSync(binary)) && upstreamCrdsPresent();
 }

@@ -6,7 +6,7 @@ import { down, ensureUp, exportLines, status } from './index.ts';
 import { envShPath } from './paths.ts';
 
 const USAGE = `usage: npm run testenv -- <command>
-  build   build the control plane, etcd and kwok into the cache (once)
+  build   build the control plane, etcd and kwok and fetch the add-on CRDs into the cache (once)
   up      start (or reuse) the cluster and Postgres; prints export lines
   down    stop every process the environment started
   status  show what runs, PIDs and memory`;

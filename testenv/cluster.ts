@@ -9,9 +9,11 @@ import { kwokctlConfig } from './kwok-config.ts';
 import * as paths from './paths.ts';
 import { commandName, isAlive, stopProcesses, waitForExit } from './processes.ts';
 import { run, step } from './run.ts';
+import { upstreamCrdFiles, upstreamCrdIndex } from './upstream-crds.ts';
 import { KUBERNETES_VERSION } from './versions.ts';
 
-const clusterDir = join(paths.kwokWorkDir, 'clusters', paths.CLUSTER_NAME);
+/** kwokctl's directory for the cluster: pids/, logs/, bin/, kubeconfig.yaml. */
+export const clusterDir = join(paths.kwokWorkDir, 'clusters', paths.CLUSTER_NAME);
 const manifestsDir = join(import.meta.dirname, 'manifests');
 
 export interface ClusterInfo {
@@ -37,8 +39,8 @@ function kwokctl(args: string[], timeoutMs = 180_000) {
   });
 }
 
-export function kubectl(args: string[], timeoutMs = 60_000) {
-  return run([paths.binaries.kubectl, '--kubeconfig', paths.kubeconfigPath, ...args], { timeoutMs });
+export function kubectl(args: string[], timeoutMs = 60_000, input?: string) {
+  return run([paths.binaries.kubectl, '--kubeconfig', paths.kubeconfigPath, ...args], { timeoutMs, input });
 }
 
 /** PIDs from kwokctl's pid files, keeping only live processes running the expected binary. */
@@ -120,23 +122,76 @@ async function writeKubeconfig(): Promise<string> {
   return server;
 }
 
-/** Nodes, IngressClasses and CRDs; server-side apply, so repeating it is harmless. */
+/** Nodes, IngressClasses and the add-on CRDs; repeating it is harmless (and quick). */
 async function applyBaseObjects(): Promise<void> {
-  const files = [
-    join(manifestsDir, 'nodes.yaml'),
-    join(manifestsDir, 'ingress-classes.yaml'),
-    ...(await readdir(paths.crdsDir)).filter((f) => f.endsWith('.yaml')).map((f) => join(paths.crdsDir, f)),
-  ];
+  const files = [join(manifestsDir, 'nodes.yaml'), join(manifestsDir, 'ingress-classes.yaml')];
   await kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=berth-testenv', ...files.flatMap((f) => ['-f', f])]);
-  await kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s'], 70_000);
-  // The API server creates a custom resource's storage on first use and answers
-  // 429 (Retry-After) until its watch cache is ready. kubectl retries; one list
-  // per CRD now spares tests (and clients that do not retry) that first 429.
-  const { stdout: crdNames } = await kubectl(['get', 'crd', '-o', 'jsonpath={.items[*].metadata.name}']);
-  await kubectl(['get', crdNames.trim().split(/\s+/).join(','), '--all-namespaces']);
+  await installCrds();
   await kubectl(['wait', '--for=condition=Ready', 'node', '--all', '--timeout=60s'], 70_000);
   // Pods in "default" need its ServiceAccount; the controller creates it shortly after start.
   await waitFor(() => kubectl(['get', 'serviceaccount', 'default', '-n', 'default'], 5_000), 60_000);
+}
+
+/** Where the cluster records which CRD files it has (their hash), so a warm `up` skips them. */
+const CRD_STAMP = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'berth-testenv-crds', namespace: 'kube-system' } };
+
+/** name -> Established status of every CRD in the cluster. */
+async function liveCrds(): Promise<Map<string, string>> {
+  const { stdout } = await kubectl([
+    'get',
+    'crd',
+    '-o',
+    'jsonpath={range .items[*]}{.metadata.name}{" "}{.status.conditions[?(@.type=="Established")].status}{"\\n"}{end}',
+  ]);
+  return new Map(
+    stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split(' ') as [string, string]),
+  );
+}
+
+/**
+ * The upstream CRDs (upstream-crds.ts). On a fresh cluster `kubectl create` (a server-side
+ * apply of these 2.4 MB of schemas takes three times as long); when the pinned versions changed,
+ * a server-side apply over what is there.
+ */
+async function installCrds(): Promise<void> {
+  const { names, stamp } = await upstreamCrdIndex();
+  const live = await liveCrds();
+  const { name, namespace } = CRD_STAMP.metadata;
+  const recorded = await kubectl(['get', 'configmap', name, '-n', namespace, '-o', 'jsonpath={.data.stamp}']).then(
+    (r) => r.stdout.trim(),
+    () => '',
+  );
+  if (recorded === stamp && names.every((crd) => live.get(crd) === 'True')) return;
+  const files = upstreamCrdFiles().flatMap((f) => ['-f', f]);
+  if (names.some((crd) => live.has(crd))) {
+    await kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=berth-testenv', ...files], 180_000);
+  } else {
+    await kubectl(['create', ...files], 180_000);
+  }
+  await waitFor(async () => {
+    const now = await liveCrds();
+    const pending = names.filter((crd) => now.get(crd) !== 'True');
+    if (pending.length > 0) throw new Error(`CRDs not Established: ${pending.join(', ')}`);
+  }, 60_000);
+  await warmCustomResources(names);
+  await kubectl(
+    ['apply', '--server-side', '--force-conflicts', '--field-manager=berth-testenv', '-f', '-'],
+    60_000,
+    JSON.stringify({ ...CRD_STAMP, data: { stamp } }),
+  );
+}
+
+/**
+ * The API server creates a custom resource's storage on first use and answers 429
+ * (Retry-After) until its watch cache is ready. kubectl retries; one list per CRD now spares
+ * tests (and clients that do not retry) that first 429. Needed again after an API server restart.
+ */
+export async function warmCustomResources(names?: string[]): Promise<void> {
+  const crds = names ?? (await upstreamCrdIndex()).names;
+  await kubectl(['get', crds.join(','), '--all-namespaces']);
 }
 
 async function waitFor(check: () => Promise<unknown>, timeoutMs: number): Promise<void> {
@@ -153,7 +208,19 @@ async function waitFor(check: () => Promise<unknown>, timeoutMs: number): Promis
 }
 
 /** Starts the cluster unless it is already running and healthy. */
+/** True when the running cluster was created from another kwok configuration (stages changed since). */
+async function configChanged(): Promise<boolean> {
+  const running = await readFile(paths.kwokConfigPath, 'utf8').catch(() => undefined);
+  // The log fixtures' path names the checkout; another checkout with the same stages is the same.
+  const normal = (config: string) => config.replace(/\S*\/testenv\/fixtures\//g, 'FIXTURES/');
+  return running !== undefined && normal(running) !== normal(await kwokctlConfig());
+}
+
 export async function clusterUp(): Promise<ClusterInfo> {
+  if ((await isHealthy()) && (await configChanged())) {
+    // A checkout with other failure stages (or log rules) must not test against the old ones.
+    await step('cluster: its kwok stages changed; recreating it', clusterDown);
+  }
   if (await isHealthy()) {
     await step('cluster: already running; re-applying base objects', applyBaseObjects);
   } else {

@@ -7,35 +7,39 @@ import { join } from 'node:path';
 import { binariesPresent, build } from './build.ts';
 import { clusterDown, clusterStatus, clusterUp } from './cluster.ts';
 import { withLock } from './lock.ts';
-import { postgresDown, postgresHealthy, postgresUp } from './postgres.ts';
+import { postgresDown, postgresHealthy, postgresUp, type PostgresInfo } from './postgres.ts';
 import { envDir } from './paths.ts';
+import { s3Up, s3Down } from './s3-env.ts';
 import { isAlive, rssKiB } from './processes.ts';
 import { say, step } from './run.ts';
 import { clearState, readState, writeState, type TestEnv } from './state.ts';
 
 export type { TestEnv } from './state.ts';
 export { exportLines, readState } from './state.ts';
+export { restartApiServer, type RestartOptions, type RestartResult } from './restart.ts';
 
 /** Starts whatever is not running and healthy; the caller holds the lock. */
 async function upLocked(): Promise<TestEnv> {
   if (!binariesPresent()) {
-    say('binaries missing: building them first (a cold build takes a while)');
+    say('binaries or CRDs missing: building them first (a cold build takes a while)');
     await build();
   }
   const previous = await readState();
-  const cluster = await clusterUp();
-  let postgres = previous?.postgres;
-  if (postgres && (await postgresHealthy(postgres))) {
-    say(`postgres: already running on port ${postgres.port}`);
-  } else {
-    await postgresDown(postgres);
-    postgres = await step('postgres: initdb and start', postgresUp);
+  // Side by side: the API server spends seconds on the CRDs while initdb runs.
+  const [clusterResult, postgresResult] = await Promise.allSettled([clusterUp(), ensurePostgres(previous?.postgres)]);
+  if (clusterResult.status === 'rejected' || postgresResult.status === 'rejected') {
+    // A Postgres started just now is in no state file yet: stop it rather than leave it running.
+    if (postgresResult.status === 'fulfilled' && postgresResult.value.pid !== previous?.postgres.pid) await postgresDown(postgresResult.value);
+    throw clusterResult.status === 'rejected' ? clusterResult.reason : (postgresResult as PromiseRejectedResult).reason;
   }
+  const cluster = clusterResult.value;
+  const postgres = postgresResult.value;
   const env: TestEnv = {
     kubeconfigPath: cluster.kubeconfigPath,
     kubeServer: cluster.server,
     pgUrl: postgres.url,
     postgres,
+    s3: await s3Up(previous?.s3),
     cluster,
     startedAt: previous?.startedAt && previous.postgres.pid === postgres.pid ? previous.startedAt : new Date().toISOString(),
   };
@@ -43,10 +47,20 @@ async function upLocked(): Promise<TestEnv> {
   return env;
 }
 
+async function ensurePostgres(previous: PostgresInfo | undefined): Promise<PostgresInfo> {
+  if (previous && (await postgresHealthy(previous))) {
+    say(`postgres: already running on port ${previous.port}`);
+    return previous;
+  }
+  await postgresDown(previous);
+  return step('postgres: initdb and start', postgresUp);
+}
+
 async function downLocked(): Promise<void> {
   const state = await readState();
   await step('cluster: stop', clusterDown);
   await step('postgres: stop', () => postgresDown(state?.postgres));
+  await s3Down(state?.s3);
   await clearState();
   await rm(holdersDir, { recursive: true, force: true });
   await rm(autoStartedPath, { force: true });

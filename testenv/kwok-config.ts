@@ -7,20 +7,34 @@ import { fixturesDir, stagesDir } from './paths.ts';
 
 /**
  * jq expression naming how a fake pod behaves: the berth.dev/test-behaviour
- * annotation, else a magic image tag, else "normal". See README.md.
+ * annotation, else a magic image tag (of a container, else an init container), else
+ * "normal". See README.md.
  */
 export const BEHAVIOUR_EXPRESSION = [
   '.metadata.annotations["berth.dev/test-behaviour"]',
-  '// ([.spec.containers[].image | capture(":(?<t>pullfail|crashloop|neverready|fail)$") | .t] | first',
+  '// ([(.spec.containers[], (.spec.initContainers // [])[]).image',
+  '     | capture(":(?<t>pullfail|crashloop|neverready|fail|initfail|oomkilled)$") | .t] | first',
   '   | . as $t',
-  '   | {"pullfail": "image-pull-backoff", "crashloop": "crash-loop", "neverready": "never-ready", "fail": "fail"}',
+  '   | {"pullfail": "image-pull-backoff", "crashloop": "crash-loop", "neverready": "never-ready", "fail": "fail",',
+  '      "initfail": "init-fail", "oomkilled": "oom-killed"}',
   '   | if $t == null then null else .[$t] end)',
   '// "normal"',
 ].join(' ');
 
 const STAGE_FILES = ['nodes.yaml', 'pods.yaml'];
 
-export const containerLogPath = join(fixturesDir, 'container.log');
+/**
+ * What `kubectl logs` answers. kwok picks a log by container name only (not by the pod's state),
+ * so the init container `migrate` always tells of a failed migration: tests read it when a
+ * migration failed. `--previous` gives the crashed instance's log.
+ */
+export const LOGS = {
+  container: join(fixturesDir, 'container.log'),
+  containerPrevious: join(fixturesDir, 'container-previous.log'),
+  migrate: join(fixturesDir, 'migrate.log'),
+} as const;
+
+export const containerLogPath = LOGS.container;
 
 async function stages(): Promise<string> {
   const texts = await Promise.all(STAGE_FILES.map((name) => readFile(join(stagesDir, name), 'utf8')));
@@ -34,8 +48,11 @@ function clusterLogs(): string {
     kind: 'ClusterLogs',
     metadata: { name: 'berth-all-pods' },
     spec: {
-      // No selector: every pod, every container, gets the same CRI-format log.
-      logs: [{ logsFile: containerLogPath, previousLogsFile: containerLogPath, follow: false }],
+      // No selector: every pod. CRI-format logs; the entry without containers is the default.
+      logs: [
+        { containers: ['migrate'], logsFile: LOGS.migrate, previousLogsFile: LOGS.migrate, follow: false },
+        { logsFile: LOGS.container, previousLogsFile: LOGS.containerPrevious, follow: false },
+      ],
     },
   });
 }

@@ -1,16 +1,17 @@
 // One `up` or `down` at a time (two test runs starting together, say). Generous
 // timeout: the holder may be doing a cold build.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { envDir } from './paths.ts';
 import { isAlive } from './processes.ts';
 import { say } from './run.ts';
 
-const lockDir = join(envDir, 'lock');
+const defaultLockDir = join(envDir, 'lock');
 
-export async function withLock<T>(fn: () => Promise<T>, timeoutMs = 45 * 60_000): Promise<T> {
-  await mkdir(envDir, { recursive: true });
+/** `lockDir` names another lock (the image build has its own, beside its cache). */
+export async function withLock<T>(fn: () => Promise<T>, { timeoutMs = 45 * 60_000, lockDir = defaultLockDir } = {}): Promise<T> {
+  await mkdir(dirname(lockDir), { recursive: true });
   const deadline = Date.now() + timeoutMs;
   let announced = false;
   for (;;) {

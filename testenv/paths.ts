@@ -17,6 +17,9 @@ export const etcdBuildDir = join(buildDir, `etcd-${ETCD_VERSION}`);
 export const kwokBuildDir = join(buildDir, `kwok-${KWOK_VERSION}`);
 export const buildStampPath = join(buildDir, 'stamp.json');
 
+/** Upstream add-on CRDs (upstream-crds.ts), one file per project and version. */
+export const crdCacheDir = join(cacheDir, 'crds');
+
 export const binaries = {
   kubeApiserver: join(kubernetesBuildDir, 'bin', 'kube-apiserver'),
   kubeControllerManager: join(kubernetesBuildDir, 'bin', 'kube-controller-manager'),
@@ -44,7 +47,6 @@ export const statePath = join(envDir, 'state.json');
 /** Files shipped in the repository next to this module. */
 const here = import.meta.dirname;
 export const stagesDir = join(here, 'stages');
-export const crdsDir = join(here, 'crds');
 export const fixturesDir = join(here, 'fixtures');
 
 export const CLUSTER_NAME = 'berth';

@@ -4,6 +4,7 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { ClusterInfo } from './cluster.ts';
 import { envDir, envShPath, statePath } from './paths.ts';
 import type { PostgresInfo } from './postgres.ts';
+import type { S3Info } from './s3.ts';
 
 export interface TestEnv {
   kubeconfigPath: string;
@@ -11,6 +12,8 @@ export interface TestEnv {
   kubeServer: string;
   pgUrl: string;
   postgres: PostgresInfo;
+  /** The S3-compatible server (versitygw) for backup tests. */
+  s3?: S3Info;
   cluster: ClusterInfo;
   startedAt: string;
 }
@@ -37,6 +40,15 @@ export function exportLines(env: TestEnv): string[] {
     PGUSER: env.postgres.user,
     PGPASSWORD: env.postgres.password,
     PGDATABASE: env.postgres.database,
+    ...(env.s3
+      ? {
+          BERTH_TEST_S3_ENDPOINT: env.s3.endpoint,
+          BERTH_TEST_S3_BUCKET: env.s3.bucket,
+          AWS_ACCESS_KEY_ID: env.s3.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
+          AWS_REGION: env.s3.region,
+        }
+      : {}),
   };
   return Object.entries(vars).map(([name, value]) => `export ${name}=${shellQuote(value)}`);
 }

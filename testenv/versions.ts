@@ -9,3 +9,12 @@ export const KUBERNETES_STAGING_VERSION = 'v0.34.4';
 export const ETCD_VERSION = 'v3.6.16';
 /** kwok fakes kubelets (nodes and pod lifecycles); kwokctl runs the processes. */
 export const KWOK_VERSION = 'v0.8.0';
+
+// Add-on CRDs, taken from each project's Go module (the proxy serves the repository's files):
+// what a K3s cluster running these operators has installed, and what berth's objects must pass.
+/** CloudNativePG, config/crd/bases. */
+export const CLOUDNATIVE_PG_VERSION = 'v1.28.1';
+/** cert-manager, deploy/crds (the chart's CRD templates are generated from these). */
+export const CERT_MANAGER_VERSION = 'v1.21.2';
+/** Traefik v3, docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml. */
+export const TRAEFIK_VERSION = 'v3.7.13';

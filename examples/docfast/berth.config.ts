@@ -9,6 +9,7 @@ export default defineConfig({
     certIssuer: 'letsencrypt-prod',
     imagePullSecret: 'forgejo-registry',
     nodeFailureEviction: 10,
+    berthImage: 'git.cloonar.com/openclawd/berth:0.1.0',
   },
   database: {
     mode: 'cnpg',
@@ -19,6 +20,8 @@ export default defineConfig({
     storageClass: 'local-path',
     imageName: 'ghcr.io/cloudnative-pg/postgresql:17.4',
     pooler: { instances: 2, poolMode: 'transaction' },
+    // Two workers, two instances of each: never both on one node (the seed's HA test).
+    antiAffinity: 'required',
   },
   backups: {
     store: {
@@ -26,11 +29,17 @@ export default defineConfig({
     },
   },
   environments: {
-    production: { namespace: 'docfast', tagScheme: 'semver' },
+    // The databases exist already (docfast, docfast_staging): `berth db adopt docfast --env …`
+    // takes them over by name. Staging gets a role of its own first (one role per environment).
+    production: { namespace: 'docfast', tagScheme: 'semver', apps: { docfast: { database: { name: 'docfast', role: 'docfast' } } } },
     staging: {
       namespace: 'docfast-staging',
       tagScheme: 'git-sha',
-      apps: { docfast: { replicas: 1, domains: ['staging.docfast.dev'], backups: false } },
+      // staging.docfast.dev has no DNS record yet, so no certificate can be issued: plain HTTP.
+      certIssuer: false,
+      apps: {
+        docfast: { replicas: 1, domains: ['staging.docfast.dev'], backups: false, database: { name: 'docfast_staging', role: 'docfast_staging' } },
+      },
     },
   },
   apps: {
@@ -41,6 +50,8 @@ export default defineConfig({
       health: { path: '/health', interval: 5 },
       replicas: 2,
       resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      // The Node image's own user: Pod Security "restricted".
+      securityContext: { runAsUser: 1000, runAsGroup: 1000 },
       env: { NODE_ENV: 'production', SMTP_HOST: 'mail.cloonar.com' },
       secrets: ['STRIPE_SECRET_KEY', 'SMTP_PASSWORD'],
       database: true,

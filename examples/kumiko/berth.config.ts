@@ -27,6 +27,8 @@ export default defineConfig({
       wwwRedirect: true,
       health: { path: '/healthz', startupTimeout: 180 },
       replicas: 2,
+      // oven/bun's bun user.
+      securityContext: { runAsUser: 1000, runAsGroup: 1000 },
       database: true,
       migrate: { command: ['bun', '/app/kumiko.js', 'migrate', 'apply'] },
       secrets: ['SESSION_SECRET'],
@@ -36,6 +38,7 @@ export default defineConfig({
       port: 3000,
       domains: ['my-app.kumiko.so'],
       health: { path: '/healthz' },
+      securityContext: { runAsUser: 1000, runAsGroup: 1000 },
       database: true,
       migrate: { command: ['bun', '/app/kumiko.js', 'migrate', 'apply'] },
     },
@@ -43,6 +46,8 @@ export default defineConfig({
       image: 'ghcr.io/kumiko-so/docs',
       port: 8080,
       domains: ['docs.kumiko.so'],
+      // Static files from nginx-unprivileged (uid 101), read-only but for /tmp.
+      securityContext: { runAsUser: 101, runAsGroup: 101, readOnlyRootFilesystem: true },
       resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } },
     },
   },

@@ -1,10 +1,16 @@
 // Seed 004: the school platform. Evidence uploads on an NFS share from the NAS, PostgreSQL run as
-// a Deployment on NFS (Recreate: one writer; fsGroup 999 for the postgres user), images tagged
+// a Deployment on NFS (strategy Recreate: one writer; fsGroup 999 for the postgres user), images tagged
 // prod-YYYYMMDD.N, and daily backups at 03:00 Perth time kept for 30 days with Slack notices.
 import { defineConfig } from 'berth';
 
 export default defineConfig({
-  cluster: { ingressClass: 'traefik', certIssuer: 'letsencrypt-prod', imagePullSecret: 'school-platform-registry' },
+  cluster: {
+    ingressClass: 'traefik',
+    certIssuer: 'letsencrypt-prod',
+    imagePullSecret: 'school-platform-registry',
+    // berth's own image (built from its Dockerfile) runs the scheduled backups.
+    berthImage: 'registry.gitlab.com/school/berth:0.1.0',
+  },
   database: {
     mode: 'external',
     host: 'school-platform-db.school.svc.cluster.local',
@@ -12,10 +18,12 @@ export default defineConfig({
   },
   backups: {
     store: { nfs: { server: 'nas.local', path: '/school/backups' } },
-    slackWebhook: { env: 'SCHOOL_SLACK_WEBHOOK_URL' },
+    // A Secret in the app's namespace, so the backup CronJob can post too.
+    slackWebhook: { secret: { namespace: 'school', name: 'school-slack', key: 'webhook' } },
   },
   environments: {
-    production: { namespace: 'school', tagScheme: 'prod-YYYYMMDD.N' },
+    // Flux's ImageUpdateAutomation moves the tag: `render --out` marks the images it updates.
+    production: { namespace: 'school', tagScheme: 'prod-YYYYMMDD.N', imagePolicy: { namespace: 'flux-system' } },
   },
   apps: {
     'school-platform': {
@@ -25,6 +33,7 @@ export default defineConfig({
       health: { path: '/api/health', startupTimeout: 120 },
       env: { NODE_ENV: 'production', STORAGE_DIR: '/school' },
       secrets: ['NEXTAUTH_SECRET', 'OPENAI_API_KEY'],
+      securityContext: { runAsUser: 1001, runAsGroup: 1001 },
       database: true,
       // Idempotent schema sync, run before the app starts (prisma's SQL, IF NOT EXISTS everywhere).
       migrate: { command: ['node', 'scripts/schema-sync.mjs'] },
@@ -36,7 +45,11 @@ export default defineConfig({
     'school-platform-db': {
       image: 'postgres:16-alpine',
       port: 5432,
-      fsGroup: 999,
+      // The official image starts as root, prepares its data directory and switches to postgres
+      // (uid 999): no runAsUser, so berth keeps the capabilities it needs (Pod Security "baseline").
+      securityContext: { fsGroup: 999 },
+      // NFS would let a second postmaster mount the same data directory during a rolling update.
+      strategy: 'Recreate',
       resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
       env: { PGDATA: '/var/lib/postgresql/data/pgdata' },
       secrets: ['POSTGRES_PASSWORD'],
@@ -46,7 +59,6 @@ export default defineConfig({
           subPath: 'postgres',
           nfs: { server: 'nas.local', path: '/school/db' },
           size: '20Gi',
-          accessMode: 'ReadWriteOnce',
         },
       },
     },

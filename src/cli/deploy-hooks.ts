@@ -15,6 +15,7 @@ export function webhookReader(context: Pick<CommandContext, 'env'>, loaded: Load
     return readCredential(ref, {
       cwd: dirname(loaded.file),
       env: context.env,
+      expect: 'the Slack-compatible webhook URL',
       cluster: async () => connectCluster({ context: loaded.config.cluster?.context, kubeconfig: context.env.KUBECONFIG }),
     });
   };
@@ -38,5 +39,29 @@ export function databaseEnsurer(
       cluster: await target.cluster(),
     });
     return { database: result.database, created: result.databaseCreated };
+  };
+}
+
+/** A verified backup of an app's database before a release runs its migrations. */
+export function preMigrationBackup(
+  context: Pick<CommandContext, 'env' | 'out' | 'signal'>,
+  loaded: LoadedConfig,
+  environment: string,
+  storeDir: string | undefined,
+) {
+  return async (app: string) => {
+    const [{ appTarget }, { backupBeforeMigrate }] = await Promise.all([import('../db/app-target.ts'), import('../backup/before-migrate.ts')]);
+    const target = appTarget({ config: loaded.config, configFile: loaded.file, env: context.env, warn: (m) => context.out.warn(m) }, environment, app);
+    return backupBeforeMigrate({
+      config: loaded.config,
+      configFile: loaded.file,
+      identity: target.identity,
+      namespace: target.namespace,
+      adminUrl: await target.adminUrl(),
+      cluster: target.cluster,
+      env: context.env,
+      signal: context.signal,
+      storeDir,
+    });
   };
 }

@@ -92,6 +92,12 @@ function messageLines(event: DeployEvent, out: Output): string[] {
       return [paint('gray', `locked ${event.environment} for this deploy`)];
     case 'database':
       return [event.created ? `${event.app}: created database ${event.database}` : paint('gray', `${event.app}: database ${event.database} ready`)];
+    case 'backup':
+      return [
+        event.taken
+          ? `${event.app}: backed up its database before the migrations: ${event.id}`
+          : paint('yellow', `${event.app}: no backup before its migrations (${event.reason})`),
+      ];
     case 'unchanged':
       return [`${event.app}: unchanged${event.revision ? ` (r${event.revision} is current)` : ''}`];
     case 'release':

@@ -9,9 +9,9 @@ import type { LogNotice, LogTarget } from '../ops/logs.ts';
 import type { Output } from './output.ts';
 
 export function prefixOf(target: LogTarget): string {
-  // The app's own container is named after its process (or cron task); others are named.
-  const own = target.container === target.process || `cron-${target.container}` === target.process;
-  return `[${target.app}/${target.process}/${podSuffix(target.pod)}${own && !target.init ? '' : `:${target.container}`}]`;
+  // The process's one container goes unnamed; init containers (the migration) and sidecars are named.
+  const named = target.init || target.sidecars;
+  return `[${target.app}/${target.process}/${podSuffix(target.pod)}${named ? `:${target.container}` : ''}]`;
 }
 
 export class LogPrinter {

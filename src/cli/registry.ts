@@ -5,6 +5,15 @@
 import type { AnyCommand } from './command.ts';
 import init from './commands/config/init.ts';
 import validate from './commands/config/validate.ts';
+import dbAdopt from './commands/db/adopt.ts';
+import backupCheck from './commands/backup/check.ts';
+import backupCreate from './commands/backup/create.ts';
+import backupDelete from './commands/backup/delete.ts';
+import backupList from './commands/backup/list.ts';
+import backupPrune from './commands/backup/prune.ts';
+import backupRestore from './commands/backup/restore.ts';
+import backupRun from './commands/backup/run.ts';
+import backupVerify from './commands/backup/verify.ts';
 import dbCreate from './commands/db/create.ts';
 import dbDrop from './commands/db/drop.ts';
 import dbList from './commands/db/list.ts';
@@ -60,12 +69,21 @@ export const COMMANDS: AnyCommand[] = [
   lockStatus,
   lockRelease,
   dbCreate,
+  dbAdopt,
   dbList,
   dbUrl,
   dbRotate,
   dbDrop,
   migrateApply,
   migrateStatus,
+  backupCreate,
+  backupList,
+  backupVerify,
+  backupRestore,
+  backupDelete,
+  backupPrune,
+  backupCheck,
+  backupRun,
   completion,
 ] as AnyCommand[];
 

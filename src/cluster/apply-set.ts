@@ -61,9 +61,20 @@ async function applyOne(cluster: Cluster, object: KubeObject, options: ApplySetO
   } catch (error) {
     throw applyError(error, object, options.dryRun === true);
   }
-  const applied = { object: result, before, changed: before === undefined || result.metadata.resourceVersion !== before };
+  const applied = { object: result, before, changed: changedBy(options.live?.get(ref(object)), result) };
   options.onApplied?.(applied);
   return applied;
+}
+
+/**
+ * Whether the apply changed the object. Controllers keep writing the status of Deployments and
+ * PDBs, which moves resourceVersion without any change of ours: where an object has a generation
+ * (bumped on spec changes only), that is what counts.
+ */
+function changedBy(before: RawObject | undefined, after: RawObject): boolean {
+  if (!before) return true;
+  if (before.metadata.generation !== undefined && after.metadata.generation !== undefined) return before.metadata.generation !== after.metadata.generation;
+  return before.metadata.resourceVersion !== after.metadata.resourceVersion;
 }
 
 /** Server-side apply errors that need their own words: field conflicts and missing CRDs. */
@@ -103,12 +114,16 @@ function safeJson(text: string): unknown {
 /** `Apply failed with 1 conflict: conflict with "kubectl-edit" using apps/v1: .spec.replicas` → manager + field. */
 export function parseConflicts(message: string): { manager: string; field: string }[] {
   const found: { manager: string; field: string }[] = [];
-  for (const match of message.matchAll(/conflict with "([^"]+)"(?: using [^:]+)?: (\S+)/g)) found.push({ manager: match[1]!, field: match[2]! });
+  for (const match of message.matchAll(/conflict with "([^"]+)"(?: with subresource "([^"]+)")?(?: using [^:]+)?: (\S+)/g)) {
+    found.push({ manager: match[2] ? `${match[1]} ${match[2]}` : match[1]!, field: match[3]! });
+  }
   return found;
 }
 
-/** What berth may find in an environment's namespace: the kinds render produces there. */
-export const NAMESPACED_KINDS: { apiVersion: string; kind: string; optional?: boolean }[] = [
+/** What berth may own for an environment: the kinds render produces (PersistentVolumes are cluster-wide). */
+export const MANAGED_KINDS: { apiVersion: string; kind: string; optional?: boolean; clusterScoped?: boolean }[] = [
+  { apiVersion: 'v1', kind: 'Namespace', clusterScoped: true },
+  { apiVersion: 'v1', kind: 'PersistentVolume', clusterScoped: true },
   { apiVersion: 'v1', kind: 'ConfigMap' },
   { apiVersion: 'v1', kind: 'Secret' },
   { apiVersion: 'v1', kind: 'Service' },
@@ -129,12 +144,14 @@ export async function listManaged(cluster: Cluster, namespace: string, labels: R
   const labelSelector = selector(labels);
   const found = new Map<string, RawObject>();
   await Promise.all(
-    NAMESPACED_KINDS.map(async ({ apiVersion, kind, optional }) => {
+    MANAGED_KINDS.map(async ({ apiVersion, kind, optional, clusterScoped }) => {
       try {
-        const list = await cluster.objects.listRaw<RawObject>(apiVersion, kind, { namespace, labelSelector });
+        const list = await cluster.objects.listRaw<RawObject>(apiVersion, kind, { namespace: clusterScoped ? undefined : namespace, labelSelector });
         for (const item of list.items) found.set(ref({ ...item, kind }), { ...item, apiVersion, kind });
       } catch (error) {
         if (optional && unknownKind(error)) return;
+        // A deployer limited to its namespace cannot list cluster-wide kinds; berth's objects there are kept on prune anyway.
+        if (clusterScoped && httpStatus(error) === 403) return;
         throw kubeError(error, `list ${kind}s in ${namespace}`);
       }
     }),

@@ -37,12 +37,32 @@ function statusMessage(error: ApiFailure): string | undefined {
   return typeof message === 'string' ? message : undefined;
 }
 
+/** Who provides the custom resources berth renders. */
+const OPERATORS: Record<string, { name: string; instead: string }> = {
+  'cert-manager.io': { name: 'cert-manager', instead: 'set cluster.certIssuer: false so berth renders no Certificates' },
+  'traefik.io': { name: "Traefik's CRDs (K3s bundles them)", instead: 'with ingress-nginx, set cluster.ingressClass: nginx' },
+  'traefik.containo.us': { name: "Traefik's CRDs", instead: 'with ingress-nginx, set cluster.ingressClass: nginx' },
+  'postgresql.cnpg.io': { name: 'the CloudNativePG operator', instead: 'use database.mode: external' },
+};
+
 /** `doing` completes "Could not …": `read Secret shop/api-db`. */
 export function kubeError(error: unknown, doing: string): BerthError {
   if (error instanceof BerthError) return error;
   const failure = (error ?? {}) as ApiFailure;
   const status = httpStatus(error);
   const said = statusMessage(failure);
+  const unknownKind = /Unrecognized API version and kind: (\S+) (\S+)/.exec(failure.message ?? '');
+  if (status === undefined && unknownKind) {
+    const [, apiVersion, kind] = unknownKind;
+    const operator = OPERATORS[apiVersion!.split('/')[0]!];
+    return new BerthError(`Could not ${doing}: the cluster does not know ${kind} (${apiVersion})`, {
+      exitCode: ExitCode.failure,
+      hint: operator
+        ? `Install ${operator.name} in the cluster (its CRDs define ${kind}), or ${operator.instead}.`
+        : `Install the CRD that defines ${kind}, or change the config so berth does not render it.`,
+      cause: error,
+    });
+  }
   switch (status) {
     case undefined: {
       const socket = typeof failure.code === 'string' ? failure.code : failure.cause?.code;

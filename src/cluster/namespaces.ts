@@ -13,6 +13,9 @@ export async function ensureNamespace(cluster: Cluster, name: string, labels: Re
     return true;
   } catch (error) {
     if (httpStatus(error) === 409) return false;
+    // A deployer limited to its namespace (berth ci credentials) may not create namespaces; if the
+    // namespace is missing after all, the first write into it says so.
+    if (httpStatus(error) === 403) return false;
     throw kubeError(error, `create namespace ${name}`);
   }
 }

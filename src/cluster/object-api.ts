@@ -21,9 +21,22 @@ export interface RawList<T> {
 }
 
 const RAW = '__berth_raw__';
+/** How long a request keeps trying through an outage before its error is reported. */
+const RETRY_BUDGET_MS = 30_000;
+
+function retryable(error: unknown, method: string): boolean {
+  const failure = error as { code?: number | string; cause?: { code?: string } };
+  if (typeof failure.code === 'number') return failure.code === 429 || failure.code === 503;
+  const code = failure.cause?.code ?? (typeof failure.code === 'string' ? failure.code : undefined);
+  if (code === 'ECONNREFUSED') return true;
+  return method !== HttpMethod.POST && (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE');
+}
 const TEXT = '__berth_text__';
 
 export class ObjectApi extends KubernetesObjectApi {
+  /** The API server answered once: later connection failures are an outage, not a wrong address. */
+  private reached = false;
+
   async applyRaw(object: KubernetesObject, options: RawApplyOptions): Promise<KubernetesObject> {
     const path = await this.specUriPath(object, 'patch');
     const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
@@ -84,9 +97,25 @@ export class ObjectApi extends KubernetesObjectApi {
     return (await this.send(request)) as unknown as T;
   }
 
-  private send(request: RequestContext, accept = 'application/json'): Promise<KubernetesObject> {
+  /**
+   * Sends with retries across a short API outage (an API server restart, a dropped connection,
+   * 429 and 503): a refused connection never reached the server, so any request is retried; a
+   * connection lost mid-request is retried only when repeating it is harmless (not a create).
+   * Only once this process has reached the API server: a wrong kubeconfig fails at once.
+   */
+  private async send(request: RequestContext, accept = 'application/json'): Promise<KubernetesObject> {
     request.setHeaderParam('Accept', accept);
-    return this.requestPromise(request, RAW);
+    const deadline = Date.now() + RETRY_BUDGET_MS;
+    for (let delay = 200; ; delay = Math.min(delay * 2, 2_000)) {
+      try {
+        const answer = await this.requestPromise(request, RAW);
+        this.reached = true;
+        return answer;
+      } catch (error) {
+        if (!this.reached || !retryable(error, request.getHttpMethod()) || Date.now() + delay > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 
   protected override async processResponse<T extends KubernetesObject>(response: ResponseContext, type?: string): Promise<T> {

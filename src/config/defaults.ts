@@ -25,19 +25,52 @@ export const DEFAULTS = {
     health: {
       /** Seed 001's first boot with serialized migrations took up to 240 s. */
       startupTimeout: 300,
+      startupInterval: 5,
+      /** Seed 003's failover tuning: unready after two missed checks 5 s apart. */
       interval: 5,
+      timeout: 3,
+      failureThreshold: 2,
+      /** Liveness only asks whether the process answers on its port at all. */
+      liveness: { interval: 10, timeout: 5, failureThreshold: 3 },
     },
+  },
+  security: {
+    /**
+     * Kept for containers that may start as root: what official images such as postgres and
+     * nginx need to prepare their files and drop to their own user (chown, gosu/setuid, a root
+     * master signalling its workers, ports below 1024). All are allowed by Pod Security "baseline".
+     */
+    rootCapabilities: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'NET_BIND_SERVICE', 'SETGID', 'SETUID'],
+    /** The writable /tmp given to a read-only root filesystem. */
+    tmpSize: '256Mi',
   },
   hpa: { cpuPercent: 70 },
   volume: { accessMode: 'ReadWriteOnce' },
+  imagePolicy: { namespace: 'flux-system', name: '{image}-{environment}' },
   cron: { timeout: 3600 },
   migrate: { dir: '/app/migrations' },
-  tagScheme: 'any',
+  backups: {
+    retention: { daily: 7, weekly: 4, monthly: 6, maxAgeDays: 365 },
+    compression: 'zstd',
+    notify: 'all',
+    restoreTestDays: 7,
+    /** A run may take a while (dump, verify, test restore) before it counts as missed. */
+    staleAfterMinutes: 120,
+    /** Seconds a scheduled run may take. */
+    timeout: 6 * 3600,
+    /** Where the PVC or NFS store is mounted in the backup CronJob's pod. */
+    mountPath: '/backups',
+    pvcSize: '20Gi',
+  },
   database: {
     external: { port: 5432, sslMode: 'prefer', connectionLimit: 20 },
     cnpg: {
       name: 'berth-pg',
       namespace: 'postgres',
+      operatorNamespace: 'cnpg-system',
+      antiAffinity: 'preferred',
+      /** Role connections kept outside the pool: the migration runner's direct session and its lock. */
+      directConnections: 2,
       instances: 2,
       storage: '10Gi',
       imageName: 'ghcr.io/cloudnative-pg/postgresql:17',
@@ -47,6 +80,9 @@ export const DEFAULTS = {
     },
   },
 } as const;
+
+/** Namespaces Kubernetes makes itself: berth may deploy into `default` but never claims it. */
+export const KUBERNETES_NAMESPACES = { shared: ['default'], refused: ['kube-system', 'kube-public', 'kube-node-lease'] } as const;
 
 /** The process an app's top-level port, domains and health describe. */
 export const WEB_PROCESS = 'web';

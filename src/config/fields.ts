@@ -54,6 +54,12 @@ export const image = z
     'must be an image reference like "ghcr.io/org/app" or "ghcr.io/org/app:1.2.3" (lowercase repository)',
   );
 
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const IPV6_CIDR = /^[0-9a-fA-F:]*:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|\d?\d)$/;
+export const cidr = z
+  .string()
+  .refine((v) => IPV4_CIDR.test(v) || IPV6_CIDR.test(v), 'must be an address range in CIDR form, e.g. "10.0.1.0/24" or "10.0.1.5/32"');
+
 export const command = z.array(z.string()).min(1, 'must have at least the program to run, e.g. ["node", "worker.js"]');
 
 export const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name (letters, digits, "_")');

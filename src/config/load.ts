@@ -80,7 +80,9 @@ export async function readConfigFile(file: string): Promise<unknown> {
     throw new ConfigError(
       [{ path: '', message: `cannot load the config module: ${firstLine(error)}` }],
       file,
-      missingBerth ? 'The config imports defineConfig from berth: install berth in this project (`npm install -D berth`).' : undefined,
+      missingBerth
+        ? 'The config imports defineConfig from berth: install berth in this project from a checkout (`npm install -D /path/to/berth`; berth is not on the npm registry yet), or write the config as berth.config.json or .yaml.'
+        : undefined,
     );
   }
   if (module.default === undefined) {

@@ -2,7 +2,10 @@
  * A config made concrete for one environment: overrides merged, defaults applied, names derived.
  * The renderer reads only these types, so it never has to guess a default.
  */
-import type { DatabaseConfig } from './schema.ts';
+import type { DatabaseIdentity } from '../model/database-names.ts';
+import type { TagSource } from './image-tags.ts';
+import type { CredentialRef } from './schema.ts';
+import type { BackupSettings } from './backup-settings.ts';
 
 export interface Resources {
   requests: { cpu?: string; memory?: string };
@@ -12,7 +15,11 @@ export interface Resources {
 export interface Health {
   path: string | undefined;
   startupTimeout: number;
+  startupInterval: number;
   interval: number;
+  timeout: number;
+  failureThreshold: number;
+  liveness: { interval: number; timeout: number; failureThreshold: number } | undefined;
 }
 
 export interface Hpa {
@@ -21,25 +28,47 @@ export interface Hpa {
   cpuPercent: number;
 }
 
+/** Who a container runs as (see DEFAULTS.security). */
+export interface Security {
+  /** Refuses to start as root: Pod Security "restricted". */
+  nonRoot: boolean;
+  runAsUser: number | undefined;
+  runAsGroup: number | undefined;
+  fsGroup: number | undefined;
+  readOnlyRootFilesystem: boolean;
+  /** Added after dropping ALL: the root set unless non-root, plus what the config adds. */
+  capabilities: string[];
+}
+
 export interface ResolvedProcess {
   /** `web`, `worker`, … */
   name: string;
   /** Name of its Deployment, Service and PDB: the app name for web, `<app>-<process>` otherwise. */
   objectName: string;
+  /** Its container's name: the app name for web, the process name otherwise (`kubectl set image deployment/api api=…`). */
+  container: string;
+  /** Full image reference: the process's own image, or the app's. */
+  image: string;
+  tagSource: TagSource;
   command: string[] | undefined;
   args: string[] | undefined;
   replicas: number;
   singleton: boolean;
+  strategy: 'RollingUpdate' | 'Recreate';
   resources: Resources;
   port: number | undefined;
   domains: string[];
+  /** Hosts its Ingress answers: the domains, and www.<domain> for the web process with wwwRedirect. */
+  hosts: string[];
   path: string;
+  stripPrefix: boolean;
   health: Health;
   hpa: Hpa | undefined;
   /** Names of the app volumes mounted into this process. */
   volumes: string[];
   /** Whether the migrate init container runs before this process starts. */
   migrates: boolean;
+  security: Security;
 }
 
 export interface ResolvedVolume {
@@ -64,6 +93,20 @@ export interface ResolvedCron {
   command: string[];
   resources: Resources;
   timeout: number;
+  security: Security;
+}
+
+export interface EgressTarget {
+  cidr?: string;
+  namespace?: string;
+  ports: number[] | undefined;
+}
+
+/** What an app's NetworkPolicy lets through beyond berth's defaults. */
+export interface ResolvedNetworkPolicy {
+  /** Address ranges that may reach the web ports (hostNetwork ingress controllers). */
+  ingressFrom: string[];
+  egressTo: EgressTarget[];
 }
 
 export interface ResolvedApp {
@@ -73,32 +116,85 @@ export interface ResolvedApp {
   /** Full image reference including the tag being rendered. */
   image: string;
   tag: string;
+  /** given (render's tags), config (pinned in the image) or none (`latest`). */
+  tagSource: TagSource;
   env: Record<string, string>;
   secrets: string[];
-  database: boolean;
+  /** The Secret holding `secrets`; apps may share one. */
+  secretName: string;
+  /** Its database and login role on the shared server; undefined without `database`. */
+  database: DatabaseIdentity | undefined;
   migrate: { command: string[] | undefined; dir: string } | undefined;
   wwwRedirect: boolean;
-  fsGroup: number | undefined;
   processes: ResolvedProcess[];
   cron: ResolvedCron[];
   volumes: ResolvedVolume[];
+  /** undefined: no NetworkPolicy (the app or the cluster opted out). */
+  networkPolicy: ResolvedNetworkPolicy | undefined;
+  /** Scheduled backups in this environment (the backup CronJob), when configured. */
+  backups?: BackupSettings;
 }
 
 export interface ResolvedCluster {
   context: string | undefined;
   ingressClass: 'traefik' | 'nginx';
   ingressNamespace: string;
-  certIssuer: string | false;
+  ingressHostNetwork: boolean;
+  /** false: no NetworkPolicies at all. */
+  networkPolicy: ResolvedNetworkPolicy | false;
   imagePullSecret: string | undefined;
   nodeFailureEviction: number;
   berthImage: string;
 }
 
+/** Where the pods of apps reach the shared server, and how berth's CLI reaches it as admin. */
+interface DatabaseCommon {
+  admin: CredentialRef;
+  /** Per-app role's CONNECTION LIMIT. */
+  connectionLimit: number;
+  /** What the app's pods connect to. */
+  host: string;
+  port: number;
+  /** For migrations when `host` is a transaction pooler (session advisory locks need a real session). */
+  directHost: string | undefined;
+  /** Written into the app's URL unless it is libpq's default (prefer). */
+  sslMode: string | undefined;
+}
+
+export interface ResolvedExternalDatabase extends DatabaseCommon {
+  mode: 'external';
+}
+
+export interface ResolvedCnpgDatabase extends DatabaseCommon {
+  mode: 'cnpg';
+  /** The CloudNativePG Cluster's name. */
+  name: string;
+  namespace: string;
+  operatorNamespace: string;
+  instances: number;
+  storage: string;
+  storageClass: string | undefined;
+  imageName: string;
+  antiAffinity: 'preferred' | 'required';
+  /** poolSize: server connections per app role and pooler instance, so all instances stay within connectionLimit. */
+  pooler: { name: string; instances: number; poolMode: 'transaction' | 'session'; poolSize: number } | undefined;
+  resources: Resources;
+}
+
+export type ResolvedDatabase = ResolvedExternalDatabase | ResolvedCnpgDatabase;
+
+/** Where an environment's certificates come from; undefined serves plain HTTP. */
+export type Tls = { issuer: string; resolver?: undefined } | { resolver: string; issuer?: undefined };
+
 export interface ResolvedEnvironment {
   name: string;
   namespace: string;
-  tagScheme: string;
+  /** Whether berth renders (and owns) the Namespace object. */
+  createNamespace: boolean;
+  tls: Tls | undefined;
+  /** Tags an environment accepts; undefined accepts any, and untagged images run `latest`. */
+  tagScheme: string | undefined;
   cluster: ResolvedCluster;
-  database: DatabaseConfig | undefined;
+  database: ResolvedDatabase | undefined;
   apps: ResolvedApp[];
 }

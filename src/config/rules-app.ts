@@ -5,11 +5,10 @@ import { quantityValue } from './quantity.ts';
 import type { RuleResult } from './rules.ts';
 import type { AppConfig, ParsedConfig, ResourcesConfig } from './schema.ts';
 import { WEB_PROCESS } from './defaults.ts';
+import { databaseNameProblem } from '../model/database-names.ts';
 
 /** Longest app name: leaves room for `-<process>` and CronJob's 52-character limit. */
 const MAX_APP_NAME = 40;
-/** Kubernetes appends 11 characters to a CronJob's name for its Jobs, and Job names are labels. */
-const MAX_CRONJOB_NAME = 52;
 
 export function checkApp(config: ParsedConfig, name: string, app: AppConfig, result: RuleResult): void {
   const at = join('apps', name);
@@ -20,6 +19,10 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
     error(at, `app name "${name}" must be at most ${MAX_APP_NAME} lowercase letters, digits and "-" (it becomes part of Kubernetes object names)`);
   }
   const processes = Object.keys(app.processes ?? {});
+  // The web container is named after the app; the migrate init containers share its pod.
+  if (app.migrate && ['migrate', 'copy-migrations'].includes(name)) {
+    error(at, `an app named "${name}" with migrate would have two containers of that name in one pod; rename the app`);
+  }
   const hasWeb = app.port !== undefined || processes.includes(WEB_PROCESS);
   if (!hasWeb && processes.length === 0) {
     error(at, 'has nothing to run: set `port` for a web process or declare `processes`');
@@ -28,6 +31,7 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
     error(join(at, 'domains'), 'domains need a port to route to: set `port`');
   }
   if (app.wwwRedirect && !app.domains?.length) error(join(at, 'wwwRedirect'), 'needs `domains` to redirect www.<domain> to');
+  if (app.stripPrefix && (app.path ?? '/') === '/') error(join(at, 'stripPrefix'), 'needs a `path` other than "/" to strip, e.g. path: "/play/lextris/"');
   for (const [i, d] of (app.domains ?? []).entries()) {
     if (app.wwwRedirect && d.startsWith('www.')) {
       error(`${join(at, 'domains')}[${i}]`, `list the apex "${d.slice(4)}"; wwwRedirect adds the www. host itself`);
@@ -50,27 +54,28 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
 
   for (const [pname, process] of Object.entries(app.processes ?? {})) {
     const ppath = join(join(at, 'processes'), pname);
-    const objectName = pname === WEB_PROCESS ? name : `${name}-${pname}`;
-    if (objectName.length > 63) error(ppath, `"${objectName}" would exceed Kubernetes' 63-character name limit; shorten the app or process name`);
-    if (pname !== WEB_PROCESS && !process.command) {
-      error(join(ppath, 'command'), 'is required for processes other than web (the image default runs web)');
+    if (pname !== WEB_PROCESS && !process.command && !process.image) {
+      error(
+        join(ppath, 'command'),
+        "is required for a process that runs the app's image (the image's default command runs web): give `command`, or `image` for a process built as an image of its own",
+      );
     }
     if (process.singleton && process.replicas !== undefined && process.replicas !== 1) {
       error(join(ppath, 'replicas'), `a singleton runs exactly 1 replica; remove replicas (${process.replicas}) or singleton`);
     }
+    // The web process's replicas are usually written on the app.
+    if (process.singleton && pname === WEB_PROCESS && app.replicas !== undefined && app.replicas !== 1) {
+      error(join(at, 'replicas'), `a singleton runs exactly 1 replica (processes.web.singleton); remove replicas (${app.replicas}) or singleton`);
+    }
     if (process.singleton && process.hpa) error(join(ppath, 'hpa'), 'a singleton cannot autoscale; remove hpa or singleton');
+    if (process.stripPrefix && (process.path ?? (pname === WEB_PROCESS ? app.path : undefined) ?? '/') === '/') {
+      error(join(ppath, 'stripPrefix'), 'needs a `path` other than "/" to strip');
+    }
     if (process.domains?.length && process.port === undefined && !(pname === WEB_PROCESS && app.port !== undefined)) {
       error(join(ppath, 'domains'), 'domains need a port to route to: set `port` on this process');
     }
     checkHpa(process.hpa, join(ppath, 'hpa'), result);
     checkResources(process.resources, join(ppath, 'resources'), result);
-  }
-
-  for (const [task] of Object.entries(app.cron ?? {})) {
-    const objectName = `${name}-${task}`;
-    if (objectName.length > MAX_CRONJOB_NAME) {
-      error(join(join(at, 'cron'), task), `CronJob name "${objectName}" exceeds ${MAX_CRONJOB_NAME} characters; shorten the task name`);
-    }
   }
 
   const processNames = [...(hasWeb ? [WEB_PROCESS] : []), ...processes.filter((p) => p !== WEB_PROCESS)];
@@ -86,27 +91,6 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
         error(`${join(vpath, 'processes')}[${i}]`, `no process "${p}" in app ${name}; known: ${processNames.join(', ') || 'none'}`);
       }
     }
-    const mountedBy = volume.processes ?? processNames.slice(0, 1);
-    const single = (volume.accessMode ?? (volume.nfs ? 'ReadWriteMany' : 'ReadWriteOnce')).startsWith('ReadWriteOnce');
-    for (const p of mountedBy) {
-      const replicas = app.processes?.[p]?.replicas ?? (p === WEB_PROCESS ? app.replicas : undefined) ?? 1;
-      if (single && replicas > 1) {
-        warn(
-          vpath,
-          `${volume.accessMode ?? 'ReadWriteOnce'} volume mounted by ${replicas} replicas of "${p}": they must share one node; use ReadWriteMany or 1 replica`,
-        );
-      }
-    }
-  }
-
-  const mounts = new Map<string, string>();
-  for (const [vname, volume] of Object.entries(app.volumes ?? {})) {
-    for (const p of volume.processes ?? processNames.slice(0, 1)) {
-      const key = `${p}\n${volume.mountPath.replace(/\/+$/, '')}`;
-      const other = mounts.get(key);
-      if (other) error(join(join(join(at, 'volumes'), vname), 'mountPath'), `${volume.mountPath} is already where volume ${other} is mounted in process ${p}`);
-      else mounts.set(key, vname);
-    }
   }
 
   const envNames = Object.keys(app.env ?? {});
@@ -116,7 +100,14 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
     }
   }
   if (app.database) {
-    if (!config.database) error(join(at, 'database'), "needs a top-level `database` (the shared PostgreSQL) to create this app's database in");
+    if (!config.database && !result.skipped?.has('database')) {
+      error(join(at, 'database'), "needs a top-level `database` (the shared PostgreSQL) to create this app's database in");
+    }
+    const named = typeof app.database === 'object' && app.database.name && app.database.role;
+    for (const env of named || !DNS_LABEL.test(name) ? [] : Object.keys(config.environments)) {
+      const problem = databaseNameProblem(name, env);
+      if (problem) error(join(at, 'database'), `${problem}; or name an existing database and role: database: { name, role }`);
+    }
     for (const reserved of ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE']) {
       if (envNames.includes(reserved)) {
         error(join(join(at, 'env'), reserved), `berth sets ${reserved} for apps with database: true; remove it from env`);
@@ -128,7 +119,7 @@ export function checkApp(config: ParsedConfig, name: string, app: AppConfig, res
   }
   if (app.backups) {
     if (!app.database) error(join(at, 'backups'), "backs up the app's database: set `database: true`");
-    if (!config.backups) error(join(at, 'backups'), 'needs a top-level `backups.store` saying where backups go');
+    if (!config.backups && !result.skipped?.has('backups')) error(join(at, 'backups'), 'needs a top-level `backups.store` saying where backups go');
   }
 }
 

@@ -7,25 +7,79 @@ import { DEFAULTS } from './defaults.ts';
 import { join } from './field-path.ts';
 import { placeholderProblem } from './placeholders.ts';
 import { checkApp } from './rules-app.ts';
-import { checkEnvironments, checkRoutes } from './rules-routes.ts';
+import { checkResolved } from './rules-resolved.ts';
+import { checkEnvironments } from './rules-routes.ts';
+import { resolveDatabase } from './resolve.ts';
+import { checkBackups } from './rules-backups.ts';
 import type { ParsedConfig } from './schema.ts';
 
 export interface RuleResult {
   errors: ConfigIssue[];
   warnings: ConfigIssue[];
+  /** See RuleOptions.skipped. */
+  skipped?: ReadonlySet<string>;
 }
 
-export function checkRules(config: ParsedConfig): RuleResult {
-  const result: RuleResult = { errors: [], warnings: [] };
+export interface RuleOptions {
+  /**
+   * Parts of the config the schema refused and validation left out (`apps.web`, `database`):
+   * rules that would only complain about their absence stay quiet.
+   */
+  skipped?: ReadonlySet<string>;
+}
+
+export function checkRules(config: ParsedConfig, options: RuleOptions = {}): RuleResult {
+  const result: RuleResult = { errors: [], warnings: [], skipped: options.skipped ?? new Set() };
   checkPlaceholders(config, '', result);
+  checkCluster(config, result);
   for (const [name, app] of Object.entries(config.apps)) checkApp(config, name, app, result);
   checkEnvironments(config, result);
-  checkRoutes(config, result);
+  checkResolved(config, result);
   checkNotYetBuilt(config, result);
-  if (Object.keys(config.environments).length === 0) {
+  checkBackups(config, result);
+  if (Object.keys(config.environments).length === 0 && ![...result.skipped!].some((s) => s.startsWith('environments.'))) {
     result.errors.push({ path: 'environments', message: 'define at least one environment, e.g. { production: { namespace: "myapp" } }' });
   }
   return result;
+}
+
+function checkCluster(config: ParsedConfig, result: RuleResult): void {
+  const ingressClass = config.cluster?.ingressClass ?? DEFAULTS.cluster.ingressClass;
+  for (const [path, tls] of [
+    ['cluster', config.cluster],
+    ...Object.entries(config.environments).map(([name, env]) => [join('environments', name), env] as const),
+  ] as const) {
+    if (!tls?.certResolver) continue;
+    if (ingressClass !== 'traefik') {
+      result.errors.push({
+        path: join(path, 'certResolver'),
+        message: 'a certificate resolver is a Traefik feature; with ingress-nginx use certIssuer (cert-manager)',
+      });
+    } else if (tls.certIssuer !== undefined && (path !== 'cluster' || tls.certIssuer !== false)) {
+      result.errors.push({
+        path: join(path, 'certResolver'),
+        message: 'certificates come from either certIssuer (cert-manager) or certResolver (Traefik), not both; remove one',
+      });
+    }
+  }
+  const database = resolveDatabase(config.database);
+  if (database?.mode === 'cnpg' && database.pooler) {
+    const needed = database.pooler.instances + DEFAULTS.database.cnpg.directConnections;
+    if (database.connectionLimit < needed) {
+      result.warnings.push({
+        path: 'database.connectionLimit',
+        message: `${database.pooler.instances} pooler instances each keep a pool per app role: the limit should be at least ${needed} (one pooled connection per instance, plus ${DEFAULTS.database.cnpg.directConnections} for migrations), or logins fail under load`,
+      });
+    }
+  }
+  const cluster = config.cluster ?? {};
+  if (cluster.ingressHostNetwork && cluster.networkPolicy !== false && !cluster.networkPolicy?.ingressFrom?.length) {
+    result.errors.push({
+      path: 'cluster.networkPolicy.ingressFrom',
+      message:
+        'with ingressHostNetwork the ingress controller reaches apps from the node addresses, which no NetworkPolicy would admit: list them, e.g. ["10.0.1.0/24"] (or set networkPolicy: false)',
+    });
+  }
 }
 
 function checkPlaceholders(value: unknown, path: string, result: RuleResult): void {
@@ -45,12 +99,6 @@ function checkPlaceholders(value: unknown, path: string, result: RuleResult): vo
  */
 function checkNotYetBuilt(config: ParsedConfig, result: RuleResult): void {
   for (const [name, app] of Object.entries(config.apps)) {
-    if (app.backups) {
-      result.warnings.push({
-        path: join(join('apps', name), 'backups'),
-        message: "not scheduled yet: berth's backup runner is not built, so no backup CronJob is rendered; keep your current backups",
-      });
-    }
     if (app.migrate && !app.migrate.command && config.cluster?.berthImage === undefined) {
       result.warnings.push({
         path: join(join('apps', name), 'migrate'),

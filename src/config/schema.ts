@@ -4,7 +4,7 @@
  * this schema describes what a user may write.
  */
 import { z } from 'zod';
-import { command, cronSchedule, dnsLabel, domain, envVarName, image, quantity, timeZone, urlPath } from './fields.ts';
+import { cidr, command, cronSchedule, dnsLabel, domain, envVarName, image, quantity, timeZone, urlPath } from './fields.ts';
 import { TAG_SCHEME_HELP, tagSchemePattern } from './tag-scheme.ts';
 
 const port = z.number().int().min(1).max(65535);
@@ -31,8 +31,18 @@ const health = z.strictObject({
   path: urlPath.optional(),
   /** How long a first boot may take (migrations included) before the pod is restarted. */
   startupTimeout: seconds.optional(),
-  /** Seconds between readiness checks; failover detection is about twice this. */
+  /** Seconds between startup checks during that time. */
+  startupInterval: seconds.optional(),
+  /** Seconds between readiness checks; failover detection is about interval × failureThreshold. */
   interval: seconds.optional(),
+  /** Seconds a check may take. */
+  timeout: seconds.optional(),
+  /** Missed readiness checks before the pod stops receiving traffic. */
+  failureThreshold: seconds.optional(),
+  /** Restart a process that stops answering on its port (TCP); false for none. */
+  liveness: z
+    .union([z.literal(false), z.strictObject({ interval: seconds.optional(), timeout: seconds.optional(), failureThreshold: seconds.optional() })])
+    .optional(),
   /**
    * An HTTP check by `berth deploy` after the rollout: true checks https://<first domain><path>;
    * or give the URL. A failed check rolls the release back.
@@ -56,19 +66,77 @@ const hpa = z.strictObject({
   cpuPercent: z.number().int().min(1).max(100).optional(),
 });
 
+/**
+ * Who a container runs as. Without it a container may start as root (as the official postgres
+ * and nginx images do) but keeps only the capabilities such images need to prepare their files
+ * and drop to their own user. With a non-root user it meets Pod Security "restricted".
+ */
+const securityContext = z.strictObject({
+  /** User id the container runs as; any id but 0 makes the container non-root. */
+  runAsUser: z.number().int().min(0).optional(),
+  runAsGroup: z.number().int().min(0).optional(),
+  /** Refuse to start as root; defaults to true when runAsUser is set and not 0. */
+  runAsNonRoot: z.boolean().optional(),
+  /** Group id given to mounted volumes, e.g. 999 for Postgres data on NFS. */
+  fsGroup: z.number().int().min(0).optional(),
+  /** The image's files become read-only; /tmp stays writable. */
+  readOnlyRootFilesystem: z.boolean().optional(),
+  capabilities: z.strictObject({ add: z.array(z.string().regex(/^[A-Z_]+$/, 'must be a capability name such as "NET_BIND_SERVICE"')).optional() }).optional(),
+});
+
+/**
+ * How a new release replaces the old pods: RollingUpdate starts a new pod before stopping an old
+ * one (no downtime); Recreate stops the old pods first (one writer at a time, e.g. a database).
+ */
+const strategy = z.enum(['RollingUpdate', 'Recreate']);
+
+/** A Postgres database or role name, as berth writes it unquoted in messages and URLs. */
+const pgName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a Postgres name of lowercase letters, digits and _ (at most 63), e.g. "docfast_staging"');
+
+/** An existing database and login role to use (and adopt with `berth db adopt`) instead of `<app>_<env>`. */
+const databaseNames = z.strictObject({ name: pgName.optional(), role: pgName.optional() });
+
+/**
+ * What a NetworkPolicy lets through besides berth's defaults (same namespace, the ingress
+ * controller to web ports; DNS, the database and the public internet out). false: no policy.
+ */
+const networkPolicy = z.union([
+  z.literal(false),
+  z.strictObject({
+    /** Address ranges that may reach web ports: the nodes' addresses when the ingress controller uses hostNetwork. */
+    ingressFrom: z.array(cidr).optional(),
+    /** Destinations on the private network or in other namespaces: a Redis, a VPC service. Without ports, every port. */
+    egressTo: z
+      .array(
+        z.union([z.strictObject({ cidr, ports: z.array(port).optional() }), z.strictObject({ namespace: dnsLabel(), ports: z.array(port).optional() })], {
+          error: 'must be { cidr: "10.0.1.20/32", ports: [6379] } or { namespace: "search", ports: [9200] }',
+        }),
+      )
+      .optional(),
+  }),
+]);
+
 const processSchema = z.strictObject({
+  /** An image of its own (seed 001 builds api, worker and admin images); tagged like its app's. */
+  image: image.optional(),
   command: command.optional(),
   args: z.array(z.string()).optional(),
   replicas: count.optional(),
   /** Exactly one pod, ever: schedulers and queue consumers that must not run twice. */
   singleton: z.boolean().optional(),
+  /** Overrides the app's strategy. */
+  strategy: strategy.optional(),
   resources: resources.optional(),
   /** A process with a port gets a Service; with domains too, an Ingress. */
   port: port.optional(),
   domains: z.array(domain).optional(),
   path: urlPath.optional(),
+  /** Remove `path` before the request reaches the process (it serves from /). */
+  stripPrefix: z.boolean().optional(),
   health: health.optional(),
   hpa: hpa.optional(),
+  /** Overrides the app's securityContext, field by field. */
+  securityContext: securityContext.optional(),
 });
 
 const cronTask = z.strictObject({
@@ -97,6 +165,8 @@ const retention = z.strictObject({
   daily: count.optional(),
   weekly: count.optional(),
   monthly: count.optional(),
+  /** Verified backups older than this are deleted (the newest good one never is). */
+  maxAgeDays: z.number().int().min(1).optional(),
 });
 
 const appBackups = z.strictObject({
@@ -117,23 +187,31 @@ export const appSchema = z.strictObject({
   port: port.optional(),
   domains: z.array(domain).optional(),
   path: urlPath.optional(),
+  /** Remove `path` before the request reaches the app (it serves from /), e.g. /play/lextris/x → /x. */
+  stripPrefix: z.boolean().optional(),
   /** Redirect www.<domain> to <domain> permanently. */
   wwwRedirect: z.boolean().optional(),
   health: health.optional(),
   replicas: count.optional(),
   resources: resources.optional(),
   env: z.record(envVarName, z.string()).optional(),
-  /** Names of variables whose values live in the app's Secret (set with `berth secret set`). */
+  /** Names of variables whose values live in the app's Secret (created with kubectl; see the README). */
   secrets: z.array(envVarName).optional(),
+  /** The Secret holding `secrets` (default `<app>-secrets`); several apps may name the same one. */
+  secretName: dnsLabel(253).optional(),
   processes: z.record(dnsLabel(), processSchema).optional(),
   cron: z.record(dnsLabel(), cronTask).optional(),
   volumes: z.record(dnsLabel(), volume).optional(),
-  database: z.boolean().optional(),
+  /** true: a database and role of its own (`<app>_<env>`); or the names of existing ones to adopt. */
+  database: z.union([z.boolean(), databaseNames]).optional(),
   migrate: migrate.optional(),
   backups: appBackups.optional(),
   hpa: hpa.optional(),
-  /** Group id for mounted volumes, e.g. 999 for Postgres data on NFS. */
-  fsGroup: z.number().int().min(0).optional(),
+  securityContext: securityContext.optional(),
+  /** For every process; default RollingUpdate, Recreate for singletons and single-node (ReadWriteOnce) volumes. */
+  strategy: strategy.optional(),
+  /** Adds to the cluster's networkPolicy; false: no NetworkPolicy for this app. */
+  networkPolicy: networkPolicy.optional(),
 });
 
 /** What an environment may change about an app. Objects merge; lists replace. */
@@ -149,18 +227,45 @@ const appOverride = z.strictObject({
   processes: z
     .record(
       dnsLabel(),
-      z.strictObject({ replicas: count.optional(), resources: resources.optional(), domains: z.array(domain).optional(), hpa: hpa.optional() }),
+      z.strictObject({
+        image: image.optional(),
+        replicas: count.optional(),
+        resources: resources.optional(),
+        domains: z.array(domain).optional(),
+        hpa: hpa.optional(),
+      }),
     )
     .optional(),
   hpa: hpa.optional(),
   backups: z.union([appBackups, z.literal(false)]).optional(),
+  /** Existing database and role names for this environment (seed 003: docfast_staging). */
+  database: databaseNames.optional(),
 });
 
 const tagScheme = z.string().refine((s) => tagSchemePattern(s) !== undefined, TAG_SCHEME_HELP);
 
 const environment = z.strictObject({
   namespace: dnsLabel(),
+  /** false: the namespace exists and is not berth's (Kubernetes' `default` never is): berth renders no Namespace object for it. */
+  createNamespace: z.boolean().optional(),
   tagScheme: tagScheme.optional(),
+  /** TLS for this environment instead of the cluster's: another ClusterIssuer (a VPN-only qa needs DNS-01), false for none. */
+  certIssuer: z.union([z.string().min(1), z.literal(false)]).optional(),
+  /** Traefik's own ACME resolver for this environment instead of the cluster's TLS. */
+  certResolver: z.string().min(1).optional(),
+  /**
+   * Flux image automation: `render --out` marks each image with the ImagePolicy that updates it
+   * (`name`: {image} is the app, or <app>-<process> for a process image; {environment}).
+   */
+  imagePolicy: z
+    .strictObject({
+      namespace: dnsLabel().optional(),
+      name: z
+        .string()
+        .regex(/^[a-z0-9{}-]+$/, 'must be a name template such as "{image}-{environment}"')
+        .optional(),
+    })
+    .optional(),
   apps: z.record(z.string(), appOverride).optional(),
 });
 
@@ -188,12 +293,18 @@ const cnpgDatabase = z.strictObject({
     .optional(),
   admin: credentialRef.optional(),
   connectionLimit: z.number().int().min(1).optional(),
+  /** Keep instances (and pooler instances) on different nodes: preferred (a one-node cluster still runs) or required. */
+  antiAffinity: z.enum(['preferred', 'required']).optional(),
+  /** Where the CloudNativePG operator runs; its pods reach the instances on 8000 and 5432. */
+  operatorNamespace: dnsLabel().optional(),
   /** Per Postgres instance; defaults to 250m/512Mi requests and a 1Gi memory limit. */
   resources: resources.optional(),
 });
 
 const backupStore = z.union(
   [
+    /** A directory on the machine running the CLI (not reachable from the cluster's CronJob). */
+    z.strictObject({ dir: z.strictObject({ path: z.string().min(1) }) }),
     z.strictObject({ pvc: z.strictObject({ size: quantity.optional(), storageClass: z.string().min(1).optional(), existingClaim: dnsLabel(253).optional() }) }),
     z.strictObject({ nfs: z.strictObject({ server: z.string().min(1), path: z.string().regex(/^\//, 'must be an absolute export path') }) }),
     z.strictObject({
@@ -207,7 +318,7 @@ const backupStore = z.union(
       }),
     }),
   ],
-  { error: 'must be one of { pvc: { size } }, { nfs: { server, path } } or { s3: { bucket, credentialsSecret } }' },
+  { error: 'must be one of { dir: { path } }, { pvc: { size } }, { nfs: { server, path } } or { s3: { bucket, credentialsSecret } }' },
 );
 
 export const configSchema = z.strictObject({
@@ -217,8 +328,14 @@ export const configSchema = z.strictObject({
       ingressClass: z.enum(['traefik', 'nginx']).optional(),
       /** Namespace of the ingress controller's pods, allowed through NetworkPolicies (kube-system for K3s' Traefik). */
       ingressNamespace: dnsLabel().optional(),
+      /** The controller runs with hostNetwork (seed 001's Traefik DaemonSet): its traffic comes from the nodes, list them in networkPolicy.ingressFrom. */
+      ingressHostNetwork: z.boolean().optional(),
+      /** For every app's NetworkPolicy; false: berth renders none (e.g. the cluster has no policy controller). */
+      networkPolicy: networkPolicy.optional(),
       /** cert-manager ClusterIssuer for TLS; false serves plain HTTP (e.g. behind Cloudflare). */
       certIssuer: z.union([z.string().min(1), z.literal(false)]).optional(),
+      /** Instead of cert-manager: a certificate resolver configured in Traefik (seed 002's Route53 DNS challenge). */
+      certResolver: z.string().min(1).optional(),
       imagePullSecret: dnsLabel(253).optional(),
       /** Seconds before pods leave an unreachable node (Kubernetes' default is 300). */
       nodeFailureEviction: seconds.optional(),
@@ -231,7 +348,22 @@ export const configSchema = z.strictObject({
       error: 'mode must be "external" (a server reachable by host) or "cnpg" (CloudNativePG in the cluster)',
     })
     .optional(),
-  backups: z.strictObject({ store: backupStore, slackWebhook: credentialRef.optional() }).optional(),
+  backups: z
+    .strictObject({
+      store: backupStore,
+      /** A Slack-compatible incoming webhook URL, by reference. */
+      slackWebhook: credentialRef.optional(),
+      /** `failures` sends only failed backups, verifications and restores, and stale warnings. */
+      notify: z.enum(['all', 'failures']).optional(),
+      compression: z.enum(['zstd', 'gzip']).optional(),
+      /** Defaults for every app's retention. */
+      retention: retention.optional(),
+      /** Days between automatic test restores by the scheduled run (0 = never). */
+      restoreTestDays: count.optional(),
+      /** How late a scheduled backup may be before `berth backup check` calls it missed. */
+      staleAfterMinutes: z.number().int().min(1).optional(),
+    })
+    .optional(),
   /** Where deploys are announced: a Slack-compatible incoming webhook, as a reference. */
   notifications: z.strictObject({ slack: credentialRef, only: z.enum(['failures']).optional() }).optional(),
   /** Releases kept per app and environment (default 10). */
@@ -244,12 +376,15 @@ export type BerthConfig = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type AppConfig = z.output<typeof appSchema>;
 export type AppOverride = z.output<typeof appOverride>;
+export type EnvironmentConfig = z.output<typeof environment>;
 export type ProcessConfig = z.output<typeof processSchema>;
 export type VolumeConfig = z.output<typeof volume>;
 export type CronTaskConfig = z.output<typeof cronTask>;
 export type ResourcesConfig = z.output<typeof resources>;
 export type HealthConfig = z.output<typeof health>;
 export type HpaConfig = z.output<typeof hpa>;
+export type SecurityContextConfig = z.output<typeof securityContext>;
+export type NetworkPolicyConfig = Exclude<z.output<typeof networkPolicy>, false>;
 export type CredentialRef = z.output<typeof credentialRef>;
 export type DatabaseConfig = NonNullable<ParsedConfig['database']>;
 export type BackupStoreConfig = z.output<typeof backupStore>;

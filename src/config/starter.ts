@@ -1,7 +1,7 @@
 /** The config `berth init` writes: every common field, commented, valid as written. */
 
 export const STARTER_TS = `// berth.config.ts — one file describes every app, environment and the shared database.
-// Check it with \`berth validate\`; see the rendered Kubernetes objects with \`berth render\`.
+// Check it with \`berth validate\`; see the rendered Kubernetes objects with \`berth render --tag prod-20260301.1\`.
 import { defineConfig } from 'berth';
 
 export default defineConfig({

@@ -42,3 +42,12 @@ function escapeRegExp(literal: string): string {
 }
 
 export const TAG_SCHEME_HELP = 'use "any", "git-sha", "semver", or a template made of YYYYMMDD, YYYY, MM, DD, N and SHA, e.g. "prod-YYYYMMDD.N"';
+
+const EXAMPLE_TOKENS: Record<string, string> = { YYYYMMDD: '20000101', YYYY: '2000', MM: '01', DD: '01', SHA: '0000000', N: '1' };
+const EXAMPLE_KEYWORDS: Record<string, string> = { any: 'validate', 'git-sha': '0000000', semver: '0.0.0' };
+
+/** A tag that fits the scheme, for renders that only check a config (`berth validate`). */
+export function exampleTag(scheme: string | undefined): string {
+  if (scheme === undefined) return EXAMPLE_KEYWORDS.any!;
+  return EXAMPLE_KEYWORDS[scheme] ?? scheme.replace(TOKEN_PATTERN, (token) => EXAMPLE_TOKENS[token]!);
+}

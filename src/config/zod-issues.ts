@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { ConfigIssue } from '../errors.ts';
 import { closest } from '../suggest.ts';
 import { join } from './field-path.ts';
+import { misplacedField } from './misplaced.ts';
 
 type Schema = z.core.$ZodType;
 
@@ -23,6 +24,11 @@ export function toConfigIssues(error: z.ZodError, schema: Schema, input: unknown
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeys(schema, issue.path);
       for (const key of issue.keys) {
+        const moved = misplacedField(issue.path, key, valueAt(input, [...issue.path, key]));
+        if (moved) {
+          issues.push({ path: formatPath([...issue.path, key]), message: moved });
+          continue;
+        }
         const guess = closest(key, known);
         const fix = guess ? `did you mean "${guess}"?` : `known fields: ${known.join(', ')}`;
         issues.push({ path: formatPath([...issue.path, key]), message: `unknown field; ${fix}` });

@@ -72,5 +72,7 @@ export function appTarget(sources: TargetSources, environment: string, app: stri
       });
     }
   }
-  return { ...serverTarget(sources), identity: databaseIdentity(app, environment), namespace: resolved.namespace };
+  // Names from the config (an adopted database) when the app still has one; `drop` of an app
+  // removed from the config falls back to the names berth gives.
+  return { ...serverTarget(sources), identity: found?.database ?? databaseIdentity(app, environment), namespace: resolved.namespace };
 }

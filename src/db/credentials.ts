@@ -17,6 +17,8 @@ export interface CredentialSources {
   /** Opens the cluster only when a credential lives in a Secret. */
   cluster: () => Promise<Cluster>;
   warn?: (message: string) => void;
+  /** What the value should be, for the message when it is empty. */
+  expect?: string;
 }
 
 export function describeCredential(ref: CredentialRef): string {
@@ -54,7 +56,7 @@ export async function readCredential(ref: CredentialRef, sources: CredentialSour
   if (!value) {
     throw new BerthError(`The credential in ${where} is missing or empty`, {
       exitCode: ExitCode.usage,
-      hint: 'It should hold a postgres:// URL for a role with CREATEROLE and CREATEDB.',
+      hint: `It should hold ${sources.expect ?? 'a postgres:// URL for a role with CREATEROLE and CREATEDB'}.`,
     });
   }
   return value;

@@ -77,8 +77,8 @@ function notOurs(kind: 'Role' | 'Database', name: string, comment: string | null
     exitCode: ExitCode.conflict,
     hint: other
       ? `Nothing was changed. Two configs claim the same app and environment; use another app name here.`
-      : `Nothing was changed. If it is unused, drop it (psql: ${sql}) and run again; otherwise give the app another name. ` +
-        `If it really is this app's, label it: COMMENT ON ${kind.toUpperCase()} ${id(name)} IS ${literal(databaseComment(identity))};`,
+      : `Nothing was changed. If it really is this app's, adopt it explicitly: berth db adopt ${identity.app} --env ${identity.environment}. ` +
+        `If it is unused, drop it (psql: ${sql}) and run again; otherwise give the app another database name (apps.${identity.app}.database).`,
   });
 }
 

@@ -116,7 +116,7 @@ async function ensureRoleAndDatabase(admin: Client, request: AppDatabaseRequest,
  * false when the server answered about the password; undefined when it could not tell (pg_hba
  * may not admit the app role from here), in which case nothing is changed.
  */
-async function passwordWorks(adminUrl: string, identity: DatabaseIdentity, password: string): Promise<boolean | undefined> {
+export async function passwordWorks(adminUrl: string, identity: DatabaseIdentity, password: string): Promise<boolean | undefined> {
   const url = new URL(adminUrl);
   url.username = encodeURIComponent(identity.role);
   url.password = encodeURIComponent(password);

@@ -70,6 +70,12 @@ export function explain(failure: Failure, c: DiagnosisContext): { cause: string;
         next: [logs, describe],
       };
     case 'unschedulable':
+      if (/unbound .*PersistentVolumeClaims/.test(failure.message)) {
+        return {
+          cause: `The pod's volume claim is not bound: no PersistentVolume matches it and no storage class provisions one (${failure.message}). A volume left Released by a deleted claim does not bind again until its claimRef is cleared.`,
+          next: [`kubectl -n ${c.namespace} get pvc`, 'kubectl get pv', describe],
+        };
+      }
       return {
         cause: `No node can take the pod: ${failure.message} Lower resources.requests, free capacity, or add a node.`,
         next: [describe, 'kubectl describe nodes'],

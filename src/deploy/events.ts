@@ -11,6 +11,7 @@ export type DeployEvent =
   | { type: 'locked'; environment: string }
   | { type: 'database'; app: string; database: string; created: boolean }
   | { type: 'applied'; app: string; changed: number; total: number; dryRun: boolean }
+  | ({ type: 'backup'; app: string } & ({ taken: true; id: string; restoreCommand: string } | { taken: false; reason: string }))
   | { type: 'unchanged'; app: string; revision: number | undefined }
   | { type: 'release'; app: string; revision: number; kind: string; result: string }
   | { type: 'progress'; app: string; process: string; revision: number | undefined; progress: Progress; waitingFor?: string }

@@ -3,8 +3,9 @@
  * exactly (Fly and Devtron roll back the image and keep the new config). The env ConfigMap and
  * every Secret the pods read become immutable copies named by their content
  * (`web-env-3f9c2ab1`, `web-secrets-8d1e0c44`), and the pod templates point at the copies.
- * The live Secret a person edits (`web-secrets`) stays the source; the database Secret is left
- * alone, since a rotated password must never come back with a rollback.
+ * The live Secret a person edits (`web-secrets`) stays the source. Other Secrets the pods read
+ * (the database's, whose rotated password must never come back with a rollback; a backup store's
+ * credentials) are referenced as they are, but must exist before anything is applied.
  */
 import { createHash } from 'node:crypto';
 import { BerthError, ExitCode } from '../errors.ts';
@@ -47,7 +48,7 @@ export function shortHash(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 8);
 }
 
-export function pinConfigAndSecrets(app: string, objects: KubeObject[], readSecret: SecretReader): PinnedApp {
+export function pinConfigAndSecrets(app: string, namespace: string, objects: KubeObject[], readSecret: SecretReader, appSecrets: readonly string[]): PinnedApp {
   const copies = structuredClone(objects);
   const renamedConfigMaps = new Map<string, string>();
   const configData: unknown[] = [];
@@ -90,6 +91,7 @@ export function pinConfigAndSecrets(app: string, objects: KubeObject[], readSecr
       problems.push(`Secret ${name} has no ${missing.join(', ')}`);
       continue;
     }
+    if (!appSecrets.includes(name)) continue;
     const digest = shortHash(data);
     secretDigests.push(`${name}:${digest}`);
     const pinned = `${name}-${digest}`;
@@ -99,7 +101,7 @@ export function pinConfigAndSecrets(app: string, objects: KubeObject[], readSecr
       kind: 'Secret',
       metadata: {
         name: pinned,
-        namespace: objects[0]?.metadata.namespace,
+        namespace,
         labels: { [LABEL.managedBy]: MANAGED_BY, [LABEL.app]: app, [LABEL.environment]: environmentOf(objects), 'berth.dev/pinned-from': name },
       },
       type: 'Opaque',
@@ -108,9 +110,10 @@ export function pinConfigAndSecrets(app: string, objects: KubeObject[], readSecr
     });
   }
   if (problems.length) {
+    const missingSecret = [...needed.keys()].find((name) => !readSecret(name));
     throw new BerthError(`${app} cannot start: ${problems.join('; ')}`, {
       exitCode: ExitCode.failure,
-      hint: `Set the values with \`kubectl -n ${objects[0]?.metadata.namespace} create secret generic ${app}-secrets --from-literal=KEY=VALUE …\` (or edit the Secret), then deploy again. Nothing was applied.`,
+      hint: `Set the values with \`kubectl -n ${namespace} create secret generic ${missingSecret ?? `${app}-secrets`} --from-literal=KEY=VALUE …\` (or edit the Secret), then deploy again. Nothing was applied.`,
     });
   }
 

@@ -4,7 +4,7 @@
  * release → prune → notify → unlock. Apps deploy in parallel; an app that fails is rolled back on
  * its own (the whole release: images, env, secrets, objects) and the others keep their new one.
  */
-import { applySet, listManaged, prune, ref } from '../cluster/apply-set.ts';
+import { type AppliedObject, applySet, listManaged, prune, ref } from '../cluster/apply-set.ts';
 import { type Cluster, connectCluster } from '../cluster/connect.ts';
 import { ensureNamespace } from '../cluster/namespaces.ts';
 import { whoAmI } from '../cluster/whoami.ts';
@@ -46,8 +46,11 @@ export interface DeployRequest {
   environment: string;
   /** Only these apps; all enabled apps of the environment when empty. */
   apps: string[];
+  /** `--tag APP=T` per app, and `--tag T` for every app without a tag pinned in the config. */
   tags: Record<string, string>;
-  timeoutMs: number;
+  defaultTag?: string;
+  /** berth's own deadline per rollout; default: 5 minutes, or longer when a startupTimeout needs it. */
+  timeoutMs?: number;
   rollback: boolean;
   dryRun: boolean;
   lockWaitMs: number;
@@ -64,6 +67,8 @@ export interface DeployRequest {
   kubeconfig?: string;
   /** Opens the database admin connection (for apps with `database: true`). */
   ensureDatabase?: (app: string) => Promise<{ database: string; created: boolean }>;
+  /** A verified backup of the app's database before its migrations run; absent with --skip-backup. */
+  backupBeforeMigrate?: (app: string) => Promise<{ taken: true; id: string; restoreCommand: string } | { taken: false; reason: string }>;
   /** Reads the notification webhook, when one is configured. */
   webhook?: () => Promise<string | undefined>;
   signal: AbortSignal;
@@ -73,7 +78,18 @@ export interface DeployRequest {
 export type AppOutcome =
   | { app: string; outcome: 'deployed'; revision: number; tag: string }
   | { app: string; outcome: 'unchanged'; revision: number | undefined; tag: string }
-  | { app: string; outcome: 'rolled-back'; revision: number; failedRevision: number; rollbackRevision: number; rollbackOk: boolean; diagnosis: Diagnosis }
+  | {
+      app: string;
+      outcome: 'rolled-back';
+      revision: number;
+      failedRevision: number;
+      rollbackRevision: number;
+      rollbackOk: boolean;
+      diagnosis: Diagnosis;
+      interrupted?: boolean;
+      /** The backup taken before the failed release's migrations, to restore if they did harm. */
+      backup?: string;
+    }
   | { app: string; outcome: 'failed'; revision: number | undefined; diagnosis: Diagnosis; interrupted?: boolean };
 
 export interface DeployResult {
@@ -110,7 +126,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     if (/not found/i.test(error.message)) return new Map<string, RawObject>();
     throw error;
   });
-  const { tags } = completeTags(request.config, request.environment, selected, request.tags, runningTags(live));
+  const { tags } = completeTags(request.config, request.environment, selected, { tags: request.tags, defaultTag: request.defaultTag }, runningTags(live));
 
   const user = await whoAmI(cluster).catch(() => currentUser());
   if (!request.dryRun) await ensureNamespace(cluster, namespace, environmentLabels(request.environment));
@@ -155,12 +171,24 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     // Only a deploy holding the lock knows a "deploying" release is dead; a dry run must not touch it.
     if (lock) await markInterrupted(cluster, releases);
     const secrets = await readSecrets(cluster, namespace);
-    const changedSecret = change?.kind === 'secret' ? secretName({ name: change.app }) : undefined;
+    const changedSecret =
+      change?.kind === 'secret' ? (resolved.apps.find((a) => a.name === change.app)?.secretName ?? secretName({ name: change.app })) : undefined;
     if (change?.kind === 'secret' && changedSecret)
       secrets.set(changedSecret, changed(secrets.get(changedSecret) ?? {}, { set: encodeValues(change.set), unset: change.unset }));
     // Everything that can refuse does so before anything is applied: missing secrets, bad objects.
-    const pinned = new Map(selected.map((app) => [app, pinConfigAndSecrets(app, byApp.get(app) ?? [], (name) => secrets.get(name))]));
+    const appSecrets = (app: string) => resolved.apps.filter((a) => a.name === app && a.secrets.length).map((a) => a.secretName);
+    const pinned = new Map(
+      selected.map((app) => [app, pinConfigAndSecrets(app, namespace, byApp.get(app) ?? [], (name) => secrets.get(name), appSecrets(app))]),
+    );
     if (request.dryRun) return await dryRun(cluster, request, resolved.namespace, live, shared, pinned, selected, enabled);
+
+    // A server-side dry run of every object first: a field conflict, a refused object, a missing
+    // CRD or permission stops the deploy here, with nothing applied.
+    const preflight = await applySet(cluster, [...shared.filter((o) => o.kind !== 'Namespace'), ...[...pinned.values()].flatMap((p) => p.objects)], {
+      live,
+      dryRun: true,
+      force: request.forceConflicts,
+    });
 
     const apps = resolved.apps.filter((a) => selected.includes(a.name));
     // A config or secret change releases an app that runs already: its database exists.
@@ -169,7 +197,8 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       const result = await request.ensureDatabase(app.name);
       request.emit({ type: 'database', app: app.name, database: result.database, created: result.created });
     }
-    await applySet(cluster, shared, { live, force: request.forceConflicts });
+    const backups = await backupsBeforeMigrating(request, apps, preflight);
+    await applyShared(cluster, shared, live, request);
 
     const watcher = new RolloutWatcher(cluster, namespace, `${LABEL.environment}=${request.environment}`, {
       onReconnect: (reason) => request.emit({ type: 'reconnect', reason }),
@@ -180,7 +209,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       namespace,
       watcher,
       live,
-      timeoutMs: request.timeoutMs,
+      timeoutMs: request.timeoutMs ?? defaultTimeout(apps),
       force: request.forceConflicts,
       emit: request.emit,
       interrupt: request.signal,
@@ -195,6 +224,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
             tag: tags[app.name] ?? app.tag,
             runtimeEnv: runtimeEnv[app.name],
             runtimeScale: runtimeScale[app.name],
+            backup: backups.get(app.name),
           }),
         ),
       );
@@ -233,6 +263,28 @@ interface AppHistory {
   tag: string;
   runtimeEnv: Record<string, string> | undefined;
   runtimeScale: Record<string, number> | undefined;
+  /** The backup taken before this release's migrations. */
+  backup: string | undefined;
+}
+
+/**
+ * A verified backup of each app whose release will run its migrations (its pods change and it has
+ * a migrate step and a database), before anything is applied. A failed backup stops the deploy.
+ */
+async function backupsBeforeMigrating(request: DeployRequest, apps: ResolvedApp[], preflight: AppliedObject[]): Promise<Map<string, string>> {
+  const taken = new Map<string, string>();
+  if (!request.backupBeforeMigrate) return taken;
+  const rolling = new Set(
+    preflight
+      .filter((a) => a.object.kind === 'Deployment' && a.changed)
+      .map((a) => (a.object.metadata.labels as Record<string, string> | undefined)?.[LABEL.app]),
+  );
+  for (const app of apps.filter((a) => a.migrate && a.database && rolling.has(a.name))) {
+    const result = await request.backupBeforeMigrate(app.name);
+    request.emit({ type: 'backup', app: app.name, ...result });
+    if (result.taken) taken.set(app.name, result.id);
+  }
+  return taken;
 }
 
 async function deployApp(
@@ -265,7 +317,7 @@ async function deployApp(
             : 'deploy',
       promotedFrom: request.promotedFrom?.[app.name],
       objects: pinned.objects,
-      images: Object.fromEntries(app.processes.map((p) => [p.name, { image: app.image }])),
+      images: Object.fromEntries(app.processes.map((p) => [p.name, { image: p.image }])),
       tag: history.tag,
       configHash: pinned.configHash,
       secretsHash: pinned.secretsHash,
@@ -276,6 +328,7 @@ async function deployApp(
       result: 'deploying',
       runtimeEnv: history.runtimeEnv && Object.keys(history.runtimeEnv).length ? history.runtimeEnv : undefined,
       runtimeScale: history.runtimeScale && Object.keys(history.runtimeScale).length ? history.runtimeScale : undefined,
+      backup: history.backup,
     },
     history.allReleases,
   );
@@ -309,19 +362,21 @@ async function deployApp(
 
   const process = app.processes.find((p) => p.name === outcome.process) ?? app.processes[0];
   const image = imagesOf(pinned.objects, () => [])[outcome.process]?.image ?? app.image;
-  const diagnosis = await diagnose(ctx.cluster, failure!, {
-    app: app.name,
-    process: outcome.process,
-    namespace: app.namespace,
-    environment: app.environment,
-    image,
-    healthPath: process?.health.path,
-    port: process?.port,
-    memoryLimit: process?.resources.limits.memory,
-    replicaSet: outcome.replicaSet,
-  });
-  ctx.emit({ type: 'failed', app: app.name, diagnosis });
   const interrupted = outcome.interrupted === true;
+  const diagnosis: Diagnosis = interrupted
+    ? { app: app.name, process: outcome.process, cause: 'Interrupted (Ctrl-C) before the rollout finished.', failure: failure!, events: [], next: [] }
+    : await diagnose(ctx.cluster, failure!, {
+        app: app.name,
+        process: outcome.process,
+        namespace: app.namespace,
+        environment: app.environment,
+        image,
+        healthPath: process?.health.path,
+        port: process?.port,
+        memoryLimit: process?.resources.limits.memory,
+        replicaSet: outcome.replicaSet,
+      });
+  if (!interrupted) ctx.emit({ type: 'failed', app: app.name, diagnosis });
   release = { ...release, result: interrupted ? 'interrupted' : 'failed', finishedAt: new Date().toISOString(), diagnosis };
   if (!request.rollback || !previous) {
     await updateRelease(ctx.cluster, release);
@@ -334,7 +389,7 @@ async function deployApp(
     target: previous,
     releases: [release, ...history.allReleases],
     user: history.user,
-    message: `automatic rollback: r${release.revision} ${interrupted ? 'was interrupted' : 'failed'}`,
+    message: `automatic rollback: r${release.revision} ${interrupted ? 'was interrupted' : 'failed'}${history.backup ? `; backup before its migrations: ${history.backup}` : ''}`,
   });
   release = { ...release, rolledBackBy: rolled.release.revision };
   await updateRelease(ctx.cluster, release);
@@ -346,7 +401,28 @@ async function deployApp(
     rollbackRevision: rolled.release.revision,
     rollbackOk: rolled.ok,
     diagnosis,
+    interrupted,
+    backup: history.backup,
   };
+}
+
+/**
+ * The environment's own objects. A deployer limited to its namespace cannot write the Namespace
+ * object (cluster-scoped): it exists, since the deployer works inside it, so that is a warning.
+ */
+async function applyShared(cluster: Cluster, shared: KubeObject[], live: ReadonlyMap<string, RawObject>, request: DeployRequest): Promise<void> {
+  const namespace = shared.filter((o) => o.kind === 'Namespace');
+  try {
+    await applySet(cluster, namespace, { live, force: request.forceConflicts });
+  } catch (error) {
+    if (!/forbidden/.test((error as Error).message)) throw error;
+    request.emit({ type: 'warning', message: `the namespace's labels were not updated: ${(error as Error).message.replace(/^Could not /, '')}` });
+  }
+  await applySet(
+    cluster,
+    shared.filter((o) => o.kind !== 'Namespace'),
+    { live, force: request.forceConflicts },
+  );
 }
 
 /** A deploy that died (SIGKILL) leaves its release "deploying"; the next one, holding the lock, knows better. */
@@ -393,6 +469,14 @@ function healthCheckFor(config: ParsedConfig, app: ResolvedApp): HealthCheck | u
   };
 }
 
+export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+
+/** Five minutes, unless a process may take longer to boot (its startup probe allows startupTimeout). */
+export function defaultTimeout(apps: ResolvedApp[]): number {
+  const slowest = Math.max(0, ...apps.flatMap((a) => a.processes.map((p) => p.health.startupTimeout)));
+  return Math.max(DEFAULT_TIMEOUT_MS, (slowest + 60) * 1000);
+}
+
 function leaseSeconds(): number {
   const fromEnv = Number(process.env.BERTH_LOCK_SECONDS);
   return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_LEASE_SECONDS;
@@ -424,7 +508,7 @@ export function describeOutcome(o: AppOutcome): string {
     case 'unchanged':
       return `${o.app} unchanged${o.revision ? ` (r${o.revision})` : ''}`;
     case 'rolled-back':
-      return `${o.app} r${o.failedRevision} failed and was rolled back to r${o.revision} (now r${o.rollbackRevision}${o.rollbackOk ? '' : ', which is not healthy either'}): ${o.diagnosis.cause}`;
+      return `${o.app} r${o.failedRevision} ${o.interrupted ? 'was interrupted' : 'failed'} and was rolled back to r${o.revision} (now r${o.rollbackRevision}${o.rollbackOk ? '' : ', which is not healthy either'}): ${o.diagnosis.cause}`;
     case 'failed':
       return `${o.app} ${o.interrupted ? 'interrupted' : 'failed'}${o.revision ? ` (r${o.revision})` : ''}: ${o.diagnosis.cause}`;
   }

@@ -3,40 +3,14 @@
  * own in the config, `--tag api=T` for one), else the tag running in the cluster now, so
  * `berth deploy api --tag v2` never moves the other apps anywhere.
  */
-import { parseImage } from '../config/image-ref.ts';
+import { pinnedTag } from '../config/image-tags.ts';
 import type { ParsedConfig } from '../config/schema.ts';
-import { tagSchemePattern } from '../config/tag-scheme.ts';
 import { UsageError } from '../errors.ts';
 
-export function parseTagFlags(values: string[], apps: string[], config: ParsedConfig, environment: string): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const value of values) {
-    const eq = value.indexOf('=');
-    const [app, tag] = eq > 0 ? [value.slice(0, eq), value.slice(eq + 1)] : [undefined, value];
-    if (!/^[\w][\w.-]{0,127}$/.test(tag)) throw new UsageError(`--tag "${value}": "${tag}" is not a valid image tag`);
-    if (app) {
-      if (!apps.includes(app)) throw new UsageError(`--tag ${value}: no app "${app}" is being deployed`, { hint: `Apps: ${apps.join(', ')}.` });
-      tags[app] = tag;
-    } else {
-      for (const name of apps) if (!configuredTag(config, environment, name)) tags[name] ??= tag;
-    }
-  }
-  const scheme = config.environments[environment]?.tagScheme;
-  const pattern = scheme ? tagSchemePattern(scheme) : undefined;
-  for (const [app, tag] of Object.entries(tags)) {
-    if (pattern && !pattern.test(tag)) {
-      throw new UsageError(`Tag "${tag}" for ${app} does not match ${environment}'s tag scheme "${scheme}"`, {
-        hint: `Environment ${environment} accepts tags like its tagScheme; check you are deploying the right build.`,
-      });
-    }
-  }
-  return tags;
-}
-
-/** The tag written in the config's image (environment override first), if any. */
+/** The tag pinned in the config's image (environment override first), if any; `:latest` pins nothing. */
 export function configuredTag(config: ParsedConfig, environment: string, app: string): string | undefined {
   const image = config.environments[environment]?.apps?.[app]?.image ?? config.apps[app]?.image;
-  return image ? (parseImage(image).tag ?? (parseImage(image).digest ? '@digest' : undefined)) : undefined;
+  return image ? pinnedTag(image) : undefined;
 }
 
 /**
@@ -47,10 +21,11 @@ export function completeTags(
   config: ParsedConfig,
   environment: string,
   apps: string[],
-  given: Record<string, string>,
+  given: { tags: Record<string, string>; defaultTag: string | undefined },
   running: ReadonlyMap<string, string>,
 ): { tags: Record<string, string>; reused: string[] } {
-  const tags = { ...given };
+  const tags = { ...given.tags };
+  if (given.defaultTag) for (const app of apps) if (!tags[app] && !configuredTag(config, environment, app)) tags[app] = given.defaultTag;
   const reused: string[] = [];
   const missing: string[] = [];
   for (const app of apps) {

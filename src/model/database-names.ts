@@ -41,14 +41,27 @@ export function databaseIdentity(app: string, environment: string): DatabaseIden
       });
     }
   }
-  const separator = app.includes('-') || environment.includes('-') ? '__' : '_';
-  const name = `${/^[0-9]/.test(app) ? '_' : ''}${app.replaceAll('-', '_')}${separator}${environment.replaceAll('-', '_')}`;
+  const name = generatedName(app, environment);
   if (Buffer.byteLength(name) > MAX_IDENTIFIER) {
     throw new UsageError(`Database name "${name}" for ${app} in ${environment} is longer than ${MAX_IDENTIFIER} bytes`, {
       hint: 'Postgres truncates longer names, so two apps could end up sharing one; use a shorter app or environment name.',
     });
   }
   return { app, environment, database: name, role: name };
+}
+
+function generatedName(app: string, environment: string): string {
+  const separator = app.includes('-') || environment.includes('-') ? '__' : '_';
+  return `${/^[0-9]/.test(app) ? '_' : ''}${app.replaceAll('-', '_')}${separator}${environment.replaceAll('-', '_')}`;
+}
+
+/** Why berth cannot name this app's database in this environment, for validation; undefined when it can. */
+export function databaseNameProblem(app: string, environment: string): string | undefined {
+  if (app.includes('--') || environment.includes('--'))
+    return `"${app}" in "${environment}" cannot name a database (a "--" in a name would make two apps' names meet)`;
+  const name = generatedName(app, environment);
+  if (Buffer.byteLength(name) > MAX_IDENTIFIER) return `its database name "${name}" in ${environment} is longer than Postgres' ${MAX_IDENTIFIER} bytes`;
+  return undefined;
 }
 
 /** The comment berth writes on each role and database it creates: its ownership marker. */

@@ -18,6 +18,8 @@ export interface LogTarget {
   process: string;
   container: string;
   init: boolean;
+  /** The pod runs other (non-init) containers beside this one, so its name must be shown. */
+  sidecars: boolean;
   containerId: string;
 }
 
@@ -69,7 +71,8 @@ export function targetsOf(pod: Pod, options: { previous?: boolean } = {}): LogTa
   for (const [status, init] of statuses) {
     const containerId = options.previous ? (status.lastState?.terminated ? `${instanceOf(status)}#previous` : '') : started(status) ? instanceOf(status) : '';
     if (!containerId) continue;
-    targets.push({ pod: pod.metadata.name, podUid: pod.metadata.uid ?? pod.metadata.name, app, process, container: status.name, init, containerId });
+    const sidecars = (pod.status?.containerStatuses?.length ?? 0) > 1;
+    targets.push({ pod: pod.metadata.name, podUid: pod.metadata.uid ?? pod.metadata.name, app, process, container: status.name, init, sidecars, containerId });
   }
   return targets;
 }

@@ -35,6 +35,11 @@ export function fileSetting(config: ParsedConfig, environment: string, app: stri
   return base === undefined ? undefined : { path: `apps.${app}.env.${key}`, value: base };
 }
 
+/** The Secret holding the app's `secrets`: `secretName` in the config, else `<app>-secrets`. */
+function appSecretName(target: ConfigTarget, app: string): string {
+  return target.config.apps[app]?.secretName ?? secretName({ name: app });
+}
+
 export function checkKey(key: string, argument: string): void {
   if (!KEY.test(key)) throw new UsageError(`"${argument}": ${key || '(empty)'} is not a variable name (letters, digits and _, not starting with a digit)`);
 }
@@ -144,7 +149,7 @@ async function saveOnly(
       const current = (await readRuntimeEnv(cluster, namespace)).get(change.app) ?? {};
       await writeRuntimeEnv(cluster, namespace, request.environment, change.app, changed(current, change));
     } else {
-      const name = secretName({ name: change.app });
+      const name = appSecretName(request, change.app);
       const live = await getIn<{ data?: Record<string, string> }>(cluster, 'Secret', namespace, name);
       await writeSecretData(cluster, namespace, name, changed(live?.data ?? {}, { set: encodeValues(change.set), unset: change.unset }));
     }
@@ -189,7 +194,7 @@ export interface SecretRow {
 
 export async function listSecrets(target: ConfigTarget, app: string): Promise<{ rows: SecretRow[]; current: Release | undefined; missing: string[] }> {
   const { cluster, namespace } = openEnvironment(target);
-  const name = secretName({ name: app });
+  const name = appSecretName(target, app);
   const [live, releases] = await Promise.all([
     getIn<{ metadata: { uid?: string }; data?: Record<string, string> }>(cluster, 'Secret', namespace, name),
     listReleases(cluster, namespace, app),

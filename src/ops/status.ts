@@ -4,7 +4,7 @@
  * an older release, restarts and crash loops, the cron tasks' last runs, the deploy lock. The
  * lists are read once for the whole environment (status-read.ts), never per app.
  */
-import { previousFire } from '../model/cron-schedule.ts';
+import { Cron } from 'croner';
 import { ANNOTATION, LABEL } from '../model/labels.ts';
 import {
   type ContainerStatus,
@@ -234,7 +234,9 @@ function missedRun(cronJob: CronJob, newest: Job | undefined, now: number): stri
   if (!schedule || cronJob.spec?.suspend) return undefined;
   let due: number | undefined;
   try {
-    due = previousFire(schedule, now, cronJob.spec?.timeZone ?? 'UTC');
+    // croner reads 5-part schedules as the CronJob controller does (either day field matches when both are set).
+    const job = new Cron(schedule, { timezone: cronJob.spec?.timeZone ?? 'UTC', paused: true, mode: '5-part' });
+    due = job.previousRuns(1, new Date(now + 1))[0]?.getTime();
   } catch {
     return undefined;
   }

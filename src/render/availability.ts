@@ -17,7 +17,13 @@ export function renderPdb(app: ResolvedApp, process: ResolvedProcess): KubeObjec
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
     metadata: { name: process.objectName, namespace: app.namespace, labels: appLabels(app, process.name) },
-    spec: { minAvailable: several ? 1 : 0, selector: { matchLabels: selectorLabels(app, process.name) } },
+    spec: {
+      minAvailable: several ? 1 : 0,
+      selector: { matchLabels: selectorLabels(app, process.name) },
+      // A release whose pods never become Ready must not hold a node drain hostage: pods that are
+      // not Ready may always be evicted (the default, IfHealthyBudget, would block on them).
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+    },
   };
   return kube(pdb);
 }

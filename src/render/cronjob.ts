@@ -3,10 +3,10 @@
  * overlapping the next one; a bounded deadline keeps a hung run from blocking every later one.
  */
 import type { V1Container, V1CronJob, V1Volume } from '@kubernetes/client-node';
-import type { ResolvedApp, ResolvedCluster, ResolvedCron } from '../config/resolved.ts';
+import type { ResolvedApp, ResolvedCluster, ResolvedCron, Security } from '../config/resolved.ts';
 import { appLabels } from '../model/labels.ts';
 import { kube, type KubeObject } from '../model/kube-object.ts';
-import { basePodSpec, containerSecurity, envFrom, imagePullPolicy, resources, secretEnv } from './pod.ts';
+import { basePodSpec, containerSecurity, envFrom, imagePullPolicy, resources, secretEnv, tmpVolume } from './pod.ts';
 
 interface JobSpec {
   name: string;
@@ -16,6 +16,7 @@ interface JobSpec {
   timeout: number;
   container: V1Container;
   volumes?: V1Volume[];
+  security: Security;
 }
 
 function cronJob(app: ResolvedApp, cluster: ResolvedCluster, job: JobSpec): KubeObject {
@@ -40,7 +41,7 @@ function cronJob(app: ResolvedApp, cluster: ResolvedCluster, job: JobSpec): Kube
           template: {
             metadata: { labels },
             spec: {
-              ...basePodSpec(app, cluster),
+              ...basePodSpec(job.security, cluster),
               restartPolicy: 'Never',
               containers: [job.container],
               volumes: job.volumes,
@@ -54,7 +55,10 @@ function cronJob(app: ResolvedApp, cluster: ResolvedCluster, job: JobSpec): Kube
 }
 
 export function renderCronTask(app: ResolvedApp, task: ResolvedCron, cluster: ResolvedCluster): KubeObject {
+  const tmp = tmpVolume(task.security);
   return cronJob(app, cluster, {
+    security: task.security,
+    volumes: tmp ? [tmp.volume] : undefined,
     name: task.objectName,
     component: `cron-${task.name}`,
     schedule: task.schedule,
@@ -68,7 +72,8 @@ export function renderCronTask(app: ResolvedApp, task: ResolvedCron, cluster: Re
       env: secretEnv(app),
       envFrom: envFrom(app),
       resources: resources(task.resources),
-      securityContext: containerSecurity(),
+      volumeMounts: tmp ? [tmp.mount] : undefined,
+      securityContext: containerSecurity(task.security),
     },
   });
 }

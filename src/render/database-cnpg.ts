@@ -12,15 +12,11 @@
  * pure render cannot make). The `Database` resource records the database declaratively with
  * `databaseReclaimPolicy: retain`, so deleting the resource never drops data.
  */
-import type { ResolvedApp, ResolvedEnvironment } from '../config/resolved.ts';
-import { DEFAULTS } from '../config/defaults.ts';
-import type { DatabaseConfig } from '../config/schema.ts';
-import { databaseIdentity } from '../model/database-names.ts';
-import { cnpgPoolerName } from '../model/names.ts';
+import type { ResolvedApp, ResolvedCnpgDatabase, ResolvedDatabase, ResolvedEnvironment } from '../config/resolved.ts';
 import { appLabels, KEEP_ON_PRUNE, LABEL, MANAGED_BY } from '../model/labels.ts';
-import type { KubeObject } from '../model/kube-object.ts';
-
-type CnpgConfig = Extract<DatabaseConfig, { mode: 'cnpg' }>;
+import { kube, type KubeObject } from '../model/kube-object.ts';
+import { namespaceSelector, tcp, toWire } from './network-policy.ts';
+import type { V1NetworkPolicy, V1NetworkPolicyIngressRule } from '@kubernetes/client-node';
 
 const API_VERSION = 'postgresql.cnpg.io/v1';
 const POOLER_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
@@ -32,57 +28,53 @@ const POOLER_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { m
  * namespace (Flux may relocate it with targetNamespace), and pruning or deleting an environment
  * can never take the database server with it.
  */
-export function renderDatabasePlatform(database: DatabaseConfig | undefined, environments: ResolvedEnvironment[]): KubeObject[] {
+export function renderDatabasePlatform(database: ResolvedDatabase | undefined, environments: ResolvedEnvironment[]): KubeObject[] {
   if (database?.mode !== 'cnpg') return [];
-  const settings = cnpgSettings(database);
+  const settings = database;
   const objects = [renderDatabaseNamespace(settings), renderCnpgCluster(settings)];
   if (settings.pooler) objects.push(renderCnpgPooler(settings, settings.pooler));
   for (const env of environments) {
     for (const app of env.apps.filter((a) => a.database)) objects.push(renderCnpgDatabase(app, settings));
   }
+  if (environments[0]?.cluster.networkPolicy !== false) objects.push(renderDatabaseNetworkPolicy(settings, environments));
   return objects;
 }
 
-export interface CnpgSettings {
-  name: string;
-  namespace: string;
-  instances: number;
-  storage: string;
-  storageClass: string | undefined;
-  imageName: string;
-  pooler: { instances: number; poolMode: 'transaction' | 'session' } | undefined;
-  resources: { requests: Record<string, string>; limits: Record<string, string> };
-}
-
-export function cnpgSettings(database: CnpgConfig): CnpgSettings {
-  const d = DEFAULTS.database.cnpg;
-  return {
-    name: database.name ?? d.name,
-    namespace: database.namespace ?? d.namespace,
-    instances: database.instances ?? d.instances,
-    storage: database.storage ?? d.storage,
-    storageClass: database.storageClass,
-    imageName: database.imageName ?? d.imageName,
-    resources: {
-      requests: { ...d.resources.requests, ...database.resources?.requests },
-      limits: { ...d.resources.limits, ...database.resources?.limits },
-    },
-    pooler:
-      database.pooler === false
-        ? undefined
-        : { instances: database.pooler?.instances ?? d.pooler.instances, poolMode: database.pooler?.poolMode ?? d.pooler.poolMode },
+/**
+ * Ingress to the database namespace: its own pods (replication, the pooler), the operator on its
+ * status port and 5432, and the namespaces of environments with database apps on 5432. Nothing
+ * else reaches Postgres, whatever the rest of the cluster runs.
+ */
+function renderDatabaseNetworkPolicy(settings: ResolvedCnpgDatabase, environments: ResolvedEnvironment[]): KubeObject {
+  const clients = [...new Set(environments.filter((e) => e.apps.some((a) => a.database)).map((e) => e.namespace))].sort();
+  const ingress: V1NetworkPolicyIngressRule[] = [
+    { _from: [{ podSelector: {} }] },
+    { _from: [{ namespaceSelector: namespaceSelector(settings.operatorNamespace) }], ports: tcp([8000, 5432]) },
+  ];
+  if (clients.length) {
+    ingress.push({
+      _from: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: clients }] } }],
+      ports: tcp([5432]),
+    });
+  }
+  const policy: V1NetworkPolicy = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: settings.name, namespace: settings.namespace, labels: platformLabels('database') },
+    spec: { podSelector: {}, policyTypes: ['Ingress'], ingress },
   };
+  return kube(toWire(policy) as V1NetworkPolicy);
 }
 
 function platformLabels(component: string): Record<string, string> {
   return { [LABEL.managedBy]: MANAGED_BY, [LABEL.partOf]: 'berth', [LABEL.component]: component };
 }
 
-function renderDatabaseNamespace(settings: CnpgSettings): KubeObject {
+function renderDatabaseNamespace(settings: ResolvedCnpgDatabase): KubeObject {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: settings.namespace, labels: platformLabels('database'), annotations: KEEP_ON_PRUNE } };
 }
 
-export function renderCnpgCluster(settings: CnpgSettings): KubeObject {
+export function renderCnpgCluster(settings: ResolvedCnpgDatabase): KubeObject {
   return {
     apiVersion: API_VERSION,
     kind: 'Cluster',
@@ -98,7 +90,7 @@ export function renderCnpgCluster(settings: CnpgSettings): KubeObject {
       // Without requests Postgres is the first thing evicted on a full node.
       resources: settings.resources,
       // Instances on different nodes when there are enough of them; a one-node cluster still runs.
-      affinity: { enablePodAntiAffinity: true, podAntiAffinityType: 'preferred', topologyKey: 'kubernetes.io/hostname' },
+      affinity: { enablePodAntiAffinity: true, podAntiAffinityType: settings.antiAffinity, topologyKey: 'kubernetes.io/hostname' },
       postgresql: {
         parameters: {
           // Many apps share one server; PgBouncer keeps the real count low.
@@ -114,33 +106,48 @@ export function renderCnpgCluster(settings: CnpgSettings): KubeObject {
   };
 }
 
-export function renderCnpgPooler(settings: CnpgSettings, pooler: NonNullable<CnpgSettings['pooler']>): KubeObject {
+export function renderCnpgPooler(settings: ResolvedCnpgDatabase, pooler: NonNullable<ResolvedCnpgDatabase['pooler']>): KubeObject {
   return {
     apiVersion: API_VERSION,
     kind: 'Pooler',
-    metadata: { name: cnpgPoolerName(settings.name), namespace: settings.namespace, labels: platformLabels('database-pooler') },
+    metadata: { name: pooler.name, namespace: settings.namespace, labels: platformLabels('database-pooler') },
     spec: {
       cluster: { name: settings.name },
       instances: pooler.instances,
       type: 'rw',
-      template: { spec: { containers: [{ name: 'pgbouncer', resources: POOLER_RESOURCES }] } },
+      template: {
+        spec: {
+          containers: [{ name: 'pgbouncer', resources: POOLER_RESOURCES }],
+          // Both instances on one node is one node failure from no database at all (seed 003).
+          affinity: { podAntiAffinity: antiAffinity(settings.antiAffinity, { 'cnpg.io/poolerName': pooler.name }) },
+        },
+      },
       pgbouncer: {
         poolMode: pooler.poolMode,
-        parameters: { max_client_conn: '1000', default_pool_size: '20' },
+        parameters: { max_client_conn: '1000', default_pool_size: String(pooler.poolSize) },
       },
     },
   };
 }
 
-export function renderCnpgDatabase(app: ResolvedApp, settings: CnpgSettings): KubeObject {
-  const identity = databaseIdentity(app.name, app.environment);
+function antiAffinity(kind: 'preferred' | 'required', labels: Record<string, string>) {
+  const term = { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: labels } };
+  return kind === 'required'
+    ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
+    : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] };
+}
+
+export function renderCnpgDatabase(app: ResolvedApp, settings: ResolvedCnpgDatabase): KubeObject {
+  const identity = app.database!;
   return {
     apiVersion: API_VERSION,
     kind: 'Database',
-    // Lives with the Cluster (CNPG requires the same namespace), named for app and environment.
-    // `<app>.<env>`: both are DNS labels, so the dot keeps every pair distinct (a dash would not:
-    // x-shop-web in qa and x-shop in web-qa would meet).
-    metadata: { name: `${app.name}.${app.environment}`, namespace: settings.namespace, labels: appLabels(app, 'database') },
+    // Lives with the Cluster (CNPG requires the same namespace), named for server, app and
+    // environment. `<server>.<app>.<env>`: all are DNS labels, so the dots keep every triple
+    // distinct (a dash would not: x-shop-web in qa and x-shop in web-qa would meet). The server
+    // is in the name because a Database's cluster reference is immutable: a renamed server gets
+    // new objects instead of an update the API server refuses.
+    metadata: { name: `${settings.name}.${app.name}.${app.environment}`, namespace: settings.namespace, labels: appLabels(app, 'database') },
     spec: {
       cluster: { name: settings.name },
       name: identity.database,

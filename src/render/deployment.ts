@@ -8,7 +8,7 @@ import type { ResolvedApp, ResolvedCluster, ResolvedProcess } from '../config/re
 import { ANNOTATION, appLabels, selectorLabels } from '../model/labels.ts';
 import { migrateParts } from './migrate.ts';
 import { kube, type KubeObject } from '../model/kube-object.ts';
-import { basePodSpec, containerSecurity, envFrom, failoverTolerations, imagePullPolicy, podVolumes, resources, secretEnv } from './pod.ts';
+import { basePodSpec, containerSecurity, envFrom, failoverTolerations, imagePullPolicy, podVolumes, resources, secretEnv, tmpVolume } from './pod.ts';
 import { probesFor } from './probes.ts';
 
 const PRESTOP_SECONDS = 5;
@@ -31,28 +31,20 @@ export function renderDeployment(app: ResolvedApp, process: ResolvedProcess, clu
       revisionHistoryLimit: 10,
       progressDeadlineSeconds: Math.max(600, process.health.startupTimeout + 120),
       selector: { matchLabels: selector },
-      strategy: needsRecreate(app, process) ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      strategy: process.strategy === 'Recreate' ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: podTemplate(app, process, cluster, hashes),
     },
   };
   return kube(deployment);
 }
 
-/**
- * Recreate stops the old pod before starting the new one. A singleton needs it (two schedulers
- * for a moment is two schedulers), and so does a single-writer volume: ReadWriteOnce allows one
- * node, ReadWriteOncePod one pod, so a surge pod could not mount it.
- */
-export function needsRecreate(app: ResolvedApp, process: ResolvedProcess): boolean {
-  if (process.singleton) return true;
-  return app.volumes.some((v) => process.volumes.includes(v.name) && !v.readOnly && v.accessMode.startsWith('ReadWriteOnce'));
-}
-
 function podTemplate(app: ResolvedApp, process: ResolvedProcess, cluster: ResolvedCluster, hashes: PodAnnotations): V1PodTemplateSpec {
   const labels = appLabels(app, process.name);
-  const migrate = process.migrates ? migrateParts(app, cluster) : { initContainers: [], volumes: [] };
-  const { volumes = [], mounts } = podVolumes(app, process.volumes);
-  const allVolumes = [...volumes, ...migrate.volumes];
+  const migrate = process.migrates ? migrateParts(app, process, cluster) : { initContainers: [], volumes: [] };
+  const { volumes = [], mounts = [] } = podVolumes(app, process.volumes);
+  const tmp = tmpVolume(process.security);
+  const allVolumes = [...volumes, ...(tmp ? [tmp.volume] : []), ...migrate.volumes];
+  const allMounts = [...mounts, ...(tmp ? [tmp.mount] : [])];
   const spread = process.replicas > 1 || (process.hpa?.max ?? 0) > 1;
   return {
     metadata: {
@@ -63,13 +55,13 @@ function podTemplate(app: ResolvedApp, process: ResolvedProcess, cluster: Resolv
       },
     },
     spec: {
-      ...basePodSpec(app, cluster),
+      ...basePodSpec(process.security, cluster),
       initContainers: migrate.initContainers.length ? migrate.initContainers : undefined,
       containers: [
         {
-          name: process.name,
-          image: app.image,
-          imagePullPolicy: imagePullPolicy(app.image),
+          name: process.container,
+          image: process.image,
+          imagePullPolicy: imagePullPolicy(process.image),
           command: process.command,
           args: process.args,
           ports: process.port === undefined ? undefined : [{ name: 'http', containerPort: process.port, protocol: 'TCP' }],
@@ -79,8 +71,8 @@ function podTemplate(app: ResolvedApp, process: ResolvedProcess, cluster: Resolv
           ...probesFor(process),
           // Endpoints are removed asynchronously; keep serving briefly so no request meets a closed port.
           lifecycle: process.port === undefined ? undefined : { preStop: { sleep: { seconds: PRESTOP_SECONDS } } },
-          volumeMounts: mounts,
-          securityContext: containerSecurity(),
+          volumeMounts: allMounts.length ? allMounts : undefined,
+          securityContext: containerSecurity(process.security),
         },
       ],
       volumes: allVolumes.length ? allVolumes : undefined,

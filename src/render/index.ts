@@ -4,15 +4,17 @@
  */
 import type { V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
 import type { ResolvedApp, ResolvedEnvironment, ResolvedProcess } from '../config/resolved.ts';
-import { resolveEnvironment, type ResolveOptions } from '../config/resolve.ts';
+import { checkImageTags } from '../config/image-tags.ts';
+import { resolveDatabase, resolveEnvironment, type ResolveOptions } from '../config/resolve.ts';
 import type { ParsedConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import { renderHpa, renderPdb } from './availability.ts';
+import { renderBackup } from './backup-cronjob.ts';
 import { renderCronTask } from './cronjob.ts';
 import { renderDatabasePlatform } from './database-cnpg.ts';
 import { renderDeployment } from './deployment.ts';
 import { contentHash } from '../model/hash.ts';
-import { hostsOf, renderCertificate, renderIngress } from './ingress.ts';
+import { renderCertificate, renderIngress } from './ingress.ts';
 import { ANNOTATION, appLabels, environmentLabels, KEEP_ON_PRUNE } from '../model/labels.ts';
 import { configMapName } from '../model/names.ts';
 import { renderNetworkPolicy } from './network-policy.ts';
@@ -49,21 +51,23 @@ export function render(config: ParsedConfig, environment: string, options: Rende
     }
     env.apps = env.apps.filter((a) => options.apps!.includes(a.name));
   }
+  checkImageTags(env);
   return renderEnvironment(env, options.secretsHashes ?? {});
 }
 
 /** Objects outside every environment's namespace (the CloudNativePG server and its databases); none for an external database. */
 export function renderPlatform(config: ParsedConfig): KubeObject[] {
   const environments = Object.keys(config.environments).map((name) => resolveEnvironment(config, name));
-  return renderDatabasePlatform(config.database, environments).sort(compareObjects);
+  return renderDatabasePlatform(resolveDatabase(config.database), environments).sort(compareObjects);
 }
 
 export function renderEnvironment(env: ResolvedEnvironment, secretsHashes: Record<string, string> = {}): KubeObject[] {
-  const objects: KubeObject[] = [renderNamespace(env)];
+  // A namespace berth did not create (Kubernetes' default) is never labelled or annotated as berth's.
+  const objects: KubeObject[] = env.createNamespace ? [renderNamespace(env)] : [];
   for (const app of env.apps) objects.push(...renderApp(app, env, secretsHashes[app.name]));
-  if (env.cluster.certIssuer !== false) {
-    const hosts = new Set(env.apps.flatMap((app) => app.processes.filter((p) => p.port !== undefined).flatMap((p) => hostsOf(app, p))));
-    for (const host of [...hosts].sort()) objects.push(renderCertificate(host, env.namespace, env.name, env.cluster.certIssuer));
+  if (env.tls?.issuer) {
+    const hosts = new Set(env.apps.flatMap((app) => app.processes.filter((p) => p.port !== undefined && p.domains.length).flatMap((p) => p.hosts)));
+    for (const host of [...hosts].sort()) objects.push(renderCertificate(host, env.namespace, env.name, env.tls.issuer));
   }
   return objects.sort(compareObjects);
 }
@@ -82,7 +86,7 @@ export function renderApp(app: ResolvedApp, env: ResolvedEnvironment, secretsHas
   const configMap = renderConfigMap(app);
   if (configMap) objects.push(configMap);
   // What the pods read from config: change any of it and the pods roll.
-  const configHash = contentHash({ env: app.env, secrets: app.secrets, database: app.database });
+  const configHash = contentHash({ env: app.env, secrets: app.secrets, secretName: app.secretName, database: app.database });
   for (const volume of app.volumes) objects.push(...renderVolume(app, volume));
   for (const process of app.processes) {
     objects.push(renderDeployment(app, process, env.cluster, { configHash, secretsHash }));
@@ -90,11 +94,12 @@ export function renderApp(app: ResolvedApp, env: ResolvedEnvironment, secretsHas
     if (process.hpa) objects.push(renderHpa(app, process, process.hpa));
     if (hasPort(process)) {
       objects.push(renderService(app, process));
-      if (process.domains.length) objects.push(...renderIngress(app, process, env.cluster));
+      if (process.domains.length) objects.push(...renderIngress(app, process, env.cluster, env.tls));
     }
   }
   for (const task of app.cron) objects.push(renderCronTask(app, task, env.cluster));
-  objects.push(renderNetworkPolicy(app, env.cluster, env.database));
+  objects.push(...renderBackup(app, env.cluster));
+  if (app.networkPolicy) objects.push(renderNetworkPolicy({ ...app, networkPolicy: app.networkPolicy }, env.cluster, env.database));
   return objects;
 }
 

@@ -4,24 +4,20 @@
  * and the www → apex redirect as Traefik Middlewares or an ingress-nginx annotation.
  */
 import type { V1Ingress, V1IngressRule } from '@kubernetes/client-node';
-import type { ResolvedApp, ResolvedCluster, ResolvedProcess } from '../config/resolved.ts';
+import type { ResolvedApp, ResolvedCluster, ResolvedProcess, Tls } from '../config/resolved.ts';
 import { appLabels, environmentLabels } from '../model/labels.ts';
 import { tlsSecretName } from '../model/names.ts';
 import { kube, type KubeObject } from '../model/kube-object.ts';
 
-export function hostsOf(app: ResolvedApp, process: ResolvedProcess): string[] {
-  return process.domains.flatMap((d) => (app.wwwRedirect && process.name === 'web' && !d.startsWith('*.') ? [d, `www.${d}`] : [d]));
-}
-
-export function renderIngress(app: ResolvedApp, process: ResolvedProcess & { port: number }, cluster: ResolvedCluster): KubeObject[] {
-  const hosts = hostsOf(app, process);
+export function renderIngress(app: ResolvedApp, process: ResolvedProcess & { port: number }, cluster: ResolvedCluster, tls: Tls | undefined): KubeObject[] {
+  const hosts = process.hosts;
   const redirect = app.wwwRedirect && process.name === 'web';
   const annotations: Record<string, string> = {};
   const objects: KubeObject[] = [];
   if (cluster.ingressClass === 'traefik') {
     const middlewares: KubeObject[] = [];
     // ingress-nginx sends HTTP to HTTPS by itself once a host has TLS; Traefik needs telling.
-    if (cluster.certIssuer !== false) {
+    if (tls) {
       middlewares.push(middleware(app, process, 'https-redirect', { redirectScheme: { scheme: 'https', permanent: true } }));
     }
     if (redirect) {
@@ -29,27 +25,30 @@ export function renderIngress(app: ResolvedApp, process: ResolvedProcess & { por
         middleware(app, process, 'www-redirect', { redirectRegex: { regex: '^(https?)://www\\.(.+)', replacement: '${1}://${2}', permanent: true } }),
       );
     }
+    if (process.stripPrefix) middlewares.push(middleware(app, process, 'strip-prefix', { stripPrefix: { prefixes: [prefixOf(process.path)] } }));
     if (middlewares.length) {
       annotations['traefik.ingress.kubernetes.io/router.middlewares'] = middlewares.map((m) => `${app.namespace}-${m.metadata.name}@kubernetescrd`).join(',');
       objects.push(...middlewares);
+    }
+    // Traefik's own ACME resolver obtains and stores the certificates; no Secret, no Certificate.
+    if (tls?.resolver) {
+      annotations['traefik.ingress.kubernetes.io/router.tls'] = 'true';
+      annotations['traefik.ingress.kubernetes.io/router.tls.certresolver'] = tls.resolver;
     }
   }
   if (redirect && cluster.ingressClass === 'nginx') {
     annotations['nginx.ingress.kubernetes.io/from-to-www-redirect'] = 'true';
   }
+  const rewrite = process.stripPrefix && cluster.ingressClass === 'nginx';
+  if (rewrite) {
+    annotations['nginx.ingress.kubernetes.io/rewrite-target'] = '/$2';
+    annotations['nginx.ingress.kubernetes.io/use-regex'] = 'true';
+  }
   // ingress-nginx serves the www host itself when redirecting; listing it as a rule would route it.
   const ruleHosts = redirect && cluster.ingressClass === 'nginx' ? process.domains : hosts;
   const rules: V1IngressRule[] = ruleHosts.map((host) => ({
     host,
-    http: {
-      paths: [
-        {
-          path: process.path,
-          pathType: 'Prefix',
-          backend: { service: { name: process.objectName, port: { name: 'http' } } },
-        },
-      ],
-    },
+    http: { paths: routePaths(process.path, rewrite).map((p) => ({ ...p, backend: { service: { name: process.objectName, port: { name: 'http' } } } })) },
   }));
   const ingress: V1Ingress = {
     apiVersion: 'networking.k8s.io/v1',
@@ -63,11 +62,32 @@ export function renderIngress(app: ResolvedApp, process: ResolvedProcess & { por
     spec: {
       ingressClassName: cluster.ingressClass,
       rules,
-      tls: cluster.certIssuer === false ? undefined : hosts.map((host) => ({ hosts: [host], secretName: tlsSecretName(host) })),
+      tls: tls?.issuer ? hosts.map((host) => ({ hosts: [host], secretName: tlsSecretName(host) })) : undefined,
     },
   };
   objects.push(kube(ingress));
   return objects;
+}
+
+/** `/play/lextris/` and `/play/lextris` both mean the prefix `/play/lextris`. */
+function prefixOf(path: string): string {
+  return path.replace(/\/+$/, '') || '/';
+}
+
+/**
+ * The path itself (Exact) and everything below it (Prefix with the slash): Traefik matches
+ * Prefix character by character, so `/play/lextris/` alone misses `/play/lextris` (which then
+ * reaches the app at `/`) and `/play/lextris` alone would catch `/play/lextrisx`. With a
+ * rewrite, ingress-nginx needs one regular expression capturing what follows the prefix.
+ */
+function routePaths(path: string, rewrite: boolean): Array<{ path: string; pathType: string }> {
+  const prefix = prefixOf(path);
+  if (prefix === '/') return [{ path: '/', pathType: 'Prefix' }];
+  if (rewrite) return [{ path: `${prefix}(/|$)(.*)`, pathType: 'ImplementationSpecific' }];
+  return [
+    { path: prefix, pathType: 'Exact' },
+    { path: `${prefix}/`, pathType: 'Prefix' },
+  ];
 }
 
 /** One Certificate per host in the namespace: two apps on one host by path share it. */

@@ -4,8 +4,9 @@
  * files shipped in the image, copied out first because the runner lives in berth's image.
  */
 import type { V1Container, V1Volume } from '@kubernetes/client-node';
-import type { ResolvedApp, ResolvedCluster } from '../config/resolved.ts';
-import { containerSecurity, envFrom, imagePullPolicy, resources, secretEnv } from './pod.ts';
+import type { ResolvedApp, ResolvedCluster, ResolvedProcess } from '../config/resolved.ts';
+import { BERTH_IMAGE_SECURITY } from './berth-image.ts';
+import { containerSecurity, envFrom, imagePullPolicy, resources, secretEnv, tmpVolume } from './pod.ts';
 
 const MIGRATIONS_VOLUME = 'berth-migrations';
 const MIGRATIONS_MOUNT = '/berth/migrations';
@@ -15,17 +16,29 @@ export interface MigrateParts {
   volumes: V1Volume[];
 }
 
-export function migrateParts(app: ResolvedApp, cluster: ResolvedCluster): MigrateParts {
+/** Runs before `process` starts, from its image and as its user. */
+export function migrateParts(app: ResolvedApp, process: ResolvedProcess, cluster: ResolvedCluster): MigrateParts {
   if (!app.migrate) return { initContainers: [], volumes: [] };
+  const { image, security } = process;
+  const tmp = tmpVolume(security);
   const common = {
     env: secretEnv(app),
     envFrom: envFrom(app),
     resources: resources({ requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } }),
-    securityContext: containerSecurity(),
   };
   if (app.migrate.command) {
     return {
-      initContainers: [{ name: 'migrate', image: app.image, imagePullPolicy: imagePullPolicy(app.image), command: app.migrate.command, ...common }],
+      initContainers: [
+        {
+          name: 'migrate',
+          image,
+          imagePullPolicy: imagePullPolicy(image),
+          command: app.migrate.command,
+          ...common,
+          volumeMounts: tmp ? [tmp.mount] : undefined,
+          securityContext: containerSecurity(security),
+        },
+      ],
       volumes: [],
     };
   }
@@ -34,12 +47,12 @@ export function migrateParts(app: ResolvedApp, cluster: ResolvedCluster): Migrat
     initContainers: [
       {
         name: 'copy-migrations',
-        image: app.image,
-        imagePullPolicy: imagePullPolicy(app.image),
+        image,
+        imagePullPolicy: imagePullPolicy(image),
         command: ['cp', '-R', `${app.migrate.dir.replace(/\/$/, '')}/.`, `${MIGRATIONS_MOUNT}/`],
         volumeMounts: mount,
         resources: common.resources,
-        securityContext: containerSecurity(),
+        securityContext: containerSecurity(security),
       },
       {
         name: 'migrate',
@@ -48,6 +61,7 @@ export function migrateParts(app: ResolvedApp, cluster: ResolvedCluster): Migrat
         command: ['berth', 'migrate', 'apply', '--dir', MIGRATIONS_MOUNT],
         volumeMounts: mount,
         ...common,
+        securityContext: containerSecurity(BERTH_IMAGE_SECURITY),
       },
     ],
     volumes: [{ name: MIGRATIONS_VOLUME, emptyDir: { sizeLimit: '64Mi' } }],

@@ -2,10 +2,20 @@
  * Pieces of a pod spec shared by Deployments, CronJobs and the migrate init container: the
  * environment an app sees, its volumes, and the cluster-wide scheduling rules.
  */
-import type { V1Container, V1EnvFromSource, V1EnvVar, V1PodSpec, V1ResourceRequirements, V1Toleration, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import type { ResolvedApp, ResolvedCluster, Resources } from '../config/resolved.ts';
+import type {
+  V1EnvFromSource,
+  V1EnvVar,
+  V1PodSpec,
+  V1ResourceRequirements,
+  V1SecurityContext,
+  V1Toleration,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
+import { DEFAULTS } from '../config/defaults.ts';
+import type { ResolvedApp, ResolvedCluster, Resources, Security } from '../config/resolved.ts';
 import { parseImage } from '../config/image-ref.ts';
-import { configMapName, databaseSecretName, secretName } from '../model/names.ts';
+import { configMapName, databaseSecretName } from '../model/names.ts';
 
 export function envFrom(app: ResolvedApp): V1EnvFromSource[] | undefined {
   const sources: V1EnvFromSource[] = [];
@@ -17,7 +27,7 @@ export function envFrom(app: ResolvedApp): V1EnvFromSource[] | undefined {
 /** Each declared secret by name, so a missing one stops the pod with a message naming it. */
 export function secretEnv(app: ResolvedApp): V1EnvVar[] | undefined {
   if (app.secrets.length === 0) return undefined;
-  return [...app.secrets].sort().map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secretName(app), key } } }));
+  return [...app.secrets].sort().map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: app.secretName, key } } }));
 }
 
 export function resources(r: Resources): V1ResourceRequirements {
@@ -31,18 +41,38 @@ export function imagePullPolicy(image: string): 'Always' | 'IfNotPresent' {
   return !digest && (tag === undefined || tag === 'latest') ? 'Always' : 'IfNotPresent';
 }
 
-export function containerSecurity(): V1Container['securityContext'] {
-  return { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+/**
+ * Every container drops ALL capabilities and may not gain privileges. A container allowed to
+ * start as root gets back only the few capabilities root images need (DEFAULTS.security): Pod
+ * Security "baseline". A non-root one adds nothing it did not ask for: "restricted".
+ */
+export function containerSecurity(security: Security): V1SecurityContext {
+  return {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'], add: security.capabilities.length ? [...security.capabilities] : undefined },
+    runAsNonRoot: security.nonRoot || undefined,
+    runAsUser: security.runAsUser,
+    runAsGroup: security.runAsGroup,
+    readOnlyRootFilesystem: security.readOnlyRootFilesystem || undefined,
+  };
 }
 
+/** A read-only root filesystem still gets a writable /tmp: most runtimes need one. */
+export function tmpVolume(security: Security): { volume: V1Volume; mount: V1VolumeMount } | undefined {
+  if (!security.readOnlyRootFilesystem) return undefined;
+  return { volume: { name: TMP_VOLUME, emptyDir: { sizeLimit: DEFAULTS.security.tmpSize } }, mount: { name: TMP_VOLUME, mountPath: '/tmp' } };
+}
+
+const TMP_VOLUME = 'tmp';
+
 /** Shared pod-level settings: pull secret, service links off, no API token unless needed. */
-export function basePodSpec(app: ResolvedApp, cluster: ResolvedCluster): Partial<V1PodSpec> {
+export function basePodSpec(security: Security, cluster: ResolvedCluster): Partial<V1PodSpec> {
   return {
     automountServiceAccountToken: false,
     enableServiceLinks: false,
     imagePullSecrets: cluster.imagePullSecret ? [{ name: cluster.imagePullSecret }] : undefined,
     securityContext: {
-      fsGroup: app.fsGroup,
+      fsGroup: security.fsGroup,
       seccompProfile: { type: 'RuntimeDefault' },
     },
   };

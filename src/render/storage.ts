@@ -7,7 +7,7 @@ import type { ResolvedApp, ResolvedVolume } from '../config/resolved.ts';
 import { appLabels, KEEP_ON_PRUNE } from '../model/labels.ts';
 import { kube, type KubeObject } from '../model/kube-object.ts';
 
-interface ClaimSpec {
+export interface ClaimSpec {
   name: string;
   namespace: string;
   labels: Record<string, string>;
@@ -17,7 +17,8 @@ interface ClaimSpec {
   nfs: { server: string; path: string; persistentVolumeName: string } | undefined;
 }
 
-function claimObjects(spec: ClaimSpec): KubeObject[] {
+/** A claim, and for an NFS export the PersistentVolume bound to it alone; both kept on prune. */
+export function claimObjects(spec: ClaimSpec): KubeObject[] {
   const objects: KubeObject[] = [];
   if (spec.nfs) {
     const pv: V1PersistentVolume = {

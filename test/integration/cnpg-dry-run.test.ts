@@ -46,8 +46,8 @@ describeCluster('CloudNativePG manifests against the real API server', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'Cluster/pg',
       'Pooler/pg-pooler',
-      'Database/api.production',
-      'Database/worker.production',
+      'Database/pg.api.production',
+      'Database/pg.worker.production',
     ]);
     const api = cluster();
     await ensureNamespace(api, dbNamespace);

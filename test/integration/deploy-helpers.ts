@@ -30,7 +30,7 @@ export function project(prefix: string): Project {
       writeFileSync(join(dir, 'berth.config.json'), JSON.stringify(config, null, 2));
     },
     berth(args, env = {}, stdin) {
-      return cli(args, { cwd: dir, env: { KUBECONFIG: requireEnv().kubeconfigPath, ...env }, stdin });
+      return cli(args, { cwd: dir, env: { KUBECONFIG: requireEnv().kubeconfigPath, ...env }, input: stdin });
     },
     async setSecret(name, data) {
       const { core } = kube();

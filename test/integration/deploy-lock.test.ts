@@ -104,4 +104,37 @@ describeCluster('the deploy lock', () => {
       await expectConsistentHistory(p, 'web');
     }
   }, 400_000);
+
+  it('Ctrl-C during a rollout: the app in flight goes back to its release, the lock is released, exit 130', async () => {
+    const p = project('dint');
+    projects.push(p);
+    p.write(shopConfig(p.namespace));
+    await p.setSecret('web-secrets', { TOKEN: 'first' });
+    expect((await p.berth(['deploy', '--tag', 'v1'])).code).toBe(0);
+    // A build whose pods never become ready keeps the rollout in flight until we interrupt it.
+    const run = spawnBerth(p, ['deploy', 'web', '--tag', 'neverready', '--timeout', '2m']);
+    let stderr = '';
+    run.child.stderr!.on('data', (c) => (stderr += c));
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (/web: \d\/2 ready on r2/.test(stderr)) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 100);
+    });
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(ExitCode.interrupted);
+    expect(result.stdout).toMatch(/web r2 was interrupted and was rolled back to r1/);
+    const d = await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace });
+    expect(d.spec!.template.spec!.containers[0]!.image).toBe('registry.test/shop:v1');
+    const lock = await p.berth(['lock', 'status', '--json']);
+    expect(JSON.parse(lock.stdout)).toMatchObject({ locked: false });
+    expect((await historyOf(p, 'web')).map((r) => `${r.revision}:${r.kind}:${r.result}`)).toEqual([
+      '3:rollback:succeeded',
+      '2:deploy:interrupted',
+      '1:deploy:succeeded',
+    ]);
+  }, 120_000);
 });

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.ts';
 import { events, historyOf, type Project, project, runningSpec, shopConfig } from './deploy-helpers.ts';
-import { describeCluster, kube } from './helpers.ts';
+import { describeCluster, kube, kubectl, requireEnv } from './helpers.ts';
 
 const projects: Project[] = [];
 function newProject(prefix: string): Project {
@@ -125,6 +125,28 @@ describeCluster('berth deploy', () => {
       expect(diagnosis).toMatch(/No node can take the pod: 0\/2 nodes are available: 2 Insufficient cpu/);
     });
 
+    it('a failing migration init container', async () => {
+      const p = await deployedProject('dmigrate');
+      const migrating = { migrate: { command: ['node', 'migrate.js'] } };
+      p.write(shopConfig(p.namespace, { web: migrating }));
+      expect((await p.berth(['deploy', 'web', '--tag', 'v1m'])).code).toBe(0);
+      const config = shopConfig(p.namespace, { env: { MODE: 'two' }, web: migrating });
+      p.write(config);
+      await p.setSecret('web-secrets', { TOKEN: 'second' });
+      const result = await p.berth(['deploy', 'web', '--tag', 'initfail']);
+      expect(result.code, result.stderr).toBe(ExitCode.deployFailed);
+      expect((await runningSpec(p.namespace, 'web')).image).toBe('registry.test/shop:v1m');
+      const history = await historyOf(p, 'web');
+      expect(history[1]!.diagnosis!.cause).toMatch(/The migration failed: init container migrate in pod \S+ (exited with code 1|keeps failing)/);
+      expect(result.stderr).toMatch(/last \d+ log lines of migrate/);
+    });
+
+    it('OOMKilled', async () => {
+      const p = await deployedProject('doom');
+      const { diagnosis } = await failAndExpectRollback(p, ['--tag', 'oomkilled']);
+      expect(diagnosis).toMatch(/runs out of memory: web was killed by the kernel \(OOMKilled\) at its 512Mi limit/);
+    });
+
     it('failed health check against a local HTTP server', async () => {
       const p = await deployedProject('dhealth');
       const server: Server = createServer((_, res) => res.writeHead(503).end('down'));
@@ -138,6 +160,98 @@ describeCluster('berth deploy', () => {
         server.close();
       }
     });
+  });
+
+  it('announces results to a webhook; a webhook that fails is a warning, never a failed deploy', async () => {
+    const p = newProject('dnotify');
+    const received: string[] = [];
+    let status = 200;
+    const server: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push(JSON.parse(body).text);
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const hook = { HOOK_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook` };
+      p.write({ ...shopConfig(p.namespace), notifications: { slack: { env: 'HOOK_URL' } } });
+      await p.setSecret('web-secrets', { TOKEN: 'first' });
+      const ok = await p.berth(['deploy', '--tag', 'v1'], hook);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(received).toEqual([expect.stringMatching(/\[staging\] web v1 deployed \(r1\); worker v1 deployed \(r1\)/)]);
+      status = 500;
+      const failing = await p.berth(['deploy', 'web', '--tag', 'v2'], hook);
+      expect(failing.code).toBe(0);
+      expect(failing.stderr).toMatch(/notification not sent \(the webhook answered 500\); the deploy result stands/);
+      expect(failing.stderr).not.toContain(hook.HOOK_URL);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('--restart rolls the pods of an unchanged release, recorded as a restart', async () => {
+    const p = await deployedProject('drestart');
+    const before = await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace });
+    const result = await p.berth(['deploy', 'web', '--restart']);
+    expect(result.code, result.stderr).toBe(0);
+    const after = await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace });
+    expect(after.metadata!.generation).toBeGreaterThan(before.metadata!.generation!);
+    expect(after.spec!.template.metadata!.annotations!['berth.dev/restarted-at']).toBeTruthy();
+    expect((await historyOf(p, 'web')).map((r) => `${r.revision}:${r.kind}:${r.tag}`)).toEqual(['2:restart:v1', '1:deploy:v1']);
+  });
+
+  it('a hand edit is a conflict that names who changed which field, with nothing applied; --force-conflicts takes it back', async () => {
+    const p = await deployedProject('dconflict');
+    await kubectl(['-n', p.namespace, 'scale', 'deployment/web', '--replicas=4']);
+    const refused = await p.berth(['deploy', 'web', '--tag', 'v2']);
+    expect(refused.code).toBe(ExitCode.conflict);
+    expect(refused.stderr).toMatch(/someone else changed fields berth manages \("kubectl scale" set \.spec\.replicas\)/);
+    expect(refused.stderr).toMatch(/--force-conflicts/);
+    const untouched = await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace });
+    expect(untouched.spec!.template.spec!.containers[0]!.image).toBe('registry.test/shop:v1');
+    expect((await historyOf(p, 'web')).length).toBe(1);
+    const forced = await p.berth(['deploy', 'web', '--tag', 'v2', '--force-conflicts']);
+    expect(forced.code, forced.stderr).toBe(0);
+    const taken = await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace });
+    expect(taken.spec!.replicas).toBe(2);
+    expect(taken.spec!.template.spec!.containers[0]!.image).toBe('registry.test/shop:v2');
+  });
+
+  it('backs the database up before a release that migrates, and names that backup when the release is rolled back', async () => {
+    const harness = requireEnv();
+    const s3 = harness.s3!;
+    const p = newProject('dbackup');
+    const env = { ADMIN_URL: harness.pgUrl, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_REGION: s3.region };
+    const config = (tagged: object = {}) => ({
+      ...shopConfig(p.namespace, { web: { database: true, migrate: { command: ['node', 'migrate.js'] }, ...tagged } }),
+      database: { mode: 'external', host: '127.0.0.1', port: harness.postgres.port, admin: { env: 'ADMIN_URL' } },
+      backups: { store: { s3: { bucket: s3.bucket, endpoint: s3.endpoint, region: s3.region, prefix: `${p.namespace}/`, credentialsSecret: 'backup-s3' } } },
+    });
+    p.write(config());
+    await p.setSecret('web-secrets', { TOKEN: 'first' });
+    await p.setSecret('backup-s3', { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey });
+    const first = await p.berth(['deploy', '--tag', 'v1', '--json'], env);
+    expect(first.code, first.stderr).toBe(0);
+    const backup = events(first.stdout).find((e) => e.event === 'backup') as { taken: boolean; id: string } | undefined;
+    expect(backup?.taken).toBe(true);
+    const listed = await p.berth(['backup', 'list', 'web', '--json'], env);
+    expect(listed.stdout).toContain(backup!.id);
+
+    // Nothing changes: no backup. A failing migration: a backup first, named in the rollback.
+    const again = await p.berth(['deploy', '--json'], env);
+    expect(events(again.stdout).some((e) => e.event === 'backup')).toBe(false);
+    const failing = await p.berth(['deploy', 'web', '--tag', 'initfail'], env);
+    expect(failing.code, failing.stderr).toBe(ExitCode.deployFailed);
+    const before = /backed up its database before the migrations: (\S+)/.exec(failing.stderr)?.[1];
+    expect(before).toBeTruthy();
+    expect(failing.stdout).toContain(`berth backup restore web ${before} --env staging`);
+    // --skip-backup: no backup at all.
+    const skipped = await p.berth(['deploy', 'web', '--tag', 'v2', '--skip-backup', '--json'], env);
+    expect(skipped.code).toBe(0);
+    expect(events(skipped.stdout).some((e) => e.event === 'backup')).toBe(false);
   });
 
   it('--no-rollback leaves the failed release in place and exits 1', async () => {

@@ -2,15 +2,20 @@
  * Everything berth renders must be accepted by a real kube-apiserver with strict field
  * validation: an unknown or misspelt field (the kind a plain-object renderer can produce) fails
  * here instead of on a user's cluster. Each example is applied with a server-side dry run into
- * namespaces of its own.
+ * namespaces of its own. The add-on kinds (CloudNativePG, cert-manager, Traefik) are checked
+ * against those projects' own CRDs (testenv/upstream-crds.ts), as a real cluster would.
  */
 import { readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
+import { exampleTag } from '../../src/config/tag-scheme.ts';
 import { render, renderPlatform, type KubeObject } from '../../src/render/index.ts';
 import { toYamlStream } from '../../src/manifests/serialize.ts';
+import { parseAllDocuments } from 'yaml';
 import { binaries } from '../../testenv/paths.ts';
+import { CRD_SOURCES, crdFile } from '../../testenv/upstream-crds.ts';
 import { run } from '../../testenv/run.ts';
 import { describeCluster, kube, requireEnv, uniqueName } from './helpers.ts';
 
@@ -24,6 +29,11 @@ async function kubectl(args: string[], input: string, createNamespace?: string):
 }
 
 const examplesDir = join(import.meta.dirname, '../../examples');
+
+interface CrdDocument {
+  metadata: { name: string };
+  spec: { names: { kind: string }; versions: { name: string; schema: unknown }[] };
+}
 const created: string[] = [];
 
 /** Moves an environment's objects into a fresh namespace so parallel runs never collide. */
@@ -63,7 +73,7 @@ describeCluster('rendered objects against the real API server', () => {
       for (const environment of Object.keys(config.environments)) {
         const namespace = uniqueName(`dry-${example}`).slice(0, 63);
         const objects = relocate(
-          render(config, environment, { tags: Object.fromEntries(Object.keys(config.apps).map((a) => [a, '1.0.0'])) }),
+          render(config, environment, { defaultTag: exampleTag(config.environments[environment]!.tagScheme) }),
           config.environments[environment]!.namespace,
           namespace,
         );
@@ -87,13 +97,46 @@ describeCluster('rendered objects against the real API server', () => {
     });
   }
 
+  it('validates against the upstream add-on CRDs at the pinned versions, not stand-ins', async () => {
+    const installed: string[] = [];
+    const live = new Map(
+      (JSON.parse(await kubectl(['get', 'crd', '-o', 'json'], '')) as { items: CrdDocument[] }).items.map((crd) => [crd.metadata.name, crd]),
+    );
+    for (const source of CRD_SOURCES) {
+      const published = parseAllDocuments(await readFile(crdFile(source), 'utf8'))
+        .map((doc) => doc.toJS() as CrdDocument | null)
+        .filter((crd) => crd !== null);
+      expect(published.map((crd) => crd.spec.names.kind).sort(), source.project).toEqual([...source.kinds].sort());
+      for (const crd of published) {
+        // The schema the API server validates with is the one the project publishes, CEL rules included.
+        expect(
+          live.get(crd.metadata.name)?.spec.versions.map((v) => v.schema),
+          crd.metadata.name,
+        ).toEqual(crd.spec.versions.map((v) => v.schema));
+        installed.push(crd.spec.names.kind);
+      }
+    }
+    // Every add-on kind the examples render is among them.
+    const rendered = new Set<string>();
+    for (const example of readdirSync(examplesDir)) {
+      const { config } = await loadConfig({ cwd: join(examplesDir, example) });
+      const objects = [
+        ...renderPlatform(config),
+        ...Object.keys(config.environments).flatMap((env) => render(config, env, { defaultTag: exampleTag(config.environments[env]!.tagScheme) })),
+      ];
+      for (const o of objects) if (/(^|\.)(cnpg\.io|cert-manager\.io|traefik\.io)\//.test(o.apiVersion)) rendered.add(o.kind);
+    }
+    expect([...rendered].filter((kind) => !installed.includes(kind))).toEqual([]);
+    expect([...rendered].sort()).toEqual(expect.arrayContaining(['Certificate', 'Cluster', 'Database', 'Middleware', 'Pooler']));
+  });
+
   it('rejects an object with a misspelt field, so the check above can fail', async () => {
     const namespace = uniqueName('dry-bad');
     await kube().core.createNamespace({ body: { metadata: { name: namespace } } });
     created.push(namespace);
     const bad = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace }, spec: { ports: [{ port: 80, targetPrt: 'http' }] } };
     await expect(kubectl(['apply', '--server-side', '--dry-run=server', '--validate=strict', '-f', '-'], JSON.stringify(bad))).rejects.toThrow(/targetPrt/);
-    // The stand-in CRDs are strict where berth renders, so the same holds for add-on kinds.
+    // The upstream CRDs are structural (unknown fields pruned, so Strict refuses them): the same holds for add-on kinds.
     const typos = [
       {
         apiVersion: 'postgresql.cnpg.io/v1',

@@ -20,11 +20,11 @@ class Capture extends Writable {
   }
 }
 
-export async function cli(argv: string[], options: { cwd?: string; env?: Record<string, string>; stdin?: string } = {}): Promise<CliResult> {
+export async function cli(argv: string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
   const stdout = new Capture();
   const stderr = new Capture();
   const stdin = new PassThrough();
-  stdin.end(options.stdin ?? '');
+  stdin.end(options.input);
   const code = await runCli(argv, { cwd: options.cwd ?? process.cwd(), env: { NO_COLOR: '1', ...options.env }, stdout, stderr, stdin });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }

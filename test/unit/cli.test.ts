@@ -157,6 +157,14 @@ describe('berth CLI', () => {
       expect(result.status).toBe(0);
     });
 
+    it('says how to install berth from a checkout when a config imports it, never `npm install berth` (it is not published)', async () => {
+      const dir = project(`import { defineConfig } from 'berth';\nexport default defineConfig(${JSON.stringify(parse(GOOD_YAML))});\n`, 'berth.config.ts');
+      const { code, stderr } = await cli(['validate'], { cwd: dir });
+      expect(code).toBe(2);
+      expect(stderr).toContain('npm install -D /path/to/berth');
+      expect(stderr).not.toMatch(/npm install -D berth\b/);
+    });
+
     it('refuses to guess between two configs in one directory', async () => {
       const dir = project();
       writeFileSync(join(dir, 'berth.config.json'), JSON.stringify(parse(GOOD_YAML)));
@@ -254,6 +262,12 @@ describe('berth CLI', () => {
       expect(bad.stdout).toBe('');
       expect(bad.stderr).toMatch(/does not match production's tag scheme "prod-YYYYMMDD.N"/);
       expect((await cli(['render', '--tag', 'prod-20260301.4'], { cwd: project(config) })).code).toBe(0);
+      // No tag at all is no reason to render :latest with exit 0.
+      const none = await cli(['render'], { cwd: project(config) });
+      expect(none.code).toBe(2);
+      expect(none.stdout).toBe('');
+      expect(none.stderr).toMatch(/No image tag for web in production/);
+      expect(none.stderr).toMatch(/--tag/);
     });
 
     it('writes a kustomization directory and prunes files of objects no longer rendered', async () => {
@@ -270,6 +284,22 @@ describe('berth CLI', () => {
       expect(second.stdout).toMatch(/Removed 4 files/);
       expect(existsSync(join(out, 'deployment-blog.yaml'))).toBe(false);
       expect(existsSync(join(out, 'deployment-web.yaml'))).toBe(true);
+    });
+
+    it('writes Flux image-policy markers with --out, and a re-render keeps them and the tag Flux set', async () => {
+      const config = GOOD_YAML.replace('{ namespace: shop }', '{ namespace: shop, tagScheme: prod-YYYYMMDD.N, imagePolicy: {} }');
+      const dir = project(config);
+      expect((await cli(['render', '--out', 'deploy', '--tag', 'prod-20260301.1'], { cwd: dir })).code).toBe(0);
+      const file = join(dir, 'deploy', 'deployment-web.yaml');
+      const marker = '# {"$imagepolicy": "flux-system:web-production"}';
+      expect(readFileSync(file, 'utf8')).toContain(`image: ghcr.io/acme/shop:prod-20260301.1 ${marker}\n`);
+      // The image automation commits a newer tag into the file...
+      writeFileSync(file, readFileSync(file, 'utf8').replace('shop:prod-20260301.1', 'shop:prod-20260302.7'));
+      // ...and a later render (a config change, no --tag) keeps it rather than refusing or moving it.
+      const again = await cli(['render', '--out', 'deploy'], { cwd: dir });
+      expect(again.code, again.stderr).toBe(0);
+      expect(readFileSync(file, 'utf8')).toContain(`image: ghcr.io/acme/shop:prod-20260302.7 ${marker}\n`);
+      expect(parse(readFileSync(file, 'utf8')).spec.template.spec.containers[0].image).toBe('ghcr.io/acme/shop:prod-20260302.7');
     });
 
     it("refuses --out with --app, which would prune the other apps' files", async () => {
@@ -293,7 +323,7 @@ describe('berth CLI', () => {
       const config = GOOD_YAML.replace('apps:', 'database: { mode: cnpg }\napps:') + '    database: true\n';
       const platform = await cli(['render', '--platform'], { cwd: project(config) });
       expect(platform.code).toBe(0);
-      expect(parseAllDocuments(platform.stdout).map((d) => d.toJS().kind)).toEqual(['Namespace', 'Cluster', 'Pooler', 'Database']);
+      expect(parseAllDocuments(platform.stdout).map((d) => d.toJS().kind)).toEqual(['Namespace', 'Cluster', 'Pooler', 'Database', 'NetworkPolicy']);
       const env = await cli(['render'], { cwd: project(config) });
       expect(parseAllDocuments(env.stdout).map((d) => d.toJS().kind)).not.toContain('Cluster');
       expect((await cli(['render', '--platform', '--env', 'production'], { cwd: project(config) })).code).toBe(2);
@@ -318,15 +348,16 @@ describe('berth CLI', () => {
     });
 
     it('keeps tags pinned in the config when --tag is given for all apps, and warns about :latest', async () => {
-      const config = GOOD_YAML + '  db:\n    image: postgres:16-alpine\n    port: 5432\n';
+      const config = GOOD_YAML + '  db:\n    image: postgres:16-alpine\n    port: 5432\n  blog:\n    image: ghcr.io/acme/blog:latest\n    port: 80\n';
       const { stdout, stderr } = await cli(['render', '--tag', '2.0.0'], { cwd: project(config) });
       const images = parseAllDocuments(stdout)
         .map((d) => d.toJS())
         .filter((o) => o.kind === 'Deployment')
         .map((o) => o.spec.template.spec.containers[0].image);
-      expect(images.sort()).toEqual(['ghcr.io/acme/shop:2.0.0', 'postgres:16-alpine']);
+      // :latest pins nothing, so the given tag applies to it too.
+      expect(images.sort()).toEqual(['ghcr.io/acme/blog:2.0.0', 'ghcr.io/acme/shop:2.0.0', 'postgres:16-alpine']);
       expect(stderr).toBe('');
-      expect((await cli(['render'], { cwd: project(config) })).stderr).toMatch(/no tag for web: rendering :latest/);
+      expect((await cli(['render'], { cwd: project(config) })).stderr).toMatch(/no tag for web, blog: rendering :latest/);
     });
 
     it('says an app is disabled in an environment rather than unknown', async () => {

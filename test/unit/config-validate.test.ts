@@ -41,6 +41,25 @@ describe('config validation', () => {
     }
   });
 
+  it('reports schema problems and rule problems of other parts in one pass', () => {
+    const bad = withConfig((c) => {
+      c.apps.web.port = 70000;
+      c.apps.blog = { image: 'ghcr.io/acme/blog', port: 80, domains: ['shop.dev'], wwwRedirect: true, processes: { jobs: {} } };
+      c.environments.staging.apps.blog = { enabled: false };
+      c.environments.production.namespace = 'kube-system';
+    });
+    const paths = problems(bad).map((p) => p.path);
+    expect(paths).toContain('apps.web.port');
+    expect(paths).toContain('apps.blog.processes.jobs.command');
+    expect(paths).toContain('environments.production.namespace');
+    // Nothing is said about web's other fields or about references to it: they were not checked.
+    expect(
+      problems(bad)
+        .filter((p) => p.path.startsWith('apps.web'))
+        .map((p) => p.path),
+    ).toEqual(['apps.web.port']);
+  });
+
   it('refuses a non-object config with a hint to export one', () => {
     expectProblem(42, '', /export default defineConfig/);
   });
@@ -146,12 +165,26 @@ describe('config validation', () => {
       });
       expect(problems(config).some((p) => /already served/.test(p.message))).toBe(true);
     });
-    it('refuses a domain reused by the same app in another environment', () => {
+    it('refuses a domain reused by the same app in another environment, naming it and the override to set', () => {
       const config = withConfig((c) => delete c.environments.staging.apps.web.domains);
-      expectProblem(config, 'apps.web.domains[0]', /already served by app web in production/);
+      expect(problems(config)).toContainEqual({
+        path: 'apps.web.domains[0]',
+        message: 'shop.dev/ is served by app web in production and again in staging; give staging its own domain at environments.staging.apps.web.domains',
+      });
+    });
+    it('gives one clear message for www.<domain> listed with wwwRedirect, not a clash with itself', () => {
+      const found = problems(withConfig((c) => Object.assign(c.apps.web, { wwwRedirect: true, domains: ['shop.dev', 'www.shop.dev'] })));
+      expect(found).toEqual([{ path: 'apps.web.domains[1]', message: expect.stringMatching(/wwwRedirect adds the www. host itself/) }]);
     });
     it('reports the schema problem once per field', () => {
       expect(problems(withConfig((c) => (c.apps.web.domains = ['Shop.dev'])))).toEqual([{ path: 'apps.web.domains[0]', message: 'must be lowercase' }]);
+    });
+    it('has nothing to strip at the root path', () => {
+      expectProblem(
+        withConfig((c) => (c.apps.web.stripPrefix = true)),
+        'apps.web.stripPrefix',
+        /needs a `path`/,
+      );
     });
     it('refuses paths that do not start with a slash', () => {
       expectProblem(
@@ -270,6 +303,70 @@ describe('config validation', () => {
       const { warnings } = validateConfig(withConfig((c) => (c.apps.web.volumes = { data: { mountPath: '/data', size: '1Gi' } })));
       expect(warnings).toEqual([expect.objectContaining({ path: 'apps.web.volumes.data', message: expect.stringMatching(/2 replicas/) })]);
     });
+    it('counts autoscaler maximums and per-environment replicas against a single-node volume', () => {
+      const single = (edit: (c: any) => void) =>
+        validateConfig(
+          withConfig((c) => {
+            c.apps.web.replicas = 1;
+            c.environments.staging.apps.web.replicas = 1;
+            c.apps.web.volumes = { data: { mountPath: '/data', size: '1Gi' } };
+            edit(c);
+          }),
+        ).warnings;
+      expect(single(() => {})).toEqual([]);
+      expect(single((c) => (c.apps.web.hpa = { min: 1, max: 3 }))).toContainEqual({
+        path: 'apps.web.volumes.data',
+        message: expect.stringMatching(/up to 3 replicas of "web" in production/),
+      });
+      expect(single((c) => (c.environments.production.apps = { web: { replicas: 2 } }))).toContainEqual({
+        path: 'apps.web.volumes.data',
+        message: expect.stringMatching(/2 replicas of "web" in production/),
+      });
+      // One pod per volume, ever: a second replica could never start.
+      expectProblem(
+        withConfig((c) => (c.apps.web.volumes = { data: { mountPath: '/data', size: '1Gi', accessMode: 'ReadWriteOncePod' } })),
+        'apps.web.volumes.data',
+        /ReadWriteOncePod .* 2 replicas of "web" in production/,
+      );
+    });
+    it('warns when a database-looking image rolls over its data, and stays quiet once the strategy is chosen', () => {
+      const db = (strategy?: string) =>
+        withConfig((c) => {
+          c.apps.db = {
+            image: 'postgres:16-alpine',
+            port: 5432,
+            strategy,
+            volumes: { data: { mountPath: '/var/lib/postgresql/data', nfs: { server: 'nas', path: '/db' }, size: '5Gi' } },
+          };
+          c.environments.staging.apps.db = { enabled: false };
+        });
+      expect(validateConfig(db()).warnings).toContainEqual({
+        path: 'apps.db.strategy',
+        message: expect.stringMatching(/postgres .* rolling update .* two at once .* strategy: 'Recreate'/),
+      });
+      expect(validateConfig(db('Recreate')).warnings).toEqual([]);
+      expect(validateConfig(db('RollingUpdate')).warnings).toEqual([]);
+    });
+    it('says a singleton runs one pod when replicas say otherwise, wherever they are set', () => {
+      expectProblem(
+        withConfig((c) => {
+          c.apps.web.processes = { web: { singleton: true } };
+          c.environments.staging.apps.web.replicas = 1;
+        }),
+        'apps.web.replicas',
+        /singleton runs exactly 1 replica/,
+      );
+      expectProblem(
+        withConfig((c) => (c.environments.staging.apps.web.processes = { worker: { replicas: 3 } })),
+        'environments.staging.apps.web.processes.worker.replicas',
+        /singleton runs exactly 1 replica/,
+      );
+      expectProblem(
+        withConfig((c) => (c.apps.web.singleton = true)),
+        'apps.web.singleton',
+        /belongs to a process.*processes: \{ web: \{ singleton: true \} \}/,
+      );
+    });
     it('needs a shared database for database: true and a store for backups', () => {
       expectProblem(
         withConfig((c) => delete c.database),
@@ -320,11 +417,33 @@ describe('config validation', () => {
         /greater than max/,
       );
     });
-    it('requires a command for non-web processes', () => {
+    it('requires a command for non-web processes, unless they have an image of their own', () => {
       expectProblem(
         withConfig((c) => (c.apps.web.processes.worker = {})),
         'apps.web.processes.worker.command',
-        /required/,
+        /required .* or `image`/,
+      );
+      expect(validateConfig(withConfig((c) => (c.apps.web.processes.worker = { image: 'ghcr.io/acme/worker' }))).warnings).toEqual([]);
+    });
+    it("keeps apps out of Kubernetes' own namespaces", () => {
+      expectProblem(
+        withConfig((c) => (c.environments.production.namespace = 'kube-system')),
+        'environments.production.namespace',
+        /Kubernetes' own/,
+      );
+    });
+    it('refuses database names Postgres would not take as written', () => {
+      expectProblem(
+        withConfig((c) => (c.apps.web.database = { name: 'Shop-DB' })),
+        'apps.web.database.name',
+        /lowercase letters, digits and _/,
+      );
+    });
+    it("refuses one database or role for two environments (berth marks each as one app's in one environment)", () => {
+      expectProblem(
+        withConfig((c) => (c.apps.web.database = { name: 'shop', role: 'shop' })),
+        'apps.web.database',
+        /database shop is already app web in production's; .* environments.staging.apps.web.database/,
       );
     });
     it('refuses two environments in one namespace', () => {
@@ -348,6 +467,84 @@ describe('config validation', () => {
         /external|cnpg/,
       );
     });
+    it('refuses a security context the kubelet would refuse, and warns about ones that cannot work', () => {
+      expectProblem(
+        withConfig((c) => (c.apps.web.securityContext = { runAsUser: 0, runAsNonRoot: true })),
+        'apps.web.securityContext.runAsNonRoot',
+        /runAsUser 0 is root/,
+      );
+      const warnings = (edit: (c: any) => void) => validateConfig(withConfig(edit)).warnings;
+      expect(warnings((c) => (c.apps.web.securityContext = { runAsUser: 1000, capabilities: { add: ['NET_BIND_SERVICE'] } }))).toContainEqual({
+        path: 'apps.web.securityContext.capabilities.add',
+        message: expect.stringMatching(/non-root user never receives added capabilities/),
+      });
+      expect(warnings((c) => (c.apps.web.securityContext = { capabilities: { add: ['SYS_ADMIN'] } }))).toContainEqual({
+        path: 'apps.web.securityContext.capabilities.add[0]',
+        message: expect.stringMatching(/Pod Security "baseline" refuses SYS_ADMIN/),
+      });
+      expect(
+        warnings((c) => {
+          c.apps.web.image = 'postgres:16-alpine';
+          c.apps.web.securityContext = { runAsNonRoot: true };
+        }),
+      ).toContainEqual({ path: 'apps.web.securityContext', message: expect.stringMatching(/postgres image starts as root/) });
+      expect(
+        warnings((c) => {
+          c.apps.web.image = 'nginx:1.27';
+          c.apps.web.securityContext = { readOnlyRootFilesystem: true };
+        }),
+      ).toContainEqual({ path: 'apps.web.securityContext.readOnlyRootFilesystem', message: expect.stringMatching(/\/var\/cache\/nginx/) });
+      // A process overrides its app's settings.
+      expect(
+        warnings((c) => {
+          c.apps.web.securityContext = { runAsUser: 1000 };
+          c.apps.web.processes.worker.securityContext = { capabilities: { add: ['NET_RAW'] } };
+        }),
+      ).toContainEqual({ path: 'apps.web.processes.worker.securityContext.capabilities.add', message: expect.stringMatching(/non-root/) });
+    });
+
+    it('says where a setting moved', () => {
+      expectProblem(
+        withConfig((c) => (c.apps.web.fsGroup = 999)),
+        'apps.web.fsGroup',
+        /securityContext: \{ fsGroup: 999 \}/,
+      );
+    });
+
+    it('needs the node addresses when the ingress controller uses hostNetwork', () => {
+      expectProblem(
+        withConfig((c) => (c.cluster.ingressHostNetwork = true)),
+        'cluster.networkPolicy.ingressFrom',
+        /ingressHostNetwork .* the node addresses/,
+      );
+      expect(problems(withConfig((c) => Object.assign(c.cluster, { ingressHostNetwork: true, networkPolicy: false })))).toEqual([]);
+      expectProblem(
+        withConfig((c) => (c.cluster.networkPolicy = { ingressFrom: ['10.0.1.0/33'] })),
+        'cluster.networkPolicy.ingressFrom[0]',
+        /CIDR/,
+      );
+    });
+
+    it('refuses a Traefik certificate resolver on ingress-nginx, and two TLS sources at once', () => {
+      expectProblem(
+        withConfig((c) => (c.cluster = { ingressClass: 'nginx', certIssuer: false, certResolver: 'route53' })),
+        'cluster.certResolver',
+        /Traefik/,
+      );
+      // An environment's choice replaces the cluster's.
+      expect(problems(withConfig((c) => (c.environments.staging.certResolver = 'route53')))).toEqual([]);
+      expectProblem(
+        withConfig((c) => (c.cluster.certResolver = 'route53')),
+        'cluster.certResolver',
+        /either certIssuer .* or certResolver/,
+      );
+      expectProblem(
+        withConfig((c) => Object.assign(c.environments.staging, { certResolver: 'route53', certIssuer: 'x' })),
+        'environments.staging.certResolver',
+        /either certIssuer .* or certResolver/,
+      );
+    });
+
     it('refuses a malformed tag scheme', () => {
       expectProblem(
         withConfig((c) => (c.environments.production.tagScheme = 'whatever!')),

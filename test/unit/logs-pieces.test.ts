@@ -28,9 +28,10 @@ describe('log lines', () => {
 
   it('gives a pod the same colour every time and prefixes init containers with their name', () => {
     expect(podColour('web-7d9f8c6b5-x2k4q')).toBe(podColour('web-7d9f8c6b5-x2k4q'));
-    const target = { pod: 'web-7d9f8c6b5-x2k4q', podUid: 'u', app: 'shop', process: 'web', container: 'web', init: false, containerId: 'c' };
+    const target = { pod: 'web-7d9f8c6b5-x2k4q', podUid: 'u', app: 'shop', process: 'web', container: 'shop', init: false, sidecars: false, containerId: 'c' };
     expect(prefixOf(target)).toBe('[shop/web/x2k4q]');
     expect(prefixOf({ ...target, container: 'migrate', init: true })).toBe('[shop/web/x2k4q:migrate]');
     expect(prefixOf({ ...target, process: 'cron-nightly', container: 'nightly' })).toBe('[shop/cron-nightly/x2k4q]');
+    expect(prefixOf({ ...target, container: 'proxy', sidecars: true })).toBe('[shop/web/x2k4q:proxy]');
   });
 });

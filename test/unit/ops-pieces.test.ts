@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { previousFire } from '../../src/model/cron-schedule.ts';
 import { runningBuild } from '../../src/ops/promote.ts';
 import { summarise } from '../../src/ops/status.ts';
 import type { EnvironmentSnapshot } from '../../src/ops/status.ts';
@@ -52,25 +51,6 @@ describe('promote: the build that runs', () => {
 });
 
 const at = (iso: string) => Date.parse(iso);
-const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-
-describe('cron schedules: the previous fire time', () => {
-  it('reads fields, steps, ranges, names and macros as the CronJob controller does', () => {
-    expect(iso(previousFire('0 3 * * *', at('2026-03-10T05:00:00Z')))).toBe('2026-03-10T03:00:00.000Z');
-    expect(iso(previousFire('0 3 * * *', at('2026-03-10T02:59:00Z')))).toBe('2026-03-09T03:00:00.000Z');
-    expect(iso(previousFire('*/15 * * * *', at('2026-03-10T10:07:30Z')))).toBe('2026-03-10T10:00:00.000Z');
-    expect(iso(previousFire('0 0 1 * *', at('2026-03-10T00:00:00Z')))).toBe('2026-03-01T00:00:00.000Z');
-    expect(iso(previousFire('@weekly', at('2026-03-11T12:00:00Z')))).toBe('2026-03-08T00:00:00.000Z');
-    expect(iso(previousFire('0 9 * * mon-fri', at('2026-03-08T12:00:00Z')))).toBe('2026-03-06T09:00:00.000Z');
-    expect(iso(previousFire('0 0 1 1 *', at('2026-03-10T00:00:00Z')))).toBe('2026-01-01T00:00:00.000Z');
-  });
-
-  it('matches either day when both day fields are restricted, and honours the time zone', () => {
-    // Friday the 6th comes before the 13th of February.
-    expect(iso(previousFire('0 0 13 * fri', at('2026-03-10T12:00:00Z')))).toBe('2026-03-06T00:00:00.000Z');
-    expect(iso(previousFire('0 3 * * *', at('2026-03-10T05:00:00Z'), 'Europe/Berlin'))).toBe('2026-03-10T02:00:00.000Z');
-  });
-});
 
 describe('status: a missed cron run', () => {
   const cronSnapshot = (lastScheduleTime: string | undefined): EnvironmentSnapshot => ({

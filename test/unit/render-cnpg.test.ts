@@ -27,16 +27,17 @@ describe('CloudNativePG rendering', () => {
       'Namespace//postgres',
       'Cluster/postgres/pg',
       'Pooler/postgres/pg-pooler',
-      'Database/postgres/api.production',
-      'Database/postgres/api.staging',
-      'Database/postgres/web.production',
-      'Database/postgres/web.staging',
+      'Database/postgres/pg.api.production',
+      'Database/postgres/pg.api.staging',
+      'Database/postgres/pg.web.production',
+      'Database/postgres/pg.web.staging',
+      'NetworkPolicy/postgres/pg',
     ]);
     await expect(toYamlStream(objects)).toMatchFileSnapshot('__snapshots__/render-cnpg.production.yaml');
   });
 
   it('names each database and its owner <app>_<env>, and never drops data when the resource goes', () => {
-    const db = platformOf(cnpg()).find((o) => o.kind === 'Database' && o.metadata.name === 'api.staging') as any;
+    const db = platformOf(cnpg()).find((o) => o.kind === 'Database' && o.metadata.name === 'pg.api.staging') as any;
     expect(db.spec).toEqual({ cluster: { name: 'pg' }, name: 'api_staging', owner: 'api_staging', ensure: 'present', databaseReclaimPolicy: 'retain' });
     expect(db.metadata.labels).toMatchObject({ 'berth.dev/app': 'api', 'berth.dev/environment': 'staging' });
   });
@@ -64,6 +65,75 @@ describe('CloudNativePG rendering', () => {
       enableSuperuserAccess: true,
       imageName: 'ghcr.io/cloudnative-pg/postgresql:16',
       storage: { size: '20Gi', storageClass: 'local-path' },
+    });
+  });
+
+  it("lets only the apps' namespaces (5432) and the operator (8000, 5432) into the database namespace", () => {
+    const policy = platformOf(cnpg()).find((o) => o.kind === 'NetworkPolicy') as any;
+    expect(policy.metadata).toMatchObject({ name: 'pg', namespace: 'postgres' });
+    expect(policy.spec).toEqual({
+      podSelector: {},
+      policyTypes: ['Ingress'],
+      ingress: [
+        { from: [{ podSelector: {} }] },
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'cnpg-system' } } }],
+          ports: [
+            { port: 8000, protocol: 'TCP' },
+            { port: 5432, protocol: 'TCP' },
+          ],
+        },
+        {
+          from: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['shop', 'shop-staging'] }] } }],
+          ports: [{ port: 5432, protocol: 'TCP' }],
+        },
+      ],
+    });
+    expect(platformOf(cnpg((c) => (c.cluster.networkPolicy = false))).some((o) => o.kind === 'NetworkPolicy')).toBe(false);
+  });
+
+  it('names Database objects after their server, so renaming the server makes new ones (the cluster reference is immutable)', () => {
+    const names = (config: BerthConfig) =>
+      platformOf(config)
+        .filter((o) => o.kind === 'Database')
+        .map((o) => o.metadata.name);
+    const renamed = names(cnpg((c) => (c.database.name = 'main-db')));
+    expect(renamed).toContain('main-db.api.production');
+    expect(renamed.some((n) => names(cnpg()).includes(n))).toBe(false);
+  });
+
+  it('spreads the PgBouncer instances over nodes (seed 003 lost both to one node)', () => {
+    const pooler = platformOf(cnpg()).find((o) => o.kind === 'Pooler') as any;
+    expect(pooler.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toEqual([
+      { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'cnpg.io/poolerName': 'pg-pooler' } } } },
+    ]);
+    const required = platformOf(cnpg((c) => (c.database.antiAffinity = 'required')));
+    expect(
+      (required.find((o) => o.kind === 'Pooler') as any).spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution,
+    ).toEqual([{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'cnpg.io/poolerName': 'pg-pooler' } } }]);
+    expect((required.find((o) => o.kind === 'Cluster') as any).spec.affinity.podAntiAffinityType).toBe('required');
+  });
+
+  it("keeps the pool within each app role's CONNECTION LIMIT across all pooler instances", () => {
+    for (const [instances, limit] of [
+      [2, 20],
+      [3, 20],
+      [2, 5],
+      [4, 10],
+    ] as const) {
+      const config = cnpg((c) => {
+        c.database.pooler = { instances, poolMode: 'transaction' };
+        c.database.connectionLimit = limit;
+      });
+      const pooler = platformOf(config).find((o) => o.kind === 'Pooler') as any;
+      const pool = Number(pooler.spec.pgbouncer.parameters.default_pool_size);
+      // Room is left for the migration runner's direct session.
+      expect(pool * instances, `${instances} × ${pool} within ${limit}`).toBeLessThan(limit);
+      expect(pool).toBeGreaterThanOrEqual(1);
+    }
+    expect(validateConfig(cnpg((c) => (c.database.connectionLimit = 2))).warnings).toContainEqual({
+      path: 'database.connectionLimit',
+      message: expect.stringMatching(/2 pooler instances .* at least/),
     });
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.ts';
-import { render, type KubeObject } from '../../src/render/index.ts';
+import { render, renderPlatform, type KubeObject } from '../../src/render/index.ts';
 import { toJsonList, toYamlStream } from '../../src/manifests/serialize.ts';
 import type { BerthConfig } from '../../src/config/schema.ts';
 import { baseConfig, withConfig } from './fixtures.ts';
@@ -150,6 +150,16 @@ describe('render', () => {
       expect(find(objects, 'Deployment', 'web').spec.template.spec.containers[0].volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
     });
 
+    it('follows an explicit strategy per app or process', () => {
+      const config = withConfig((c) => {
+        c.apps.web.strategy = 'Recreate';
+        c.apps.web.processes.worker.singleton = false;
+        c.apps.web.processes.worker.strategy = 'RollingUpdate';
+      });
+      expect(find(renderOf(config), 'Deployment', 'web').spec.strategy).toEqual({ type: 'Recreate' });
+      expect(find(renderOf(config), 'Deployment', 'web-worker').spec.strategy.type).toBe('RollingUpdate');
+    });
+
     it('keeps rolling updates for shared (ReadWriteMany) volumes', () => {
       const config = withConfig((c) => (c.apps.web.volumes = { files: { mountPath: '/files', nfs: { server: 'nas', path: '/files' }, size: '10Gi' } }));
       expect(find(renderOf(config), 'Deployment', 'web').spec.strategy.type).toBe('RollingUpdate');
@@ -175,7 +185,9 @@ describe('render', () => {
     });
 
     it('references the image pull secret and sets the volume group', () => {
-      const objects = renderOf(withConfig((c) => Object.assign(c.cluster, { imagePullSecret: 'ghcr-pull' }) && (c.apps.web.fsGroup = 999)));
+      const objects = renderOf(
+        withConfig((c) => Object.assign(c.cluster, { imagePullSecret: 'ghcr-pull' }) && (c.apps.web.securityContext = { fsGroup: 999 })),
+      );
       const spec = find(objects, 'Deployment', 'web').spec.template.spec;
       expect(spec.imagePullSecrets).toEqual([{ name: 'ghcr-pull' }]);
       expect(spec.securityContext.fsGroup).toBe(999);
@@ -197,6 +209,151 @@ describe('render', () => {
         minReplicas: 2,
         scaleTargetRef: { name: 'web', apiVersion: 'apps/v1', kind: 'Deployment' },
       });
+    });
+  });
+
+  describe('processes', () => {
+    // Seed 001: api, worker and admin images built from one Dockerfile with --target.
+    const honeydue = (edit: (c: any) => void = () => {}) =>
+      withConfig((c) => {
+        c.environments.production.tagScheme = 'git-sha';
+        c.apps.api = {
+          image: 'gitea.example/honeydue-api',
+          port: 8000,
+          secrets: ['SECRET_KEY'],
+          secretName: 'honeydue-secrets',
+          processes: { worker: { image: 'gitea.example/honeydue-worker', singleton: true } },
+        };
+        c.apps.admin = { image: 'gitea.example/honeydue-admin', port: 3000, secrets: ['SECRET_KEY'], secretName: 'honeydue-secrets' };
+        c.environments.staging.apps.api = { enabled: false };
+        c.environments.staging.apps.admin = { enabled: false };
+        edit(c);
+      });
+    const tags = { tags: { web: 'abc1234', api: 'abc1234', admin: 'abc1234' } };
+
+    it("names each container after its Deployment's process, so `kubectl set image deployment/api api=…` works", () => {
+      const objects = renderOf(honeydue(), 'production', tags);
+      expect(find(objects, 'Deployment', 'api').spec.template.spec.containers[0].name).toBe('api');
+      expect(find(objects, 'Deployment', 'api-worker').spec.template.spec.containers[0].name).toBe('worker');
+    });
+
+    it('runs a process from its own image, with the tag of its app and no command of its own', () => {
+      const worker = find(renderOf(honeydue(), 'production', tags), 'Deployment', 'api-worker').spec.template.spec.containers[0];
+      expect(worker.image).toBe('gitea.example/honeydue-worker:abc1234');
+      expect(worker.command).toBeUndefined();
+      expect(validateConfig(honeydue()).warnings).toEqual([]);
+    });
+
+    it('refuses to render a process image without a tag in an environment with a tag scheme', () => {
+      const config = honeydue((c) => (c.apps.api.image = 'gitea.example/honeydue-api:abc1234'));
+      expect(() => renderOf(config, 'production', { tags: { web: 'abc1234', admin: 'abc1234' } })).toThrow(/No image tag for api/);
+    });
+
+    it('lets several apps read one Secret', () => {
+      const objects = renderOf(honeydue(), 'production', tags);
+      for (const name of ['api', 'api-worker', 'admin']) {
+        expect(find(objects, 'Deployment', name).spec.template.spec.containers[0].env).toEqual([
+          { name: 'SECRET_KEY', valueFrom: { secretKeyRef: { name: 'honeydue-secrets', key: 'SECRET_KEY' } } },
+        ]);
+      }
+    });
+
+    it('takes probe timings from the config (seed 003: ready checks every 5 s, unready after 2 misses)', () => {
+      const config = withConfig(
+        (c) =>
+          (c.apps.web.health = {
+            path: '/health',
+            interval: 5,
+            timeout: 2,
+            failureThreshold: 3,
+            startupInterval: 10,
+            startupTimeout: 240,
+            liveness: { interval: 20, timeout: 4, failureThreshold: 6 },
+          }),
+      );
+      const c = find(renderOf(config), 'Deployment', 'web').spec.template.spec.containers[0];
+      expect(c.readinessProbe).toEqual({ httpGet: { path: '/health', port: 'http' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 });
+      expect(c.startupProbe).toEqual({ httpGet: { path: '/health', port: 'http' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 24 });
+      expect(c.livenessProbe).toEqual({ tcpSocket: { port: 'http' }, periodSeconds: 20, timeoutSeconds: 4, failureThreshold: 6 });
+      const noLiveness = find(renderOf(withConfig((c) => (c.apps.web.health = { path: '/health', liveness: false }))), 'Deployment', 'web');
+      expect(noLiveness.spec.template.spec.containers[0].livenessProbe).toBeUndefined();
+    });
+  });
+
+  describe('security context', () => {
+    const postgres = () =>
+      withConfig((c) => {
+        c.apps.db = {
+          image: 'postgres:16-alpine',
+          port: 5432,
+          securityContext: { fsGroup: 999 },
+          volumes: { data: { mountPath: '/var/lib/postgresql/data', size: '5Gi' } },
+        };
+        c.environments.staging.apps.db = { enabled: false };
+      });
+    const spec = (config: BerthConfig, name: string) => find(renderOf(config), 'Deployment', name).spec.template.spec;
+
+    it('lets an image that starts as root (the official postgres) prepare its files and drop to its own user', () => {
+      const pod = spec(postgres(), 'db');
+      const security = pod.containers[0].securityContext;
+      // chown of the data directory, then setuid to postgres (gosu): these must stay.
+      expect(security.capabilities.add).toEqual(expect.arrayContaining(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID']));
+      expect(security.capabilities.drop).toEqual(['ALL']);
+      expect(security.runAsNonRoot).toBeUndefined();
+      expect(security.allowPrivilegeEscalation).toBe(false);
+      expect(pod.securityContext).toEqual({ fsGroup: 999, seccompProfile: { type: 'RuntimeDefault' } });
+    });
+
+    it('meets Pod Security "restricted" when the app names a non-root user', () => {
+      const config = withConfig((c) => (c.apps.web.securityContext = { runAsUser: 1000, runAsGroup: 1000 }));
+      const pod = spec(config, 'web');
+      for (const container of [...pod.containers, ...(pod.initContainers ?? [])]) {
+        expect(container.securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+          runAsNonRoot: true,
+          runAsUser: 1000,
+          runAsGroup: 1000,
+        });
+      }
+      expect(pod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+      // The worker inherits the app's user unless it says otherwise.
+      expect(spec(config, 'web-worker').containers[0].securityContext.runAsNonRoot).toBe(true);
+    });
+
+    it('lets a process differ from its app, e.g. a root sidecar-style process', () => {
+      const config = withConfig((c) => {
+        c.apps.web.securityContext = { runAsNonRoot: true };
+        c.apps.web.processes.worker.securityContext = { runAsUser: 0, runAsNonRoot: false };
+      });
+      expect(spec(config, 'web').containers[0].securityContext.runAsNonRoot).toBe(true);
+      const worker = spec(config, 'web-worker').containers[0].securityContext;
+      expect(worker.runAsNonRoot).toBeUndefined();
+      expect(worker.capabilities.add).toContain('SETUID');
+    });
+
+    it('gives a read-only root filesystem a writable /tmp', () => {
+      const pod = spec(
+        withConfig((c) => (c.apps.web.securityContext = { runAsUser: 1000, readOnlyRootFilesystem: true })),
+        'web',
+      );
+      expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+      expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+      expect(pod.volumes).toContainEqual({ name: 'tmp', emptyDir: { sizeLimit: '256Mi' } });
+    });
+
+    it("runs berth's migration runner as the berth image's non-root user", () => {
+      const pod = spec(
+        withConfig((c) => (c.apps.web.migrate = { dir: '/srv/migrations' })),
+        'web',
+      );
+      const runner = pod.initContainers.find((c: any) => c.name === 'migrate');
+      expect(runner.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, capabilities: { drop: ['ALL'] } });
+    });
+
+    it('adds capabilities an app asks for', () => {
+      const config = withConfig((c) => (c.apps.web.securityContext = { capabilities: { add: ['NET_RAW'] } }));
+      expect(spec(config, 'web').containers[0].securityContext.capabilities.add).toContain('NET_RAW');
     });
   });
 
@@ -248,8 +405,51 @@ describe('render', () => {
       });
       const objects = renderOf(config);
       expect(objects.filter((o) => o.kind === 'Certificate').map((o) => o.metadata.name)).toEqual(['tls-shop-dev']);
-      expect(find(objects, 'Ingress', 'game').spec.rules[0].http.paths[0].path).toBe('/play/game/');
+      expect(find(objects, 'Ingress', 'game').spec.rules[0].http.paths[1].path).toBe('/play/game/');
       expect(find(objects, 'Ingress', 'game').spec.tls[0].secretName).toBe('tls-shop-dev');
+    });
+
+    describe('apps under a path', () => {
+      const game = (edit: (c: any) => void = () => {}) =>
+        withConfig((c) => {
+          c.apps.game = { image: 'ghcr.io/acme/game', port: 80, domains: ['shop.dev'], path: '/play/game/' };
+          c.environments.staging.apps.game = { enabled: false };
+          edit(c);
+        });
+      const paths = (objects: KubeObject[]) => find(objects, 'Ingress', 'game').spec.rules[0].http.paths.map((p: any) => [p.pathType, p.path]);
+
+      it('routes /play/game and everything under /play/game/ to the app, but not /play/gamer', () => {
+        // Traefik matches Prefix character by character: "/play/game/" would miss "/play/game", and "/play/game" would catch "/play/gamer".
+        expect(paths(renderOf(game()))).toEqual([
+          ['Exact', '/play/game'],
+          ['Prefix', '/play/game/'],
+        ]);
+        expect(paths(renderOf(game((c) => (c.apps.game.path = '/play/game'))))).toEqual([
+          ['Exact', '/play/game'],
+          ['Prefix', '/play/game/'],
+        ]);
+        expect(find(renderOf(game()), 'Ingress', 'web').spec.rules[0].http.paths.map((p: any) => p.path)).toEqual(['/']);
+      });
+
+      it('strips the prefix for an app that serves from / (a Traefik middleware)', () => {
+        const objects = renderOf(game((c) => (c.apps.game.stripPrefix = true)));
+        expect(find(objects, 'Middleware', 'game-strip-prefix').spec).toEqual({ stripPrefix: { prefixes: ['/play/game'] } });
+        expect(find(objects, 'Ingress', 'game').metadata.annotations['traefik.ingress.kubernetes.io/router.middlewares']).toBe(
+          'shop-game-https-redirect@kubernetescrd,shop-game-strip-prefix@kubernetescrd',
+        );
+      });
+
+      it('strips the prefix with a rewrite on ingress-nginx', () => {
+        const objects = renderOf(
+          game((c) => {
+            c.cluster.ingressClass = 'nginx';
+            c.apps.game.stripPrefix = true;
+          }),
+        );
+        const ingress = find(objects, 'Ingress', 'game');
+        expect(ingress.metadata.annotations).toEqual({ 'nginx.ingress.kubernetes.io/rewrite-target': '/$2', 'nginx.ingress.kubernetes.io/use-regex': 'true' });
+        expect(paths(objects)).toEqual([['ImplementationSpecific', '/play/game(/|$)(.*)']]);
+      });
     });
 
     it('serves plain HTTP without certificates when certIssuer is false', () => {
@@ -278,6 +478,39 @@ describe('render', () => {
       const plain = renderOf(withConfig((c) => (c.cluster.certIssuer = false)));
       expect(plain.some((o) => o.kind === 'Middleware')).toBe(false);
       expect(find(plain, 'Ingress', 'web').metadata.annotations).toBeUndefined();
+    });
+
+    it('takes a TLS issuer per environment, or none (a staging without DNS)', () => {
+      const config = withConfig((c) => (c.environments.staging.certIssuer = 'letsencrypt-dns'));
+      expect(find(renderOf(config, 'staging'), 'Certificate', 'tls-staging-shop-dev').spec.issuerRef.name).toBe('letsencrypt-dns');
+      expect(find(renderOf(config, 'production'), 'Certificate', 'tls-shop-dev').spec.issuerRef.name).toBe('letsencrypt-prod');
+      const plain = renderOf(
+        withConfig((c) => (c.environments.staging.certIssuer = false)),
+        'staging',
+      );
+      expect(plain.some((o) => o.kind === 'Certificate' || o.kind === 'Middleware')).toBe(false);
+      expect(find(plain, 'Ingress', 'web').spec.tls).toBeUndefined();
+    });
+
+    it("lets Traefik's own ACME resolver issue certificates (seed 002: Route53)", () => {
+      const objects = renderOf(withConfig((c) => (c.cluster = { ingressClass: 'traefik', certResolver: 'route53' })));
+      expect(objects.some((o) => o.kind === 'Certificate')).toBe(false);
+      const ingress = find(objects, 'Ingress', 'web');
+      expect(ingress.metadata.annotations).toEqual({
+        'traefik.ingress.kubernetes.io/router.middlewares': 'shop-web-https-redirect@kubernetescrd',
+        'traefik.ingress.kubernetes.io/router.tls': 'true',
+        'traefik.ingress.kubernetes.io/router.tls.certresolver': 'route53',
+      });
+      expect(ingress.spec.tls).toBeUndefined();
+      // An environment may still use cert-manager instead.
+      const staging = renderOf(
+        withConfig((c) => {
+          c.cluster = { ingressClass: 'traefik', certResolver: 'route53' };
+          c.environments.staging.certIssuer = 'letsencrypt-staging';
+        }),
+        'staging',
+      );
+      expect(find(staging, 'Certificate', 'tls-staging-shop-dev').spec.issuerRef.name).toBe('letsencrypt-staging');
     });
 
     it('redirects www to the apex with the ingress-nginx annotation', () => {
@@ -310,6 +543,12 @@ describe('render', () => {
       expect(find(renderOf(withConfig((c) => (c.apps.web.hpa = { min: 2, max: 4 }))), 'PodDisruptionBudget', 'web').spec.minAvailable).toBe(1);
     });
 
+    it('never lets a broken release (pods not Ready) block a node drain', () => {
+      for (const pdb of renderOf(baseConfig()).filter((o) => o.kind === 'PodDisruptionBudget')) {
+        expect((pdb as any).spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
+      }
+    });
+
     it('lets only the ingress controller reach web ports, and egress to DNS, the database and the internet', () => {
       const policy = find(renderOf(baseConfig()), 'NetworkPolicy', 'web');
       expect(policy.spec.podSelector).toEqual({ matchLabels: { 'berth.dev/app': 'web' } });
@@ -335,6 +574,36 @@ describe('render', () => {
         { to: [{ ipBlock: { cidr: '10.0.0.2/32' } }], ports: [{ port: 5432, protocol: 'TCP' }] },
       ]);
       expect(JSON.stringify(policy)).not.toContain('_from');
+    });
+
+    it('admits a hostNetwork ingress controller (seed 001: Traefik DaemonSet) from the node addresses', () => {
+      const config = withConfig((c) => {
+        c.cluster.ingressHostNetwork = true;
+        c.cluster.networkPolicy = { ingressFrom: ['10.0.1.0/24'] };
+      });
+      const policy = find(renderOf(config), 'NetworkPolicy', 'web');
+      expect(policy.spec.ingress).toEqual([
+        { from: [{ podSelector: {} }] },
+        { from: [{ ipBlock: { cidr: '10.0.1.0/24' } }], ports: [{ port: 3000, protocol: 'TCP' }] },
+      ]);
+    });
+
+    it('reaches extra destinations (a Redis on the private network, a service in another namespace)', () => {
+      const config = withConfig((c) => {
+        c.cluster.networkPolicy = { egressTo: [{ cidr: '10.0.1.20/32', ports: [6379] }] };
+        c.apps.web.networkPolicy = { egressTo: [{ namespace: 'search', ports: [9200] }] };
+      });
+      const egress = find(renderOf(config), 'NetworkPolicy', 'web').spec.egress;
+      expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.0.1.20/32' } }], ports: [{ port: 6379, protocol: 'TCP' }] });
+      expect(egress).toContainEqual({
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'search' } } }],
+        ports: [{ port: 9200, protocol: 'TCP' }],
+      });
+    });
+
+    it('leaves out NetworkPolicies for an app, or the whole cluster, that opts out', () => {
+      expect(renderOf(withConfig((c) => (c.apps.web.networkPolicy = false))).some((o) => o.kind === 'NetworkPolicy')).toBe(false);
+      expect(renderOf(withConfig((c) => (c.cluster.networkPolicy = false))).some((o) => o.kind === 'NetworkPolicy')).toBe(false);
     });
 
     it('allows the ingress-nginx namespace for nginx', () => {
@@ -380,19 +649,126 @@ describe('render', () => {
       });
     });
 
-    it("renders no backup CronJob while berth's backup runner is not built, and says so", () => {
+    it('renders the backup CronJob: berth backup run from the berth image, Forbid, a deadline, the store mounted, secrets by reference', () => {
       const config = withConfig((c) => {
-        c.backups = { store: { pvc: { size: '30Gi' } } };
+        c.cluster = { ...c.cluster, berthImage: 'ghcr.io/acme/berth:0.1.0' };
+        c.backups = { store: { pvc: { size: '30Gi' } }, slackWebhook: { secret: { namespace: 'shop', name: 'hooks', key: 'slack' } } };
         c.apps.web.backups = { schedule: '0 3 * * *', timeZone: 'Australia/Perth', retention: { daily: 30 } };
       });
-      expect(renderOf(config).some((o) => o.kind === 'CronJob' || o.kind === 'PersistentVolumeClaim')).toBe(false);
-      expect(validateConfig(config).warnings).toContainEqual({ path: 'apps.web.backups', message: expect.stringMatching(/not scheduled yet/) });
+      const objects = renderOf(config);
+      const cron = find(objects, 'CronJob', 'web-backup');
+      expect(cron.spec).toMatchObject({ schedule: '0 3 * * *', timeZone: 'Australia/Perth', concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 3600 });
+      expect(cron.spec.jobTemplate.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 21600 });
+      const pod = cron.spec.jobTemplate.spec.template.spec;
+      const container = pod.containers[0];
+      expect(container.image).toBe('ghcr.io/acme/berth:0.1.0');
+      expect(container.command).toEqual([
+        'berth',
+        'backup',
+        'run',
+        'web',
+        '--env',
+        'production',
+        '--json',
+        '--store-dir',
+        '/backups',
+        '--compression',
+        'zstd',
+        '--keep-daily',
+        '30',
+        '--keep-weekly',
+        '4',
+        '--keep-monthly',
+        '6',
+        '--max-age-days',
+        '365',
+        '--restore-test-days',
+        '7',
+        '--notify',
+        'all',
+      ]);
+      expect(container.envFrom).toEqual([{ secretRef: { name: 'web-db' } }]);
+      expect(container.env).toContainEqual({ name: 'BERTH_SLACK_WEBHOOK', valueFrom: { secretKeyRef: { name: 'hooks', key: 'slack' } } });
+      expect(JSON.stringify(cron)).not.toMatch(/postgres:\/\//);
+      expect(pod.volumes).toEqual([{ name: 'backups', persistentVolumeClaim: { claimName: 'web-backups' } }]);
+      expect(find(objects, 'PersistentVolumeClaim', 'web-backups').spec.resources.requests.storage).toBe('30Gi');
+      expect(validateConfig(config).warnings).toEqual([]);
+    });
+
+    it('renders no CronJob for a directory store the cluster cannot reach, and says so', () => {
+      const config = withConfig((c) => {
+        c.backups = { store: { dir: { path: './backups' } } };
+        c.apps.web.backups = { schedule: '@daily' };
+      });
+      expect(validateConfig(config).warnings).toContainEqual({ path: 'backups.store.dir', message: expect.stringMatching(/no backup CronJob is rendered/) });
+      expect(renderOf(config).some((o) => o.kind === 'CronJob')).toBe(false);
     });
 
     it('keeps serving for a moment after the pod is told to stop, so no request meets a closed port', () => {
       const c = find(renderOf(baseConfig()), 'Deployment', 'web').spec.template.spec.containers[0];
       expect(c.lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
       expect(find(renderOf(baseConfig()), 'Deployment', 'web-worker').spec.template.spec.containers[0].lifecycle).toBeUndefined();
+    });
+  });
+
+  describe('image tags', () => {
+    const schemed = (edit: (c: any) => void = () => {}) =>
+      withConfig((c) => {
+        c.environments.production.tagScheme = 'git-sha';
+        c.apps.admin = { image: 'ghcr.io/acme/admin', port: 4000 };
+        c.environments.staging.apps.admin = { enabled: false };
+        edit(c);
+      });
+
+    it('never falls back to :latest in an environment with a tag scheme', () => {
+      expect(() => renderOf(schemed())).toThrow(/No image tag for admin, web in production/);
+      // Naming one app does not move the others to :latest.
+      expect(() => renderOf(schemed(), 'production', { tags: { web: 'abc1234' } })).toThrow(/No image tag for admin in production/);
+      const objects = renderOf(schemed(), 'production', { tags: { web: 'abc1234', admin: 'abc1234' } });
+      expect(find(objects, 'Deployment', 'admin').spec.template.spec.containers[0].image).toBe('ghcr.io/acme/admin:abc1234');
+    });
+
+    it('refuses a tag outside the scheme in the library too, not only on the command line', () => {
+      expect(() => renderOf(schemed(), 'production', { tags: { web: 'latest', admin: 'abc1234' } })).toThrow(
+        /Tag "latest" for web does not match production's tag scheme "git-sha"/,
+      );
+    });
+
+    it('treats an image written with :latest as untagged, so a given tag applies', () => {
+      const config = schemed((c) => (c.apps.admin.image = 'ghcr.io/acme/admin:latest'));
+      const objects = renderOf(config, 'production', { tags: { web: 'abc1234', admin: 'abc1234' } });
+      expect(find(objects, 'Deployment', 'admin').spec.template.spec.containers[0].image).toBe('ghcr.io/acme/admin:abc1234');
+      expect(() => renderOf(config, 'production', { tags: { web: 'abc1234' } })).toThrow(/No image tag for admin/);
+    });
+
+    it('keeps an image pinned in the config (a third-party postgres:16-alpine) as written', () => {
+      const config = schemed((c) => (c.apps.admin.image = 'postgres:16-alpine'));
+      const objects = renderOf(config, 'production', { tags: { web: 'abc1234' } });
+      expect(find(objects, 'Deployment', 'admin').spec.template.spec.containers[0].image).toBe('postgres:16-alpine');
+    });
+  });
+
+  describe('adopting what exists', () => {
+    it("never stamps a namespace berth did not create (Kubernetes' default) with ownership or prune annotations", () => {
+      const objects = renderOf(withConfig((c) => (c.environments.production.namespace = 'default')));
+      expect(objects.some((o) => o.kind === 'Namespace')).toBe(false);
+      expect(find(objects, 'Deployment', 'web').metadata.namespace).toBe('default');
+      // Any other namespace that already exists and is someone else's: createNamespace: false.
+      const other = renderOf(withConfig((c) => (c.environments.production.createNamespace = false)));
+      expect(other.some((o) => o.kind === 'Namespace')).toBe(false);
+    });
+
+    it('uses an existing database and role by name, per environment', () => {
+      const config = withConfig((c) => {
+        c.database = { mode: 'cnpg', name: 'main-db' };
+        c.apps.web.database = { name: 'docfast', role: 'docfast' };
+        c.environments.staging.apps.web.database = { name: 'docfast_staging', role: 'docfast_staging' };
+      });
+      const databases = renderPlatform(validateConfig(config).config).filter((o) => o.kind === 'Database') as any[];
+      expect(databases.map((d) => [d.metadata.name, d.spec.name, d.spec.owner])).toEqual([
+        ['main-db.web.production', 'docfast', 'docfast'],
+        ['main-db.web.staging', 'docfast_staging', 'docfast_staging'],
+      ]);
     });
   });
 

@@ -11,7 +11,7 @@ const FORMATS: Record<string, { file: string; content: () => Promise<string> }> 
     file: 'berth.config.yaml',
     content: async () => {
       const [{ dump }, { STARTER_OBJECT }] = await Promise.all([import('js-yaml'), import('../../../config/starter.ts')]);
-      return `# berth config: check it with \`berth validate\`, see the objects with \`berth render\`.\n# Every field is described in the README's config reference.\n${dump(STARTER_OBJECT, { lineWidth: -1 })}`;
+      return `# berth config: check it with \`berth validate\`, see the objects with \`berth render --tag TAG\`.\n# Every field is described in the README's config reference.\n${dump(STARTER_OBJECT, { lineWidth: -1 })}`;
     },
   },
 };
@@ -70,7 +70,7 @@ export default defineCommand({
     await writeFile(path, await chosen.content());
     context.out.result({ ok: true, file: path });
     context.out.print(`Wrote ${path}`);
-    context.out.print('Next: edit the apps and domains, then run `berth validate` and `berth render`.');
+    context.out.print('Next: edit the apps and domains, then run `berth validate` and `berth render --tag TAG` (the tag of the build to run).');
     if (format === 'ts' && !resolvable('berth', dir)) {
       context.out.print(
         'The file imports defineConfig from berth: install berth in this project from a checkout (`npm install -D /path/to/berth`; see its README).',

@@ -9,12 +9,14 @@ export default defineCommand({
   async run(context) {
     const loaded = await loadProject(context);
     const { render } = await import('../../../render/index.ts');
+    const { exampleTag } = await import('../../../config/tag-scheme.ts');
     const { config } = loaded;
-    // Rendering every environment proves the config is usable, not merely well-formed.
+    // Rendering every environment proves the config is usable, not merely well-formed; with a
+    // tag that fits each environment's scheme, since a deploy always names one.
     const environments = Object.keys(config.environments).map((name) => ({
       name,
       namespace: config.environments[name]!.namespace,
-      objects: render(config, name).length,
+      objects: render(config, name, { defaultTag: exampleTag(config.environments[name]!.tagScheme) }).length,
     }));
     const apps = Object.keys(config.apps).sort();
     context.out.result({ ok: true, file: loaded.file, apps, environments, warnings: loaded.warnings });

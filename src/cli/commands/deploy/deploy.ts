@@ -1,7 +1,8 @@
 import { ExitCode } from '../../../errors.ts';
 import { defineCommand } from '../../command.ts';
+import { databaseEnsurer, preMigrationBackup, webhookReader } from '../../deploy-hooks.ts';
 import { formatDuration, parseDuration } from '../../duration.ts';
-import { databaseEnsurer, webhookReader } from '../../deploy-hooks.ts';
+import { parseTagFlags } from '../../tag-flags.ts';
 import { ENV_OPTION, loadProject, pickEnvironment, stringList } from '../../project.ts';
 
 export default defineCommand({
@@ -13,7 +14,11 @@ export default defineCommand({
   options: {
     env: ENV_OPTION,
     tag: { type: 'string', short: 't', multiple: true, value: '[APP=]TAG', description: 'image tag, for all apps or one app (repeatable)' },
-    timeout: { type: 'string', value: 'DURATION', description: "berth's own deadline per rollout (default 5m)" },
+    timeout: {
+      type: 'string',
+      value: 'DURATION',
+      description: "berth's own deadline per rollout (default: the slowest health.startupTimeout + 1m, at least 5m)",
+    },
     'no-rollback': { type: 'boolean', description: 'leave a failed release in place instead of rolling it back' },
     'dry-run': { type: 'boolean', description: 'server-side dry run: print what would change, change nothing' },
     'lock-wait': { type: 'string', value: 'DURATION', description: 'wait this long for another deploy of the environment (default: fail at once)' },
@@ -21,6 +26,8 @@ export default defineCommand({
     'git-sha': { type: 'string', value: 'SHA', description: 'recorded with the release' },
     restart: { type: 'boolean', description: 'roll the pods even when nothing changed (a moving tag such as :latest)' },
     'force-conflicts': { type: 'boolean', description: 'take back fields someone changed by hand (kubectl edit)' },
+    'skip-backup': { type: 'boolean', description: 'no backup of the database before a release that runs migrations' },
+    'store-dir': { type: 'string', value: 'DIR', description: 'where a PVC or NFS backup store is mounted on this machine (for the pre-migration backup)' },
   },
   examples: [
     'berth deploy --env staging --tag 3f9c2ab',
@@ -33,15 +40,14 @@ export default defineCommand({
     const loaded = await loadProject(context);
     const environment = pickEnvironment(loaded, options.env);
     const apps = context.positionals;
-    const timeoutMs = parseDuration(options.timeout, 'timeout', 5 * 60_000);
+    const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout', 0);
     const lockWaitMs = parseDuration(options['lock-wait'], 'lock-wait', 0);
-    const [{ deploy, describeOutcome }, { parseTagFlags }, { DeployReporter, formatChanges }] = await Promise.all([
+    const [{ deploy, describeOutcome }, { DeployReporter, formatChanges }] = await Promise.all([
       import('../../../deploy/run.ts'),
-      import('../../../deploy/tags.ts'),
       import('../../deploy-output.ts'),
     ]);
     const selected = apps.length ? apps : Object.keys(loaded.config.apps);
-    const tags = parseTagFlags(stringList(options.tag), selected, loaded.config, environment);
+    const { tags, defaultTag } = parseTagFlags(stringList(options.tag), selected);
     const reporter = new DeployReporter(out, out.stderr);
     const started = Date.now();
     const result = await deploy({
@@ -49,6 +55,7 @@ export default defineCommand({
       environment,
       apps,
       tags,
+      defaultTag,
       timeoutMs,
       rollback: !options['no-rollback'],
       dryRun: options['dry-run'] === true,
@@ -61,6 +68,7 @@ export default defineCommand({
       kubeconfig: context.env.KUBECONFIG,
       ensureDatabase: databaseEnsurer(context, loaded, environment),
       webhook: webhookReader(context, loaded),
+      backupBeforeMigrate: options['skip-backup'] ? undefined : preMigrationBackup(context, loaded, environment, options['store-dir']),
       signal: context.signal,
       emit: reporter.emit,
     });
@@ -81,12 +89,14 @@ export default defineCommand({
       const mark = outcome.outcome === 'deployed' ? out.paint('green', '✓') : outcome.outcome === 'unchanged' ? out.paint('gray', '·') : out.paint('red', '✗');
       out.print(`${mark} ${describeOutcome(outcome)}`);
     }
-    const rolledBack = result.apps.filter((a) => a.outcome === 'rolled-back');
+    const rolledBack = result.apps.filter((a): a is Extract<typeof a, { outcome: 'rolled-back' }> => a.outcome === 'rolled-back');
     if (rolledBack.length) {
       out.print('');
       out.print('A rollback does not undo database migrations the failed release already applied.');
-      for (const r of rolledBack)
+      for (const r of rolledBack) {
+        if (r.backup) out.print(`If they did harm, restore the backup taken before them: berth backup restore ${r.app} ${r.backup} --env ${environment}`);
         out.print(`To go forward to the failed release anyway: berth rollback ${r.app} --to ${r.failedRevision} --env ${environment}`);
+      }
     }
     if (result.apps.every((a) => a.outcome === 'unchanged')) out.print(`Nothing changed in ${environment}; pass --restart to roll the pods anyway.`);
     else out.print(out.paint('gray', `${environment} in ${formatDuration(Date.now() - started)}`));

@@ -1,5 +1,6 @@
 import { defineCommand } from '../../command.ts';
 import { ENV_OPTION, loadProject, pickEnvironment, stringList } from '../../project.ts';
+import { parseTagFlags } from '../../tag-flags.ts';
 
 export default defineCommand({
   name: 'diff',
@@ -23,17 +24,14 @@ export default defineCommand({
     const loaded = await loadProject(context);
     const environment = pickEnvironment(loaded, options.env);
     const apps = context.positionals;
-    const [{ deploy }, { parseTagFlags }, { formatChanges }] = await Promise.all([
-      import('../../../deploy/run.ts'),
-      import('../../../deploy/tags.ts'),
-      import('../../deploy-output.ts'),
-    ]);
-    const tags = parseTagFlags(stringList(options.tag), apps.length ? apps : Object.keys(loaded.config.apps), loaded.config, environment);
+    const [{ deploy }, { formatChanges }] = await Promise.all([import('../../../deploy/run.ts'), import('../../deploy-output.ts')]);
+    const { tags, defaultTag } = parseTagFlags(stringList(options.tag), apps.length ? apps : Object.keys(loaded.config.apps));
     const result = await deploy({
       config: loaded.config,
       environment,
       apps,
       tags,
+      defaultTag,
       timeoutMs: 0,
       rollback: false,
       dryRun: true,

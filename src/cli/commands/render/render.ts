@@ -1,8 +1,9 @@
-import { parseImage } from '../../../config/image-ref.ts';
+import { isPinned } from '../../../config/image-tags.ts';
 import type { ParsedConfig } from '../../../config/schema.ts';
-import { tagSchemePattern } from '../../../config/tag-scheme.ts';
 import { UsageError } from '../../../errors.ts';
 import type { KubeObject } from '../../../model/kube-object.ts';
+import type { PolicyMarkers } from '../../../manifests/image-policy.ts';
+import { parseTagFlags } from '../../tag-flags.ts';
 import { defineCommand, type CommandContext } from '../../command.ts';
 import { ENV_OPTION, loadProject, pickEnvironment, stringList } from '../../project.ts';
 
@@ -12,7 +13,13 @@ export default defineCommand({
   options: {
     env: ENV_OPTION,
     app: { type: 'string', short: 'a', multiple: true, value: 'APP', description: 'only this app (repeatable)' },
-    tag: { type: 'string', short: 't', multiple: true, value: '[APP=]TAG', description: 'image tag, for all apps or one app (repeatable)' },
+    tag: {
+      type: 'string',
+      short: 't',
+      multiple: true,
+      value: '[APP=]TAG',
+      description: 'image tag, for all apps or one app (repeatable); required where the environment has a tagScheme',
+    },
     output: { type: 'string', short: 'o', value: 'yaml|json', description: 'output format (default: yaml)' },
     out: { type: 'string', value: 'DIR', description: 'write one file per object and a kustomization.yaml into DIR' },
     platform: { type: 'boolean', description: 'the shared objects of every environment instead (the CloudNativePG server)' },
@@ -20,7 +27,7 @@ export default defineCommand({
   examples: [
     'berth render --env staging',
     'berth render --app api --tag prod-20260301.4',
-    'berth render --env production --out deploy/production',
+    'berth render --env production --tag prod-20260301.4 --out deploy/production',
     'berth render --platform --out deploy/platform',
   ],
   async run(context) {
@@ -54,44 +61,61 @@ export default defineCommand({
     }
     // Unknown names are reported by render() below, with the apps the environment has.
     const selected = (appNames.length ? appNames : Object.keys(loaded.config.apps)).filter((a) => loaded.config.apps[a]);
-    const tags = parseTags(stringList(context.options.tag), selected, loaded.config);
-    checkTagScheme(loaded.config, environment, tags);
-    const objects = render(loaded.config, environment, { apps: appNames.length ? appNames : undefined, tags });
-    warnUntagged(context, loaded.config, selected, tags);
-    return emit(context, objects, { format, out, label: environment });
+    const given = parseTagFlags(stringList(context.options.tag), selected);
+    const automation = out ? await imageAutomation(context, loaded.config, environment, out, given) : undefined;
+    const tags = { ...automation?.tags, ...given.tags };
+    const objects = render(loaded.config, environment, { apps: appNames.length ? appNames : undefined, tags, defaultTag: given.defaultTag });
+    if (!given.defaultTag) warnUntagged(context, loaded.config, environment, selected, tags);
+    return emit(context, objects, { format, out, label: environment, markers: automation?.markers });
   },
 });
 
-async function emit(context: CommandContext, objects: KubeObject[], options: { format: string; out: string | undefined; label: string }): Promise<void> {
-  if (options.out) return writeDir(context, objects, options.out, options.label);
+/**
+ * With Flux image automation (environments.E.imagePolicy): the markers to write, and the tags
+ * Flux committed into the directory since the last render, for apps not given a tag now.
+ */
+async function imageAutomation(
+  context: CommandContext,
+  config: ParsedConfig,
+  environment: string,
+  out: string,
+  given: { tags: Record<string, string>; defaultTag: string | undefined },
+): Promise<{ markers: PolicyMarkers; tags: Record<string, string> } | undefined> {
+  const settings = config.environments[environment]!.imagePolicy;
+  if (!settings) return undefined;
+  const [{ resolveEnvironment }, { policyMarkers, markedTags }, { previousFiles }] = await Promise.all([
+    import('../../../config/resolve.ts'),
+    import('../../../manifests/image-policy.ts'),
+    import('../../../manifests/write-dir.ts'),
+  ]);
+  const markers = policyMarkers(resolveEnvironment(config, environment, given), settings);
+  if (given.defaultTag) return { markers, tags: {} };
+  const { directory, files } = await previousFiles(out, { cwd: context.cwd, environment });
+  return { markers, tags: await markedTags(directory, files, markers) };
+}
+
+async function emit(
+  context: CommandContext,
+  objects: KubeObject[],
+  options: { format: string; out: string | undefined; label: string; markers?: PolicyMarkers },
+): Promise<void> {
+  if (options.out) return writeDir(context, objects, options.out, options.label, options.markers);
   const { toJsonList, toYamlStream } = await import('../../../manifests/serialize.ts');
   context.out.write(options.format === 'json' ? toJsonList(objects) : toYamlStream(objects));
 }
 
-async function writeDir(context: CommandContext, objects: KubeObject[], dir: string, label: string): Promise<void> {
+async function writeDir(context: CommandContext, objects: KubeObject[], dir: string, label: string, markers?: PolicyMarkers): Promise<void> {
   const { writeKustomization } = await import('../../../manifests/write-dir.ts');
-  const written = await writeKustomization(dir, objects, { cwd: context.cwd, environment: label });
+  const written = await writeKustomization(dir, objects, { cwd: context.cwd, environment: label, markers });
   context.out.result({ ok: true, environment: label, directory: written.directory, files: written.files, removed: written.removed });
   context.out.print(`Wrote ${written.files.length} files to ${written.directory} (kustomization.yaml lists them)`);
   if (written.removed.length) context.out.print(`Removed ${written.removed.length} files for objects no longer rendered: ${written.removed.join(', ')}`);
 }
 
-function checkTagScheme(config: ParsedConfig, environment: string, tags: Record<string, string>): void {
-  const scheme = config.environments[environment]!.tagScheme;
-  if (!scheme) return;
-  const pattern = tagSchemePattern(scheme)!;
-  for (const [app, tag] of Object.entries(tags)) {
-    if (!pattern.test(tag)) {
-      throw new UsageError(`Tag "${tag}" for ${app} does not match ${environment}'s tag scheme "${scheme}"`, {
-        hint: `Environment ${environment} accepts tags like its tagScheme; check you are deploying the right build.`,
-      });
-    }
-  }
-}
-
 /** A moving tag in rendered output is a deploy nobody can reproduce; say which apps have one. */
-function warnUntagged(context: CommandContext, config: ParsedConfig, apps: string[], tags: Record<string, string>): void {
-  const untagged = apps.filter((a) => !tags[a] && !parseImage(config.apps[a]!.image).tag && !parseImage(config.apps[a]!.image).digest);
+function warnUntagged(context: CommandContext, config: ParsedConfig, environment: string, apps: string[], tags: Record<string, string>): void {
+  const image = (a: string) => config.environments[environment]!.apps?.[a]?.image ?? config.apps[a]!.image;
+  const untagged = apps.filter((a) => !tags[a] && !isPinned(image(a)));
   if (untagged.length) {
     context.out.warn(`no tag for ${untagged.join(', ')}: rendering :latest (pulled on every start); pass --tag TAG for a reproducible release`);
   }
@@ -99,22 +123,6 @@ function warnUntagged(context: CommandContext, config: ParsedConfig, apps: strin
 
 /**
  * `--tag T` applies to every selected app whose image has no tag of its own (a pinned
- * `postgres:16-alpine` stays pinned); `--tag api=T` sets one app's tag whatever it had.
+ * `postgres:16-alpine` stays pinned, `:latest` pins nothing); `--tag api=T` sets one app's tag
+ * whatever it had.
  */
-function parseTags(values: string[], apps: string[], config: ParsedConfig): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const value of values) {
-    const eq = value.indexOf('=');
-    const [app, tag] = eq > 0 ? [value.slice(0, eq), value.slice(eq + 1)] : [undefined, value];
-    if (!/^[\w][\w.-]{0,127}$/.test(tag)) throw new UsageError(`--tag "${value}": "${tag}" is not a valid image tag`);
-    if (app) {
-      if (!apps.includes(app)) throw new UsageError(`--tag ${value}: no app "${app}"`, { hint: `Apps: ${apps.join(', ')}.` });
-      tags[app] = tag;
-    } else {
-      for (const name of apps) {
-        if (!parseImage(config.apps[name]!.image).tag) tags[name] ??= tag;
-      }
-    }
-  }
-  return tags;
-}

@@ -1,0 +1,96 @@
+/** What the `backup` commands share: the app, its database, its backup settings and the store, opened lazily. */
+import { dirname } from 'node:path';
+import type { BackupSettings } from '../../../config/backup-settings.ts';
+import type { ObjectStore } from '../../../store/store.ts';
+import type { Notifier } from '../../../backup/notify.ts';
+import { UsageError } from '../../../errors.ts';
+import type { CommandContext } from '../../command.ts';
+import { dbTarget, type DbCommandTarget } from '../db/common.ts';
+
+export const STORE_DIR_OPTION = {
+  type: 'string',
+  value: 'DIR',
+  description: 'use this directory as the store (a PVC or NFS share mounted here)',
+} as const;
+
+export interface BackupTarget extends DbCommandTarget {
+  settings: BackupSettings;
+  store: () => Promise<ObjectStore>;
+  notifier: () => Promise<Notifier>;
+}
+
+export async function backupTarget(
+  context: CommandContext,
+  verb: string,
+  options: { explicitEnvironment?: boolean; extraPositional?: boolean } = {},
+): Promise<BackupTarget> {
+  const positionals = context.positionals;
+  if (!options.extraPositional && positionals.length > 1) {
+    throw new UsageError(`berth backup ${verb} takes one app name`, { hint: `berth backup ${verb} APP [--env ENV]` });
+  }
+  const target = await dbTarget({ ...context, positionals: positionals.slice(0, 1) }, verb, { explicitEnvironment: options.explicitEnvironment });
+  const { loadProject } = await import('../../project.ts');
+  const loaded = await loadProject({ ...context, out: { ...context.out, warn: () => {} } as never });
+  const { backupSettings } = await import('../../../config/backup-settings.ts');
+  const settings = backupSettings(loaded.config, target.app, target.environment);
+  let store: Promise<ObjectStore> | undefined;
+  const storeDir = typeof context.options['store-dir'] === 'string' ? (context.options['store-dir'] as string) : undefined;
+  return {
+    ...target,
+    settings,
+    store: () =>
+      (store ??= import('../../../backup/open-store.ts').then(({ openStore }) =>
+        openStore(settings.store, { configDir: dirname(loaded.file), env: context.env, storeDir, namespace: target.namespace, cluster: target.cluster }),
+      )),
+    notifier: async () => {
+      const { silentNotifier, webhookNotifier } = await import('../../../backup/notify.ts');
+      if (!settings.slackWebhook) return silentNotifier;
+      const { readCredential } = await import('../../../db/credentials.ts');
+      const url = await readCredential(settings.slackWebhook, { cwd: dirname(loaded.file), env: context.env, cluster: target.cluster }).catch(
+        (error: Error) => {
+          context.out.warn(`notifications are off: ${error.message}`);
+          return undefined;
+        },
+      );
+      if (!url) return silentNotifier;
+      return webhookNotifier({ url, failuresOnly: settings.notify === 'failures', log: (m) => context.out.warn(m) });
+    },
+  };
+}
+
+/** The admin URL and the app's identity, as the backup engine takes them. */
+export async function adminSource(target: BackupTarget) {
+  return { url: await target.adminUrl(), label: 'the admin connection', database: target.identity.database, role: target.identity.role };
+}
+
+export function formatBytes(bytes: number | undefined): string {
+  if (bytes === undefined) return '-';
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 && unit > 0 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+export function formatAge(from: Date, now: Date): string {
+  const minutes = Math.max(0, Math.round((now.getTime() - from.getTime()) / 60_000));
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${hours}h`;
+  return `${Math.round(hours / 24)}d`;
+}
+
+export function printTable(context: CommandContext, rows: string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const row of rows) {
+    context.out.print(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
+  }
+}

@@ -1,0 +1,37 @@
+import { BerthError, ExitCode, UsageError } from '../../../errors.ts';
+import { defineCommand } from '../../command.ts';
+import { REQUIRED_ENV_OPTION } from '../../project.ts';
+import { backupTarget, STORE_DIR_OPTION } from './common.ts';
+
+export default defineCommand({
+  name: 'backup delete',
+  summary: 'delete one backup (archive and sidecar); never the newest verified one without --force',
+  args: 'APP BACKUP',
+  options: {
+    env: REQUIRED_ENV_OPTION,
+    force: { type: 'boolean', description: 'delete even the newest verified backup' },
+    'store-dir': STORE_DIR_OPTION,
+  },
+  examples: ['berth backup delete api 20260301T030000Z-1a2b --env production'],
+  async run(context) {
+    const id = context.positionals[1];
+    if (!id)
+      throw new UsageError('berth backup delete takes the app and the backup id', { hint: 'berth backup delete APP BACKUP (ids: berth backup list APP)' });
+    const target = await backupTarget(context, 'delete', { explicitEnvironment: true, extraPositional: true });
+    const { readCatalog, isVerified } = await import('../../../backup/catalog.ts');
+    const store = await target.store();
+    const catalog = await readCatalog(store, target.app, target.environment);
+    const entry = catalog.find((e) => e.id === id);
+    if (!entry) throw new UsageError(`No backup ${id} of ${target.app} in ${target.environment}`, { hint: 'berth backup list shows the ids.' });
+    if (catalog.find(isVerified) === entry && !context.options.force) {
+      throw new BerthError(`${id} is the newest verified backup of ${target.app} in ${target.environment}; not deleting it`, {
+        exitCode: ExitCode.conflict,
+        hint: 'Take and verify a newer one first, or pass --force.',
+      });
+    }
+    const keys = [...entry.keys].sort((a, b) => Number(a.endsWith('.meta.json')) - Number(b.endsWith('.meta.json')));
+    for (const key of keys) await store.remove(key);
+    context.out.result({ ok: true, deleted: id });
+    context.out.print(`Deleted backup ${id} of ${target.app} in ${target.environment}`);
+  },
+});
