@@ -44,6 +44,25 @@ export function formatStatus(status: EnvironmentStatus, paint: Paint, now: numbe
   }
   lines.push(...table(rows).map((line, i) => (i === 0 ? paint('gray', line) : line)));
 
+  const backups = status.apps.filter((a) => a.backup);
+  if (backups.length) {
+    lines.push('');
+    const rows: string[][] = [['BACKUP', 'SCHEDULE', 'LAST GOOD', 'LAST RUN']];
+    for (const { app, backup } of backups) {
+      const b = backup!;
+      const good = b.lastGoodAt ? `${age(b.lastGoodAt, now)} ago` : paint('red', 'none yet');
+      const run = b.lastRun
+        ? b.lastRun.result === 'failed'
+          ? paint('red', `failed ${age(b.lastRun.finishedAt ?? b.lastRun.startedAt, now)} ago`)
+          : b.lastRun.result === 'running'
+            ? paint('yellow', `running for ${age(b.lastRun.startedAt, now)}`)
+            : `succeeded ${age(b.lastRun.finishedAt ?? b.lastRun.startedAt, now)} ago`
+        : paint('gray', 'never ran');
+      rows.push([app, b.schedule, good, `${b.missedAt ? `${paint('red', `missed the run due ${age(b.missedAt, now)} ago`)}; ` : ''}${run}`]);
+    }
+    lines.push(...table(rows).map((line, i) => (i === 0 ? paint('gray', line) : line)));
+  }
+
   const cron = status.apps.flatMap((a) => a.cron.map((c) => ({ app: a.app, ...c })));
   if (cron.length) {
     lines.push('');

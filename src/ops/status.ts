@@ -83,6 +83,15 @@ export interface CronStatus {
 
 export type AppState = 'healthy' | 'progressing' | 'failing' | 'not deployed';
 
+/** The app's scheduled backup (the backup CronJob berth renders): its runs publish only verified backups. */
+export interface BackupStatus {
+  schedule: string;
+  /** When the newest successful run finished: the age of the last good backup. */
+  lastGoodAt?: string;
+  lastRun?: CronRun;
+  missedAt?: string;
+}
+
 export interface AppStatus {
   app: string;
   state: AppState;
@@ -93,6 +102,7 @@ export interface AppStatus {
   last: ReleaseSummary | undefined;
   processes: ProcessStatus[];
   cron: CronStatus[];
+  backup?: BackupStatus;
 }
 
 export interface EnvironmentStatus {
@@ -132,7 +142,9 @@ function appStatus(app: string, snapshot: EnvironmentSnapshot, expected: Expecte
     if (!processes.some((s) => s.process === p.name))
       processes.push({ process: p.name, deployment: p.objectName, desired: 0, ready: 0, onLatest: 0, old: 0, restarts: 0, crashLooping: [], state: 'missing' });
   }
-  const cron = snapshot.cronJobs.filter((c) => appOf(c) === app).map((c) => cronStatus(c, snapshot.jobs, now));
+  const all = snapshot.cronJobs.filter((c) => appOf(c) === app).map((c) => cronStatus(c, snapshot.jobs, now));
+  const backupRun = all.find((c) => c.task === BACKUP_COMPONENT);
+  const cron = all.filter((c) => c !== backupRun);
   for (const task of expected?.cron ?? []) {
     if (!cron.some((c) => c.cronJob === task.objectName))
       cron.push({ task: task.name, cronJob: task.objectName, schedule: '', suspended: false, missing: true });
@@ -147,8 +159,21 @@ function appStatus(app: string, snapshot: EnvironmentSnapshot, expected: Expecte
     last: releases[0],
     processes,
     cron: cron.sort((a, b) => (a.task < b.task ? -1 : 1)),
+    ...(backupRun
+      ? {
+          backup: {
+            schedule: backupRun.schedule,
+            ...(backupRun.lastSuccessAt ? { lastGoodAt: backupRun.lastSuccessAt } : {}),
+            ...(backupRun.lastRun ? { lastRun: backupRun.lastRun } : {}),
+            ...(backupRun.missedAt ? { missedAt: backupRun.missedAt } : {}),
+          },
+        }
+      : {}),
   };
 }
+
+/** The component label of the backup CronJob render gives each app with backups. */
+const BACKUP_COMPONENT = 'backup';
 
 function appState(processes: ProcessStatus[], deployed: boolean): AppState {
   if (!deployed) return 'not deployed';

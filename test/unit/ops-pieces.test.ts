@@ -82,3 +82,30 @@ describe('status: a missed cron run', () => {
     expect(summarise(cronSnapshot('2026-03-09T03:00:00Z'), [], at('2026-03-10T03:02:00Z')).apps[0]!.cron[0]!.missedAt).toBeUndefined();
   });
 });
+
+describe('status: the last good backup', () => {
+  it("is the newest successful run of the app's backup CronJob, shown apart from cron tasks", () => {
+    const labels = { 'berth.dev/app': 'web', 'app.kubernetes.io/component': 'backup' };
+    const s: EnvironmentSnapshot = {
+      ...snapshot([]),
+      deployments: [],
+      pods: [],
+      cronJobs: [{ metadata: { name: 'web-backup', uid: 'b1', creationTimestamp: '2026-01-01T00:00:00Z', labels }, spec: { schedule: '0 2 * * *' } }],
+      jobs: [
+        {
+          metadata: {
+            name: 'web-backup-1',
+            labels,
+            ownerReferences: [{ kind: 'CronJob', name: 'web-backup', uid: 'b1' }],
+            creationTimestamp: '2026-03-10T02:00:00Z',
+          },
+          status: { startTime: '2026-03-10T02:00:00Z', completionTime: '2026-03-10T02:03:00Z', conditions: [{ type: 'Complete', status: 'True' }] },
+        },
+      ],
+    };
+    const app = summarise(s, [], at('2026-03-10T09:00:00Z')).apps[0]!;
+    expect(app.cron).toEqual([]);
+    expect(app.backup).toMatchObject({ schedule: '0 2 * * *', lastGoodAt: '2026-03-10T02:03:00Z', lastRun: { result: 'succeeded' } });
+    expect(app.backup?.missedAt).toBeUndefined();
+  });
+});
