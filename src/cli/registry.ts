@@ -28,6 +28,7 @@ import history from './commands/deploy/history.ts';
 import rollback from './commands/deploy/rollback.ts';
 import lockRelease from './commands/lock/release.ts';
 import lockStatus from './commands/lock/status.ts';
+import ciCredentials from './commands/ci/credentials.ts';
 
 export const COMMANDS: AnyCommand[] = [
   init,
@@ -55,6 +56,7 @@ export const COMMANDS: AnyCommand[] = [
   backupPrune,
   backupCheck,
   backupRun,
+  ciCredentials,
 ] as AnyCommand[];
 
 export function findCommand(words: string[]): { spec: AnyCommand; consumed: number } | undefined {

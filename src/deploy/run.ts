@@ -14,9 +14,10 @@ import type { ResolvedApp } from '../config/resolved.ts';
 import type { ParsedConfig } from '../config/schema.ts';
 import { BerthError, UsageError } from '../errors.ts';
 import { ANNOTATION, environmentLabels, LABEL, MANAGED_BY } from '../model/labels.ts';
+import { databaseSecretName } from '../model/names.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { render } from '../render/index.ts';
-import { applyApp, imagesOf, pruneApp, type RolloutContext, watchApp } from './app-rollout.ts';
+import { applyApp, clusterScopedWarning, imagesOf, pruneApp, type RolloutContext, watchApp } from './app-rollout.ts';
 import { type Diagnosis, diagnose } from './diagnose.ts';
 import type { Emit } from './events.ts';
 import { runHealthCheck, type HealthCheck } from './health-check.ts';
@@ -49,8 +50,12 @@ export interface DeployRequest {
   /** For the lock holder's description: `berth deploy api --tag v2`. */
   command: string;
   kubeconfig?: string;
-  /** Opens the database admin connection (for apps with `database: true`). */
-  ensureDatabase?: (app: string) => Promise<{ database: string; created: boolean }>;
+  /**
+   * Opens the database admin connection (for apps with `database: true`). `unavailable` says why
+   * there is no admin credential here (a CI deployer usually has none): deploy then goes on when
+   * the app's database Secret exists, and stops before applying anything when it does not.
+   */
+  ensureDatabase?: (app: string) => Promise<{ database: string; created: boolean } | { database: string; unavailable: string }>;
   /** A verified backup of the app's database before its migrations run; absent with --skip-backup. */
   backupBeforeMigrate?: (app: string) => Promise<{ taken: true; id: string; restoreCommand: string } | { taken: false; reason: string }>;
   /** Reads the notification webhook, when one is configured. */
@@ -146,12 +151,30 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       live,
       dryRun: true,
       force: request.forceConflicts,
+      // Reported when the real apply skips them.
+      onClusterScopedForbidden: () => undefined,
     });
 
     const apps = resolved.apps.filter((a) => selected.includes(a.name));
     for (const app of apps.filter((a) => a.database)) {
       if (!request.ensureDatabase) throw new BerthError(`${app.name} needs a database, but the config has no database server`);
       const result = await request.ensureDatabase(app.name);
+      if ('unavailable' in result) {
+        const secret = databaseSecretName(app);
+        if (!secrets.has(secret)) {
+          throw new BerthError(`${app.name} needs its database set up first, and this deploy cannot: ${result.unavailable}`, {
+            hint: `Run \`berth db create ${app.name} --env ${request.environment}\` once with the database admin credential (it creates the database and writes Secret ${namespace}/${secret}), or give this deploy the credential. Nothing was applied.`,
+          });
+        }
+        request.emit({
+          type: 'database',
+          app: app.name,
+          database: result.database,
+          created: false,
+          unchecked: `${result.unavailable}; Secret ${secret} exists`,
+        });
+        continue;
+      }
       request.emit({ type: 'database', app: app.name, database: result.database, created: result.created });
     }
     const backups = await backupsBeforeMigrating(request, apps, preflight);
@@ -348,18 +371,7 @@ async function deployApp(
  * object (cluster-scoped): it exists, since the deployer works inside it, so that is a warning.
  */
 async function applyShared(cluster: Cluster, shared: KubeObject[], live: ReadonlyMap<string, RawObject>, request: DeployRequest): Promise<void> {
-  const namespace = shared.filter((o) => o.kind === 'Namespace');
-  try {
-    await applySet(cluster, namespace, { live, force: request.forceConflicts });
-  } catch (error) {
-    if (!/forbidden/.test((error as Error).message)) throw error;
-    request.emit({ type: 'warning', message: `the namespace's labels were not updated: ${(error as Error).message.replace(/^Could not /, '')}` });
-  }
-  await applySet(
-    cluster,
-    shared.filter((o) => o.kind !== 'Namespace'),
-    { live, force: request.forceConflicts },
-  );
+  await applySet(cluster, shared, { live, force: request.forceConflicts, onClusterScopedForbidden: clusterScopedWarning(request.emit) });
 }
 
 /** A deploy that died (SIGKILL) leaves its release "deploying"; the next one, holding the lock, knows better. */

@@ -20,6 +20,8 @@ export const KIND_ORDER = [
   'ConfigMap',
   'Secret',
   'ServiceAccount',
+  'Role',
+  'RoleBinding',
   'Cluster',
   'Pooler',
   'Database',

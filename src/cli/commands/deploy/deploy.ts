@@ -118,13 +118,25 @@ type Loaded = Awaited<ReturnType<typeof loadProject>>;
 
 function databaseEnsurer(context: CommandContext, loaded: Loaded, environment: string) {
   return async (app: string) => {
-    const [{ appTarget }, { createAppDatabase }] = await Promise.all([import('../../../db/app-target.ts'), import('../../../db/provision.ts')]);
+    const [{ appTarget }, { createAppDatabase }, { CredentialMissingError }] = await Promise.all([
+      import('../../../db/app-target.ts'),
+      import('../../../db/provision.ts'),
+      import('../../../db/credentials.ts'),
+    ]);
     const target = appTarget({ config: loaded.config, configFile: loaded.file, env: context.env, warn: (m) => context.out.warn(m) }, environment, app);
+    let adminUrl: string;
+    try {
+      adminUrl = await target.adminUrl();
+    } catch (error) {
+      // CI deploys usually have no database admin credential: deploy decides whether that is fine.
+      if (error instanceof CredentialMissingError) return { database: target.identity.database, unavailable: `no database admin credential: ${error.message}` };
+      throw error;
+    }
     const result = await createAppDatabase({
       identity: target.identity,
       namespace: target.namespace,
       server: target.server,
-      adminUrl: await target.adminUrl(),
+      adminUrl,
       cluster: await target.cluster(),
     });
     return { database: result.database, created: result.databaseCreated };
@@ -135,12 +147,22 @@ function preMigrationBackup(context: CommandContext, loaded: Loaded, environment
   return async (app: string) => {
     const [{ appTarget }, { backupBeforeMigrate }] = await Promise.all([import('../../../db/app-target.ts'), import('../../../backup/before-migrate.ts')]);
     const target = appTarget({ config: loaded.config, configFile: loaded.file, env: context.env, warn: (m) => context.out.warn(m) }, environment, app);
+    if (!loaded.config.backups) return { taken: false as const, reason: 'no backup store is configured (backups.store)' };
+    const { CredentialMissingError } = await import('../../../db/credentials.ts');
+    let adminUrl: string;
+    try {
+      adminUrl = await target.adminUrl();
+    } catch (error) {
+      // A CI deployer without the admin credential cannot dump the database; the scheduled backups still run.
+      if (error instanceof CredentialMissingError) return { taken: false as const, reason: `no database admin credential here: ${error.message}` };
+      throw error;
+    }
     return backupBeforeMigrate({
       config: loaded.config,
       configFile: loaded.file,
       identity: target.identity,
       namespace: target.namespace,
-      adminUrl: await target.adminUrl(),
+      adminUrl,
       cluster: target.cluster,
       env: context.env,
       signal: context.signal,
