@@ -29,6 +29,7 @@ import rollback from './commands/deploy/rollback.ts';
 import lockRelease from './commands/lock/release.ts';
 import lockStatus from './commands/lock/status.ts';
 import ciCredentials from './commands/ci/credentials.ts';
+import audit from './commands/audit/audit.ts';
 
 export const COMMANDS: AnyCommand[] = [
   init,
@@ -57,6 +58,7 @@ export const COMMANDS: AnyCommand[] = [
   backupCheck,
   backupRun,
   ciCredentials,
+  audit,
 ] as AnyCommand[];
 
 export function findCommand(words: string[]): { spec: AnyCommand; consumed: number } | undefined {
