@@ -30,6 +30,7 @@ import lockRelease from './commands/lock/release.ts';
 import lockStatus from './commands/lock/status.ts';
 import ciCredentials from './commands/ci/credentials.ts';
 import audit from './commands/audit/audit.ts';
+import platformApply from './commands/platform/apply.ts';
 
 export const COMMANDS: AnyCommand[] = [
   init,
@@ -59,6 +60,7 @@ export const COMMANDS: AnyCommand[] = [
   backupRun,
   ciCredentials,
   audit,
+  platformApply,
 ] as AnyCommand[];
 
 export function findCommand(words: string[]): { spec: AnyCommand; consumed: number } | undefined {

@@ -15,6 +15,9 @@ export interface KubeObject {
 /** Order in which objects are written and applied: what others depend on comes first. */
 export const KIND_ORDER = [
   'Namespace',
+  // Operators first: the custom resources after them need their CRDs.
+  'HelmChart',
+  'HelmChartConfig',
   'PersistentVolume',
   'PersistentVolumeClaim',
   'ConfigMap',
@@ -30,6 +33,7 @@ export const KIND_ORDER = [
   'HorizontalPodAutoscaler',
   'PodDisruptionBudget',
   'CronJob',
+  'ClusterIssuer',
   'Certificate',
   'Middleware',
   'Ingress',
