@@ -4,7 +4,6 @@
  * platform objects and both DNS-01 providers pass the strict server-side dry run; `berth platform
  * apply` applies them, is a no-op the second time, and is refused to CI credentials.
  */
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { applySet } from '../../src/cluster/apply-set.ts';
@@ -14,6 +13,7 @@ import { patchesK3s } from '../../src/platform/apply.ts';
 import { validateConfig } from '../../src/config/validate.ts';
 import { ExitCode } from '../../src/errors.ts';
 import { renderPlatform } from '../../src/render/index.ts';
+import { exampleNames } from '../../testenv/examples.ts';
 import { type Project, project } from './deploy-helpers.ts';
 import { describeCluster, kube, kubectl, requireEnv } from './helpers.ts';
 
@@ -34,7 +34,7 @@ const COREDNS = {
 };
 
 const platformConfig = {
-  cluster: { certIssuer: 'letsencrypt-prod' },
+  cluster: { certIssuer: 'letsencrypt-prod', ingressHostNetwork: true, networkPolicy: { ingressFrom: ['10.0.1.0/24'] } },
   environments: { production: { namespace: 'platform-test' } },
   apps: { web: { image: 'registry.test/web', port: 3000 } },
   platform: {
@@ -73,12 +73,18 @@ describeCluster('cluster add-ons (render --platform, platform apply)', () => {
       .catch(() => undefined);
     const root = join(import.meta.dirname, '../../examples');
     const configs = [];
-    for (const name of readdirSync(root)) configs.push((await loadConfig({ cwd: join(root, name) })).config);
+    for (const name of exampleNames()) configs.push((await loadConfig({ cwd: join(root, name) })).config);
     for (const dns01 of [{ route53: { region: 'eu-central-1', credentialsSecret: 'route53' } }, { cloudflare: { credentialsSecret: 'cloudflare' } }]) {
       configs.push(
         validateConfig({ ...platformConfig, platform: { ...platformConfig.platform, issuer: { email: 'ops@example.com', server: 'staging', dns01 } } }).config,
       );
-      configs.push(validateConfig({ ...platformConfig, platform: { traefik: { acme: { email: 'ops@example.com', dns: dns01 } } } }).config);
+      configs.push(
+        validateConfig({
+          ...platformConfig,
+          cluster: { certIssuer: false, certResolver: 'le' },
+          platform: { traefik: { acme: { email: 'ops@example.com', dns: dns01 } } },
+        }).config,
+      );
     }
     let checked = 0;
     for (const config of configs) {

@@ -1,6 +1,5 @@
 // The CI deployer's Role covers every kind deploy writes, and nothing cluster-scoped; refusals and
 // expired tokens are explained; the kubeconfig reads back as written.
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -12,6 +11,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { ciRules, groupOf, plural, refusedProbes, renderCiAccess, requiredProbes } from '../../src/platform/ci-access.ts';
 import { buildKubeconfig, kubeconfigYaml } from '../../src/platform/kubeconfig.ts';
 import { render } from '../../src/render/index.ts';
+import { exampleNames } from '../../testenv/examples.ts';
 
 function allows(verb: string, group: string, resource: string): boolean {
   return ciRules().some((r) => !r.resourceNames && r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
@@ -21,7 +21,7 @@ describe('CI deployer Role', () => {
   it('may apply, prune and watch every namespaced kind any example renders, and nothing cluster-scoped', async () => {
     const root = join(import.meta.dirname, '../../examples');
     const kinds = new Map<string, string>();
-    for (const name of readdirSync(root)) {
+    for (const name of exampleNames()) {
       const { config } = await loadConfig({ cwd: join(root, name) });
       for (const env of Object.keys(config.environments)) {
         const tags = Object.fromEntries(
