@@ -6,6 +6,7 @@
  */
 import { type AppliedObject, applySet, listManaged, prune, ref } from '../cluster/apply-set.ts';
 import { type Cluster, connectCluster } from '../cluster/connect.ts';
+import { httpStatus } from '../cluster/errors.ts';
 import { ensureNamespace } from '../cluster/namespaces.ts';
 import { whoAmI } from '../cluster/whoami.ts';
 import type { RawObject } from '../cluster/watch.ts';
@@ -479,13 +480,22 @@ async function dryRun(
     live.size > 0 ||
     (await cluster.core.readNamespace({ name: namespace }).then(
       () => true,
-      () => false,
+      // A deployer limited to the namespace may not read the Namespace object, but works inside it.
+      (error) => httpStatus(error) === 403,
     ));
+  // Cluster-scoped objects these credentials may not write (or read) are an admin's: not planned here.
+  const skipped = new Set<string>();
   const planned = namespaceExists
-    ? await applySet(cluster, objects, { live, dryRun: true, force: request.forceConflicts })
+    ? await applySet(cluster, objects, {
+        live,
+        dryRun: true,
+        force: request.forceConflicts,
+        onClusterScopedForbidden: (object) => skipped.add(ref(object)),
+      })
     : objects.map((o) => ({ object: o as unknown as RawObject, before: undefined, changed: true }));
   const changes: PlannedChange[] = [];
   for (const { object } of planned) {
+    if (skipped.has(ref(object))) continue;
     const before = live.get(ref(object));
     if (!before) {
       changes.push({ object: ref(object), action: 'create', fields: [] });

@@ -5,15 +5,18 @@
  * (the CronJob in the cluster, the newest verified backup in the store).
  */
 import { canUser } from '../cluster/access.ts';
-import { applySet, listManaged, ref } from '../cluster/apply-set.ts';
+import { applySet, listManaged, ref, unknownKind } from '../cluster/apply-set.ts';
 import { type Cluster, connectCluster } from '../cluster/connect.ts';
 import { httpStatus, isNotFound, kubeError } from '../cluster/errors.ts';
+import type { RawObject } from '../cluster/watch.ts';
 import { backupSettings } from '../config/backup-settings.ts';
 import { resolveEnvironment } from '../config/resolve.ts';
 import type { ParsedConfig } from '../config/schema.ts';
 import { comparable, diffObjects } from '../deploy/plan.ts';
 import { currentRelease, listReleases } from '../deploy/releases.ts';
 import { LABEL, MANAGED_BY } from '../model/labels.ts';
+import { renderPlatform } from '../render/index.ts';
+import { patchesK3s } from './apply.ts';
 import { checkStaleness } from '../backup/schedule.ts';
 import { type Finding, auditWorkloads, type LiveEnvironment } from './audit-checks.ts';
 import { accountUser, CI_ACCOUNT, ciRules, describeProbe, type PolicyRule, refusedProbes } from './ci-access.ts';
@@ -35,7 +38,7 @@ export function isProduction(environment: string): boolean {
 export async function audit(request: AuditRequest): Promise<Finding[]> {
   const cluster = connectCluster({ context: request.config.cluster?.context, kubeconfig: request.kubeconfig });
   const nodes = await schedulableNodes(cluster);
-  const findings: Finding[] = [];
+  const findings: Finding[] = request.config.platform ? await platformDrift(cluster, request.config) : [];
   for (const environment of request.environments) {
     const namespace = resolveEnvironment(request.config, environment).namespace;
     const selector = `${LABEL.managedBy}=${MANAGED_BY},${LABEL.environment}=${environment}`;
@@ -89,6 +92,48 @@ async function schedulableNodes(cluster: Cluster): Promise<string[] | undefined>
     if (httpStatus(error) === 403) return undefined;
     throw kubeError(error, 'list the nodes');
   }
+}
+
+/** The findings of the cluster add-ons carry this in place of an environment. */
+export const CLUSTER = '(cluster)';
+
+/**
+ * The cluster add-ons as `platform apply` left them: each rendered add-on exists and a forced
+ * server-side dry run of it changes nothing. A K3s upgrade that brought CoreDNS back to one
+ * replica, or a HelmChart edited by hand, shows here.
+ */
+async function platformDrift(cluster: Cluster, config: ParsedConfig): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const objects = renderPlatform(config).filter((o) => o.metadata.labels?.['berth.dev/platform'] || patchesK3s(o));
+  for (const object of objects) {
+    const subject = ref(object);
+    const live = await cluster.objects.getRaw<RawObject>(await cluster.objects.objectPath(object as never)).catch((error) => {
+      if (isNotFound(error) || unknownKind(error)) return undefined;
+      throw kubeError(error, `read ${subject}`);
+    });
+    if (!live) {
+      findings.push({ environment: CLUSTER, check: 'platform', level: 'fail', subject, message: 'is missing', fix: 'berth platform apply' });
+      continue;
+    }
+    const [planned] = await applySet(cluster, [object], { dryRun: true, force: true });
+    const fields = diffObjects(comparable(live), comparable(planned!.object), false);
+    findings.push(
+      fields.length
+        ? {
+            environment: CLUSTER,
+            check: 'platform',
+            level: 'fail',
+            subject,
+            message: `differs from the config (an upgrade or a hand edit): ${fields
+              .slice(0, 3)
+              .map((f) => `${f.path} is ${show(f.before)} (berth: ${show(f.after)})`)
+              .join('; ')}`,
+            fix: 'berth platform apply (with --force-conflicts if someone else took the fields)',
+          }
+        : { environment: CLUSTER, check: 'platform', level: 'pass', subject, message: 'as the config says', fix: '' },
+    );
+  }
+  return findings;
 }
 
 /** Field managers that are berth's own: anything else that owns fields of a berth object edited it. */

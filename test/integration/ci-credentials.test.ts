@@ -98,6 +98,11 @@ describeCluster('berth ci credentials', () => {
 
   it('deploys, rolls back and reads status in its namespace', async () => {
     const asCi = { KUBECONFIG: ciPath };
+    const planned = await home.berth(['deploy', 'web', '--tag', 'v2', '--dry-run'], asCi);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stdout).toMatch(/~ update Deployment \S+\/web\n/);
+    expect(planned.stdout).toMatch(/\.spec\.template\.spec\.containers\[0\]\.image: registry\.test\/shop:v1 → registry\.test\/shop:v2/);
+    expect(planned.stdout).not.toMatch(/Namespace/);
     const deployed = await home.berth(['deploy', 'web', '--tag', 'v2', '--json'], asCi);
     expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
     expect(events(deployed.stdout).at(-1)).toMatchObject({ event: 'result', ok: true, apps: [{ app: 'web', outcome: 'deployed', revision: 2 }] });

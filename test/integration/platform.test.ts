@@ -137,4 +137,27 @@ describeCluster('cluster add-ons (render --platform, platform apply)', () => {
     expect(refused.code).toBe(ExitCode.failure);
     expect(refused.stderr).toMatch(/forbidden .*berth-deployer" cannot (patch|get) resource "\w+"/);
   });
+
+  it('berth audit finds an add-on that drifted from the config (CoreDNS scaled back, as a K3s upgrade does)', async () => {
+    const clean = JSON.parse((await p.berth(['audit', '-o', 'json'])).stdout).findings as { check: string; level: string; subject: string; message: string }[];
+    const platform = clean.filter((f) => f.check === 'platform');
+    expect(platform.map((f) => f.subject).sort()).toEqual([
+      'ClusterIssuer letsencrypt-prod',
+      'Deployment kube-system/coredns',
+      'HelmChart kube-system/cert-manager',
+      'HelmChart kube-system/cloudnative-pg',
+      'HelmChartConfig kube-system/traefik',
+    ]);
+    expect(platform.every((f) => f.level === 'pass')).toBe(true);
+
+    await kubectl(['-n', 'kube-system', 'scale', 'deployment/coredns', '--replicas=1']);
+    const audit = await p.berth(['audit']);
+    expect(audit.code).toBe(1);
+    expect(audit.stdout).toMatch(
+      /\(cluster\)\n +FAIL {2}platform +Deployment kube-system\/coredns: differs from the config .*\.spec\.replicas is 1 \(berth: 3\)/,
+    );
+    expect(audit.stdout).toMatch(/fix: berth platform apply/);
+    expect((await p.berth(['platform', 'apply'])).code).toBe(0);
+    expect((await kube().apps.readNamespacedDeployment({ name: 'coredns', namespace: 'kube-system' })).spec?.replicas).toBe(3);
+  });
 });

@@ -6,7 +6,7 @@ export default defineCommand({
   name: 'audit',
   summary: 'check the live cluster against an HA and safety checklist; exit 1 on a failure',
   description:
-    "For every environment (or --env): replicas (≥ 2) and spread across nodes for web processes in production environments (named production, prod or prod-*), PodDisruptionBudgets present and not blocking drains, readiness probes, resource requests and memory limits, NetworkPolicies, pinned images, short node-failure tolerations, backups configured, recent and verified, the CI account's scope, and drift: objects that differ from what berth last applied (hand edits, runtime patches). Each finding is pass, warn or fail with the fix. Exit 1 when anything fails, for CI.",
+    "For every environment (or --env): replicas (≥ 2) and spread across nodes for web processes in production environments (named production, prod or prod-*), PodDisruptionBudgets present and not blocking drains, the cluster add-ons of the platform section as configured, readiness probes, resource requests and memory limits, NetworkPolicies, pinned images, short node-failure tolerations, backups configured, recent and verified, the CI account's scope, and drift: objects that differ from what berth last applied (hand edits, runtime patches). Each finding is pass, warn or fail with the fix. Exit 1 when anything fails, for CI.",
   options: {
     env: { ...ENV_OPTION, description: 'only this environment (default: every one)' },
     output: { type: 'string', short: 'o', value: 'table|json', description: 'a table (default) or JSON' },
@@ -51,7 +51,8 @@ export default defineCommand({
       return ok ? undefined : 1;
     }
     const mark = { pass: out.paint('green', 'pass'), warn: out.paint('yellow', 'warn'), fail: out.paint('red', 'FAIL') };
-    for (const environment of environments) {
+    const { CLUSTER } = await import('../../../platform/audit.ts');
+    for (const environment of [...(findings.some((f) => f.environment === CLUSTER) ? [CLUSTER] : []), ...environments]) {
       const mine = findings.filter((f) => f.environment === environment);
       out.print(out.paint('bold', environment));
       // Failures first, then warnings, then what passed.
