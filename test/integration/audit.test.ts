@@ -80,6 +80,11 @@ describeCluster('berth audit', () => {
       /edited by kubectl-set.*\.spec\.template\.spec\.containers\[0\]\.image is registry\.test\/shop:hotfix \(berth: registry\.test\/shop:v1\)/,
     );
     expect(failed('ci-credentials', 'berth-deployer')?.message).toMatch(/may do more than deploy its namespace: patch deployments.apps in/);
+    // The CI kubeconfig's own check says the same.
+    const check = await p.berth(['ci', 'credentials', '--check', '--env', 'production'], { KUBECONFIG: `${p.dir}/ci.kubeconfig` });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toMatch(/✗ patch deployments\.apps in \S+: ALLOWED, but should be refused/);
+    expect(check.stdout).toMatch(/Too broad/);
     // Nothing else about the healthy app fails.
     expect(findings.filter((f) => f.level === 'fail' && f.subject.includes('/web') && !['pdb', 'drift'].includes(f.check))).toEqual([]);
     // People get the same findings with their fix.

@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -74,6 +74,8 @@ describeCluster('CI pipeline examples', () => {
   const namespaces = { staging: '', production: '' };
 
   beforeAll(async () => {
+    // The pipelines run the built CLI, as `npx berth` would in CI.
+    if (!existsSync(join(root, 'dist/cli.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
     p = project('ciex');
     namespaces.staging = p.namespace;
     namespaces.production = `${p.namespace}-prod`;
