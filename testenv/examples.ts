@@ -24,8 +24,11 @@ export const EXAMPLE_TAGS: Record<string, Record<string, string>> = {
   school: { production: 'prod-20260301.17' },
 };
 
+/** The example setups: directories holding a berth config (examples/ci holds CI pipelines instead). */
 export function exampleNames(): string[] {
-  return readdirSync(examplesDir).sort();
+  return readdirSync(examplesDir)
+    .filter((name) => readdirSync(join(examplesDir, name)).some((file) => file.startsWith('berth.config.')))
+    .sort();
 }
 
 export interface LocalExample {

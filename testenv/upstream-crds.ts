@@ -1,4 +1,4 @@
-// The CustomResourceDefinitions of CloudNativePG, cert-manager and Traefik exactly as those
+// The CustomResourceDefinitions of CloudNativePG, cert-manager, Traefik and K3s' helm-controller exactly as those
 // projects publish them, taken from their Go modules at the versions pinned in versions.ts and
 // cached beside the binaries (never committed). The test cluster installs these, so berth's
 // objects are checked against the schemas (and CEL rules) a real operator's cluster enforces.
@@ -10,7 +10,7 @@ import { parseDocument } from 'yaml';
 import { findGo, goEnv } from './go.ts';
 import { crdCacheDir } from './paths.ts';
 import { run, say, step } from './run.ts';
-import { CERT_MANAGER_VERSION, CLOUDNATIVE_PG_VERSION, TRAEFIK_VERSION } from './versions.ts';
+import { CERT_MANAGER_VERSION, CLOUDNATIVE_PG_VERSION, HELM_CONTROLLER_VERSION, TRAEFIK_VERSION } from './versions.ts';
 
 export interface CrdSource {
   project: string;
@@ -43,6 +43,14 @@ export const CRD_SOURCES: readonly CrdSource[] = [
     version: TRAEFIK_VERSION,
     path: 'docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml',
     kinds: ['IngressRoute', 'Middleware'],
+  },
+  {
+    // K3s installs these itself (its helm-controller); berth renders add-ons as HelmCharts.
+    project: 'helm-controller',
+    module: 'github.com/k3s-io/helm-controller',
+    version: HELM_CONTROLLER_VERSION,
+    path: 'pkg/crds/yaml/generated',
+    kinds: ['HelmChart', 'HelmChartConfig'],
   },
 ];
 

@@ -18,3 +18,5 @@ export const CLOUDNATIVE_PG_VERSION = 'v1.28.1';
 export const CERT_MANAGER_VERSION = 'v1.21.2';
 /** Traefik v3, docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml. */
 export const TRAEFIK_VERSION = 'v3.7.13';
+/** K3s' helm-controller (HelmChart, HelmChartConfig), pkg/crds/yaml/generated: the 0.16 line K3s 1.34 ships. */
+export const HELM_CONTROLLER_VERSION = 'v0.16.27';

@@ -23,6 +23,15 @@ export default defineConfig({
     // Two workers, two instances of each: never both on one node (the seed's HA test).
     antiAffinity: 'required',
   },
+  // The operator layer and the HA settings seed 003 kept as runtime patches, as code:
+  // `berth platform apply` (or `berth render --platform --out` for GitOps).
+  platform: {
+    certManager: { version: 'v1.17.2' },
+    cnpg: { version: '0.23.2', replicas: 2, spread: 'required' },
+    issuer: { email: 'ops@docfast.dev' },
+    traefik: { daemonSet: true },
+    coredns: { replicas: 3 },
+  },
   backups: {
     store: {
       s3: { bucket: 'docfast-backups', endpoint: 'https://nbg1.your-objectstorage.com', region: 'nbg1', prefix: 'db/', credentialsSecret: 'backup-s3' },

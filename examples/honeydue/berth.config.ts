@@ -16,6 +16,9 @@ export default defineConfig({
     ingressHostNetwork: true,
     networkPolicy: { ingressFrom: ['10.0.1.0/24', '10.42.0.0/16'] },
   },
+  // Seed 001's deploy-k3s/manifests/traefik-helmchartconfig.yaml: one Traefik per node on the
+  // nodes' own ports 80 and 443.
+  platform: { traefik: { hostNetwork: true } },
   database: {
     mode: 'external',
     host: '10.0.1.5',

@@ -8,6 +8,8 @@ export default defineConfig({
     certIssuer: 'letsencrypt-prod',
     imagePullSecret: 'ghcr-pull',
   },
+  // Seed 000's "operators" stack (ingress-nginx and Velero stay outside berth).
+  platform: { certManager: true, cnpg: true, issuer: { email: 'ops@kumiko.so' } },
   database: {
     mode: 'cnpg',
     name: 'pg',

@@ -91,6 +91,7 @@ function messageLines(event: DeployEvent, out: Output): string[] {
     case 'locked':
       return [paint('gray', `locked ${event.environment} for this deploy`)];
     case 'database':
+      if (event.unchecked) return [paint('yellow', `${event.app}: database ${event.database} not checked (${event.unchecked}); deploying with it as it is`)];
       return [event.created ? `${event.app}: created database ${event.database}` : paint('gray', `${event.app}: database ${event.database} ready`)];
     case 'backup':
       return [

@@ -1,15 +1,15 @@
-/** Durations on the command line: `90s`, `5m`, `1h30m`, or plain seconds (`300`). */
+/** Durations on the command line: `90s`, `5m`, `1h30m`, `90d`, or plain seconds (`300`). */
 import { UsageError } from '../errors.ts';
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 export function parseDuration(value: string | undefined, flag: string, fallbackMs: number): number {
   if (value === undefined) return fallbackMs;
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) {
-    throw new UsageError(`--${flag} must be a duration such as 90s, 5m or 1h30m, not "${value}"`);
+    throw new UsageError(`--${flag} must be a duration such as 90s, 5m, 1h30m or 90d, not "${value}"`);
   }
   return parts.reduce((total, [, n, unit]) => total + Number(n) * UNITS[unit!]!, 0);
 }

@@ -43,6 +43,9 @@ import configUnset from './commands/config/unset.ts';
 import secretList from './commands/secret/list.ts';
 import secretSet from './commands/secret/set.ts';
 import secretUnset from './commands/secret/unset.ts';
+import ciCredentials from './commands/ci/credentials.ts';
+import audit from './commands/audit/audit.ts';
+import platformApply from './commands/platform/apply.ts';
 
 export const COMMANDS: AnyCommand[] = [
   init,
@@ -85,6 +88,9 @@ export const COMMANDS: AnyCommand[] = [
   backupCheck,
   backupRun,
   completion,
+  ciCredentials,
+  audit,
+  platformApply,
 ] as AnyCommand[];
 
 export function findCommand(words: string[]): { spec: AnyCommand; consumed: number } | undefined {

@@ -29,6 +29,12 @@ export interface ApplySetOptions {
   signal?: AbortSignal;
   concurrency?: number;
   onApplied?: (applied: AppliedObject) => void;
+  /**
+   * A deployer limited to its namespace (`berth ci credentials`) may not write cluster-scoped
+   * objects (the Namespace, NFS PersistentVolumes): with this set, such a refusal is reported
+   * here and the object skipped rather than failing the whole set. They are an admin's to apply.
+   */
+  onClusterScopedForbidden?: (object: KubeObject, error: BerthError) => void;
 }
 
 /** `Deployment shop/web`: how objects are named in messages and maps. */
@@ -59,7 +65,12 @@ async function applyOne(cluster: Cluster, object: KubeObject, options: ApplySetO
       dryRun: options.dryRun,
     })) as unknown as RawObject;
   } catch (error) {
-    throw applyError(error, object, options.dryRun === true);
+    const failure = applyError(error, object, options.dryRun === true);
+    if (options.onClusterScopedForbidden && httpStatus(error) === 403 && CLUSTER_SCOPED.has(object.kind)) {
+      options.onClusterScopedForbidden(object, failure);
+      return { object: object as unknown as RawObject, before, changed: false };
+    }
+    throw failure;
   }
   const applied = { object: result, before, changed: changedBy(options.live?.get(ref(object)), result) };
   options.onApplied?.(applied);
@@ -138,6 +149,8 @@ export const MANAGED_KINDS: { apiVersion: string; kind: string; optional?: boole
   { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', optional: true },
   { apiVersion: 'traefik.io/v1alpha1', kind: 'Middleware', optional: true },
 ];
+
+const CLUSTER_SCOPED = new Set(MANAGED_KINDS.filter((k) => k.clusterScoped).map((k) => k.kind));
 
 /** Live objects carrying every given label, across the kinds berth renders into a namespace. */
 export async function listManaged(cluster: Cluster, namespace: string, labels: Record<string, string>): Promise<Map<string, RawObject>> {

@@ -6,6 +6,7 @@
 import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { delimiter } from 'node:path';
 import { BerthError, ExitCode } from '../errors.ts';
+import { noteCredential } from './credential-note.ts';
 import { ObjectApi } from './object-api.ts';
 
 export interface Cluster {
@@ -68,6 +69,7 @@ export function connectCluster(options: ConnectClusterOptions = {}): Cluster {
       hint: 'Set KUBECONFIG, or cluster.context in the berth config.',
     });
   }
+  noteCredential(kubeConfig.getCurrentUser()?.token);
   return {
     kubeConfig,
     core: kubeConfig.makeApiClient(CoreV1Api),

@@ -4,6 +4,7 @@
  * the API server cannot be reached.
  */
 import { BerthError, ExitCode } from '../errors.ts';
+import { explainUnauthorized } from './credential-note.ts';
 
 interface ApiFailure {
   code?: number | string;
@@ -72,15 +73,18 @@ export function kubeError(error: unknown, doing: string): BerthError {
         cause: error,
       });
     }
-    case 401:
+    case 401: {
+      const note = explainUnauthorized();
+      if (note) return new BerthError(`Could not ${doing}: ${note.message} (401)`, { exitCode: ExitCode.unreachable, hint: note.hint, cause: error });
       return new BerthError(`Could not ${doing}: the cluster refused our credentials (401)`, {
         exitCode: ExitCode.unreachable,
         hint: 'The kubeconfig token or certificate is expired or wrong; fetch a fresh kubeconfig.',
         cause: error,
       });
+    }
     case 403:
       return new BerthError(`Could not ${doing}: forbidden${said ? ` (${said})` : ''}`, {
-        hint: 'The kubeconfig user lacks RBAC permission for this; ask a cluster admin, or use a context with more rights.',
+        hint: forbiddenHint(said),
         cause: error,
       });
     case 404:
@@ -99,4 +103,28 @@ export function kubeError(error: unknown, doing: string): BerthError {
     default:
       return new BerthError(`Could not ${doing}: HTTP ${status}${said ? ` (${said})` : ''}`, { cause: error });
   }
+}
+
+/**
+ * The RBAC refusal says who, which verb, which resource and where: `User "system:serviceaccount:
+ * shop:berth-deployer" cannot patch resource "deployments" in API group "apps" in the namespace
+ * "other"`. For berth's CI credentials, say what they are for.
+ */
+export function forbiddenHint(said: string | undefined): string {
+  const generic = 'The kubeconfig user lacks RBAC permission for this; ask a cluster admin, or use a context with more rights.';
+  const refusal =
+    /User "system:serviceaccount:([^:"]+):berth-deployer" cannot (\S+) resource "([^"]+)"(?: in API group "([^"]*)")?(?: in the namespace "([^"]+)"| at the cluster scope)?/.exec(
+      said ?? '',
+    );
+  if (!refusal) return generic;
+  const [, home, verb, resource, group, namespace] = refusal;
+  const what = `${verb} ${resource}${group ? `.${group}` : ''}`;
+  // A Namespace object is cluster-scoped, though the refusal names it as "the namespace".
+  if (!namespace || resource === 'namespaces') {
+    return `These are berth's CI credentials for namespace ${home}: they may not ${what} at the cluster scope. Cluster-wide changes (namespaces, volumes, add-ons) need an admin kubeconfig.`;
+  }
+  if (namespace !== home) {
+    return `These are berth's CI credentials for namespace ${home}: they may not ${what} in ${namespace}. Use the kubeconfig made for that environment (\`berth ci credentials --env ENV\`).`;
+  }
+  return `berth's CI credentials for ${home} do not allow ${what}; they cover deploy, rollback, status and logs only. Run this with an admin kubeconfig, or re-run \`berth ci credentials\` if berth has grown a need its Role lacks.`;
 }

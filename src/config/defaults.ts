@@ -79,6 +79,22 @@ export const DEFAULTS = {
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
     },
   },
+  platform: {
+    /** Chart versions pinned to the CRDs the test cluster checks against (testenv/versions.ts). */
+    certManager: { chart: 'cert-manager', repo: 'https://charts.jetstack.io', version: 'v1.21.2', namespace: 'cert-manager', replicas: 2, spread: 'preferred' },
+    /** cloudnative-pg chart 0.27.1 installs operator 1.28.1. */
+    cnpg: {
+      chart: 'cloudnative-pg',
+      repo: 'https://cloudnative-pg.github.io/charts',
+      version: '0.27.1',
+      namespace: 'cnpg-system',
+      replicas: 2,
+      spread: 'preferred',
+    },
+    issuer: { server: 'https://acme-v02.api.letsencrypt.org/directory', staging: 'https://acme-staging-v02.api.letsencrypt.org/directory' },
+    traefik: { resolver: 'letsencrypt', ports: { web: 80, websecure: 443 }, acmeStorage: '/data/acme.json' },
+    coredns: { spread: 'preferred' },
+  },
 } as const;
 
 /** Namespaces Kubernetes makes itself: berth may deploy into `default` but never claims it. */

@@ -14,7 +14,10 @@ import type {
   ResolvedCron,
   ResolvedDatabase,
   ResolvedEnvironment,
+  ResolvedDnsProvider,
   ResolvedNetworkPolicy,
+  ResolvedOperator,
+  ResolvedPlatform,
   ResolvedProcess,
   ResolvedVolume,
   Resources,
@@ -25,6 +28,7 @@ import type {
   AppConfig,
   AppOverride,
   DatabaseConfig,
+  DnsProviderConfig,
   EnvironmentConfig,
   HealthConfig,
   HpaConfig,
@@ -398,4 +402,62 @@ function resolveCron(app: string, base: AppConfig): ResolvedCron[] {
       timeout: task.timeout ?? DEFAULTS.cron.timeout,
       security: resolveSecurity(base.securityContext, undefined),
     }));
+}
+
+/** The `platform` section with every default applied (DEFAULTS.platform). */
+export function resolvePlatform(config: ParsedConfig): ResolvedPlatform {
+  const p = config.platform ?? {};
+  const d = DEFAULTS.platform;
+  const operator = (given: NonNullable<typeof p.certManager> | undefined, defaults: typeof d.certManager | typeof d.cnpg): ResolvedOperator | undefined => {
+    if (!given) return undefined;
+    const chosen = given === true ? {} : given;
+    return {
+      chart: defaults.chart,
+      repo: defaults.repo,
+      version: chosen.version ?? defaults.version,
+      namespace: chosen.namespace ?? defaults.namespace,
+      replicas: chosen.replicas ?? defaults.replicas,
+      spread: chosen.spread ?? defaults.spread,
+    };
+  };
+  const certManager = operator(p.certManager, d.certManager);
+  const ingressClass = config.cluster?.ingressClass ?? DEFAULTS.cluster.ingressClass;
+  const issuerName = config.cluster?.certIssuer === false ? undefined : (config.cluster?.certIssuer ?? DEFAULTS.cluster.certIssuer);
+  const traefik = p.traefik;
+  return {
+    certManager,
+    cnpg: operator(p.cnpg, d.cnpg),
+    issuer: p.issuer && {
+      name: issuerName ?? DEFAULTS.cluster.certIssuer,
+      email: p.issuer.email,
+      server: p.issuer.server === 'staging' ? d.issuer.staging : p.issuer.server === 'production' || !p.issuer.server ? d.issuer.server : p.issuer.server,
+      ingressClass,
+      dns01: p.issuer.dns01 && dnsProvider(p.issuer.dns01),
+      // A ClusterIssuer reads its Secrets from cert-manager's own namespace.
+      namespace: certManager?.namespace ?? d.certManager.namespace,
+    },
+    traefik: traefik && {
+      daemonSet: traefik.daemonSet ?? traefik.hostNetwork ?? false,
+      hostNetwork: traefik.hostNetwork ?? false,
+      ports: { web: traefik.ports?.web ?? d.traefik.ports.web, websecure: traefik.ports?.websecure ?? d.traefik.ports.websecure },
+      acme: traefik.acme && {
+        email: traefik.acme.email,
+        resolver: traefik.acme.resolver ?? config.cluster?.certResolver ?? d.traefik.resolver,
+        dns: dnsProvider(traefik.acme.dns),
+        storage: d.traefik.acmeStorage,
+      },
+    },
+    coredns: p.coredns && { replicas: p.coredns.replicas, spread: p.coredns.spread ?? d.coredns.spread },
+  };
+}
+
+function dnsProvider(config: DnsProviderConfig): ResolvedDnsProvider {
+  if ('route53' in config)
+    return {
+      provider: 'route53',
+      region: config.route53.region,
+      hostedZoneID: config.route53.hostedZoneID,
+      credentialsSecret: config.route53.credentialsSecret,
+    };
+  return { provider: 'cloudflare', credentialsSecret: config.cloudflare.credentialsSecret };
 }

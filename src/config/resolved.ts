@@ -198,3 +198,33 @@ export interface ResolvedEnvironment {
   database: ResolvedDatabase | undefined;
   apps: ResolvedApp[];
 }
+
+/** A Helm chart K3s' helm-controller installs (an operator), every default applied. */
+export interface ResolvedOperator {
+  chart: string;
+  repo: string;
+  version: string;
+  namespace: string;
+  replicas: number;
+  spread: 'preferred' | 'required';
+}
+
+export type ResolvedDnsProvider =
+  | { provider: 'route53'; region: string; hostedZoneID: string | undefined; credentialsSecret: string }
+  | { provider: 'cloudflare'; credentialsSecret: string };
+
+/** The cluster add-ons (`platform` in the config); undefined parts are not rendered. */
+export interface ResolvedPlatform {
+  certManager: ResolvedOperator | undefined;
+  cnpg: ResolvedOperator | undefined;
+  issuer: { name: string; email: string; server: string; ingressClass: string; dns01: ResolvedDnsProvider | undefined; namespace: string } | undefined;
+  traefik:
+    | {
+        daemonSet: boolean;
+        hostNetwork: boolean;
+        ports: { web: number; websecure: number };
+        acme: { email: string; resolver: string; dns: ResolvedDnsProvider; storage: string } | undefined;
+      }
+    | undefined;
+  coredns: { replicas: number; spread: 'preferred' | 'required' } | undefined;
+}

@@ -321,6 +321,75 @@ const backupStore = z.union(
   { error: 'must be one of { dir: { path } }, { pvc: { size } }, { nfs: { server, path } } or { s3: { bucket, credentialsSecret } }' },
 );
 
+/** A Helm chart version as its repository publishes it (`v1.21.2`, `0.27.1`): pinned, never a range. */
+const chartVersion = z.string().regex(/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, 'must be an exact chart version such as "v1.21.2" or "0.27.1"');
+const spread = z.enum(['preferred', 'required']);
+
+/** An operator installed as a K3s HelmChart: true for berth's pinned defaults. */
+const operator = z.union([
+  z.literal(true),
+  z.strictObject({
+    /** The chart version, pinned. */
+    version: chartVersion.optional(),
+    /** Where the operator runs. */
+    namespace: dnsLabel().optional(),
+    /** Operator pods (seed 003 runs the CNPG operator twice, on two workers). */
+    replicas: z.number().int().min(1).max(5).optional(),
+    /** Keep those pods on different nodes: preferred (default) or required. */
+    spread: spread.optional(),
+  }),
+]);
+
+/** A Secret in the add-on's own namespace holding a DNS provider's credentials. */
+const dnsProvider = z.union(
+  [
+    /** Keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (seed 002's Route53). */
+    z.strictObject({ route53: z.strictObject({ region: z.string().min(1), hostedZoneID: z.string().min(1).optional(), credentialsSecret: dnsLabel(253) }) }),
+    /** Key CF_DNS_API_TOKEN: a Cloudflare API token with Zone:DNS:Edit. */
+    z.strictObject({ cloudflare: z.strictObject({ credentialsSecret: dnsLabel(253) }) }),
+  ],
+  { error: 'must be { route53: { region, credentialsSecret } } or { cloudflare: { credentialsSecret } }' },
+);
+
+/** Cluster add-ons as code (`berth render --platform`, `berth platform apply`). */
+const platform = z.strictObject({
+  /** cert-manager as a K3s HelmChart (jetstack chart, CRDs included). */
+  certManager: operator.optional(),
+  /** The CloudNativePG operator as a K3s HelmChart. */
+  cnpg: operator.optional(),
+  /** A cert-manager ACME ClusterIssuer (Let's Encrypt), named as cluster.certIssuer. */
+  issuer: z
+    .strictObject({
+      email: z.email(),
+      /** Let's Encrypt production (default) or staging, or another ACME directory URL. */
+      server: z.union([z.enum(['production', 'staging']), z.url()]).optional(),
+      /** HTTP-01 through the ingress class (default), or DNS-01 (wildcards, VPN-only hosts) with a credentials Secret in cert-manager's namespace. */
+      dns01: dnsProvider.optional(),
+    })
+    .optional(),
+  /** A HelmChartConfig for K3s' bundled Traefik. */
+  traefik: z
+    .strictObject({
+      /** One Traefik per node (seed 001). */
+      daemonSet: z.boolean().optional(),
+      /** Bind the node's ports directly (seed 001); implies a DaemonSet. */
+      hostNetwork: z.boolean().optional(),
+      ports: z.strictObject({ web: port.optional(), websecure: port.optional() }).optional(),
+      /** Traefik's own Let's Encrypt resolver with a DNS challenge (seed 002); name it in cluster.certResolver. */
+      acme: z
+        .strictObject({
+          email: z.email(),
+          /** The resolver's name (default: cluster.certResolver, else "letsencrypt"). */
+          resolver: dnsLabel().optional(),
+          dns: dnsProvider,
+        })
+        .optional(),
+    })
+    .optional(),
+  /** CoreDNS replicas and anti-affinity (seed 003: 3 replicas, one per node), applied over K3s' own Deployment. */
+  coredns: z.strictObject({ replicas: z.number().int().min(1).max(10), spread: spread.optional() }).optional(),
+});
+
 export const configSchema = z.strictObject({
   cluster: z
     .strictObject({
@@ -366,6 +435,8 @@ export const configSchema = z.strictObject({
     .optional(),
   /** Where deploys are announced: a Slack-compatible incoming webhook, as a reference. */
   notifications: z.strictObject({ slack: credentialRef, only: z.enum(['failures']).optional() }).optional(),
+  /** Cluster add-ons berth renders with `render --platform` and applies with `platform apply`. */
+  platform: platform.optional(),
   /** Releases kept per app and environment (default 10). */
   releaseHistory: z.number().int().min(2).max(100).optional(),
   environments: z.record(dnsLabel(), environment),
@@ -388,3 +459,5 @@ export type NetworkPolicyConfig = Exclude<z.output<typeof networkPolicy>, false>
 export type CredentialRef = z.output<typeof credentialRef>;
 export type DatabaseConfig = NonNullable<ParsedConfig['database']>;
 export type BackupStoreConfig = z.output<typeof backupStore>;
+export type PlatformConfig = z.output<typeof platform>;
+export type DnsProviderConfig = z.output<typeof dnsProvider>;

@@ -21,6 +21,13 @@ export interface CredentialSources {
   expect?: string;
 }
 
+/**
+ * The credential is not where the config points (an unset variable, no such file, a Secret that
+ * is missing or unreadable with this kubeconfig), as opposed to present but wrong. A CI deployer
+ * without the database admin credential gets this, and deploy can go on without it.
+ */
+export class CredentialMissingError extends BerthError {}
+
 export function describeCredential(ref: CredentialRef): string {
   if ('env' in ref) return `environment variable ${ref.env}`;
   if ('file' in ref) return `file ${ref.file}`;
@@ -35,17 +42,27 @@ export async function readCredential(ref: CredentialRef, sources: CredentialSour
   } else if ('file' in ref) {
     const path = expandHome(ref.file, sources.cwd);
     value = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new BerthError(`Cannot read the credential from ${where}: ${error.code === 'ENOENT' ? 'no such file' : (error.code ?? error.message)}`, {
-        exitCode: ExitCode.usage,
-        hint: `Create ${path} (mode 0600) holding the value, or point the config elsewhere.`,
-      });
+      throw new (error.code === 'ENOENT' ? CredentialMissingError : BerthError)(
+        `Cannot read the credential from ${where}: ${error.code === 'ENOENT' ? 'no such file' : (error.code ?? error.message)}`,
+        {
+          exitCode: ExitCode.usage,
+          hint: `Create ${path} (mode 0600) holding the value, or point the config elsewhere.`,
+        },
+      );
     });
     await warnIfReadable(path, sources.warn);
   } else {
-    const { readSecret } = await import('../cluster/secrets.ts');
-    const data = await readSecret(await sources.cluster(), ref.secret.namespace, ref.secret.name);
+    const [{ readSecret }, { httpStatus }] = await Promise.all([import('../cluster/secrets.ts'), import('../cluster/errors.ts')]);
+    const data = await readSecret(await sources.cluster(), ref.secret.namespace, ref.secret.name).catch((error: BerthError) => {
+      if (httpStatus(error.cause) !== 403) throw error;
+      throw new CredentialMissingError(`Cannot read the credential from ${where}: this kubeconfig may not read it`, {
+        exitCode: ExitCode.usage,
+        hint: 'Run this with a kubeconfig that may read the Secret, or point the config at an env var or a file.',
+        cause: error,
+      });
+    });
     if (!data) {
-      throw new BerthError(`Cannot read the credential: ${ref.secret.namespace}/${ref.secret.name} does not exist`, {
+      throw new CredentialMissingError(`Cannot read the credential: ${ref.secret.namespace}/${ref.secret.name} does not exist`, {
         exitCode: ExitCode.usage,
         hint: 'Create the Secret, or point the config at an env var or a file.',
       });
@@ -54,7 +71,7 @@ export async function readCredential(ref: CredentialRef, sources: CredentialSour
   }
   value = value?.trim();
   if (!value) {
-    throw new BerthError(`The credential in ${where} is missing or empty`, {
+    throw new CredentialMissingError(`The credential in ${where} is missing or empty`, {
       exitCode: ExitCode.usage,
       hint: `It should hold ${sources.expect ?? 'a postgres:// URL for a role with CREATEROLE and CREATEDB'}.`,
     });

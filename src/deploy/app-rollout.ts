@@ -40,7 +40,11 @@ export interface AppliedApp {
 }
 
 export async function applyApp(ctx: RolloutContext, objects: KubeObject[]): Promise<AppliedApp> {
-  const applied = await applySet(ctx.cluster, objects, { live: ctx.live, force: ctx.force });
+  const applied = await applySet(ctx.cluster, objects, {
+    live: ctx.live,
+    force: ctx.force,
+    onClusterScopedForbidden: clusterScopedWarning(ctx.emit),
+  });
   const deployments = applied
     .filter((a) => a.object.kind === 'Deployment' && a.changed && generationMoved(a, ctx.live))
     .map((a) => ({
@@ -49,6 +53,15 @@ export async function applyApp(ctx: RolloutContext, objects: KubeObject[]): Prom
       appliedGeneration: Number(a.object.metadata.generation ?? 1),
     }));
   return { applied, changed: applied.filter((a) => a.changed).length, deployments };
+}
+
+/** For objects only an admin may write (see applySet's onClusterScopedForbidden). */
+export function clusterScopedWarning(emit: Emit): (object: KubeObject) => void {
+  return (object) =>
+    emit({
+      type: 'warning',
+      message: `${ref(object)} was not applied: these credentials may not write cluster-scoped objects; an admin's \`berth deploy\` applies it`,
+    });
 }
 
 /** A changed Deployment only needs watching when its spec changed, not just its labels. */

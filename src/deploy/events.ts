@@ -9,7 +9,8 @@ import type { Progress } from './verdict.ts';
 export type DeployEvent =
   | { type: 'lock-wait'; holder: LockHolder }
   | { type: 'locked'; environment: string }
-  | { type: 'database'; app: string; database: string; created: boolean }
+  /** `unchecked`: no admin credential here, so the database was not checked (why, and that its Secret exists). */
+  | { type: 'database'; app: string; database: string; created: boolean; unchecked?: string }
   | { type: 'applied'; app: string; changed: number; total: number; dryRun: boolean }
   | ({ type: 'backup'; app: string } & ({ taken: true; id: string; restoreCommand: string } | { taken: false; reason: string }))
   | { type: 'unchanged'; app: string; revision: number | undefined }

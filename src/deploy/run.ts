@@ -6,6 +6,7 @@
  */
 import { type AppliedObject, applySet, listManaged, prune, ref } from '../cluster/apply-set.ts';
 import { type Cluster, connectCluster } from '../cluster/connect.ts';
+import { httpStatus } from '../cluster/errors.ts';
 import { ensureNamespace } from '../cluster/namespaces.ts';
 import { whoAmI } from '../cluster/whoami.ts';
 import type { RawObject } from '../cluster/watch.ts';
@@ -14,10 +15,11 @@ import type { ResolvedApp } from '../config/resolved.ts';
 import type { ParsedConfig } from '../config/schema.ts';
 import { BerthError, UsageError } from '../errors.ts';
 import { ANNOTATION, environmentLabels, LABEL, MANAGED_BY } from '../model/labels.ts';
+import { databaseSecretName } from '../model/names.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { secretName } from '../model/names.ts';
 import { render } from '../render/index.ts';
-import { applyApp, imagesOf, pruneApp, type RolloutContext, watchApp } from './app-rollout.ts';
+import { applyApp, clusterScopedWarning, imagesOf, pruneApp, type RolloutContext, watchApp } from './app-rollout.ts';
 import { type Diagnosis, diagnose } from './diagnose.ts';
 import type { Emit } from './events.ts';
 import { runHealthCheck, type HealthCheck } from './health-check.ts';
@@ -65,8 +67,12 @@ export interface DeployRequest {
   /** `berth promote`: where each app's build comes from, recorded with its release. */
   promotedFrom?: Record<string, Promotion>;
   kubeconfig?: string;
-  /** Opens the database admin connection (for apps with `database: true`). */
-  ensureDatabase?: (app: string) => Promise<{ database: string; created: boolean }>;
+  /**
+   * Opens the database admin connection (for apps with `database: true`). `unavailable` says why
+   * there is no admin credential here (a CI deployer usually has none): deploy then goes on when
+   * the app's database Secret exists, and stops before applying anything when it does not.
+   */
+  ensureDatabase?: (app: string) => Promise<{ database: string; created: boolean } | { database: string; unavailable: string }>;
   /** A verified backup of the app's database before its migrations run; absent with --skip-backup. */
   backupBeforeMigrate?: (app: string) => Promise<{ taken: true; id: string; restoreCommand: string } | { taken: false; reason: string }>;
   /** Reads the notification webhook, when one is configured. */
@@ -188,6 +194,8 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       live,
       dryRun: true,
       force: request.forceConflicts,
+      // Reported when the real apply skips them.
+      onClusterScopedForbidden: () => undefined,
     });
 
     const apps = resolved.apps.filter((a) => selected.includes(a.name));
@@ -195,6 +203,22 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     for (const app of apps.filter((a) => a.database && !request.change)) {
       if (!request.ensureDatabase) throw new BerthError(`${app.name} needs a database, but the config has no database server`);
       const result = await request.ensureDatabase(app.name);
+      if ('unavailable' in result) {
+        const secret = databaseSecretName(app);
+        if (!secrets.has(secret)) {
+          throw new BerthError(`${app.name} needs its database set up first, and this deploy cannot: ${result.unavailable}`, {
+            hint: `Run \`berth db create ${app.name} --env ${request.environment}\` once with the database admin credential (it creates the database and writes Secret ${namespace}/${secret}), or give this deploy the credential. Nothing was applied.`,
+          });
+        }
+        request.emit({
+          type: 'database',
+          app: app.name,
+          database: result.database,
+          created: false,
+          unchecked: `${result.unavailable}; Secret ${secret} exists`,
+        });
+        continue;
+      }
       request.emit({ type: 'database', app: app.name, database: result.database, created: result.created });
     }
     const backups = await backupsBeforeMigrating(request, apps, preflight);
@@ -411,18 +435,7 @@ async function deployApp(
  * object (cluster-scoped): it exists, since the deployer works inside it, so that is a warning.
  */
 async function applyShared(cluster: Cluster, shared: KubeObject[], live: ReadonlyMap<string, RawObject>, request: DeployRequest): Promise<void> {
-  const namespace = shared.filter((o) => o.kind === 'Namespace');
-  try {
-    await applySet(cluster, namespace, { live, force: request.forceConflicts });
-  } catch (error) {
-    if (!/forbidden/.test((error as Error).message)) throw error;
-    request.emit({ type: 'warning', message: `the namespace's labels were not updated: ${(error as Error).message.replace(/^Could not /, '')}` });
-  }
-  await applySet(
-    cluster,
-    shared.filter((o) => o.kind !== 'Namespace'),
-    { live, force: request.forceConflicts },
-  );
+  await applySet(cluster, shared, { live, force: request.forceConflicts, onClusterScopedForbidden: clusterScopedWarning(request.emit) });
 }
 
 /** A deploy that died (SIGKILL) leaves its release "deploying"; the next one, holding the lock, knows better. */
@@ -526,18 +539,32 @@ async function dryRun(
 ): Promise<DeployResult> {
   const objects = [...shared, ...[...pinned.values()].flatMap((p) => p.objects)];
   // A namespace not created yet cannot take a dry run of its objects; they would all be created.
-  // The Namespace is not among the namespaced objects listed as live: read it to compare it too.
+  // The Namespace is not always among the objects listed as live: read it to compare it too. A
+  // deployer limited to the namespace may not read it (403), but works inside it.
+  let namespaceExists = live.size > 0;
   const liveNamespace = await cluster.objects.getRaw<RawObject>(`/api/v1/namespaces/${namespace}`).then(
     (found) => ({ ...found, apiVersion: 'v1', kind: 'Namespace' }),
-    () => undefined,
+    (error) => {
+      if (httpStatus(error) === 403) namespaceExists = true;
+      return undefined;
+    },
   );
+  if (liveNamespace) namespaceExists = true;
   const compared = new Map(live);
   if (liveNamespace) compared.set(ref(liveNamespace), liveNamespace);
-  const planned = liveNamespace
-    ? await applySet(cluster, objects, { live, dryRun: true, force: request.forceConflicts })
+  // Cluster-scoped objects these credentials may not write (or read) are an admin's: not planned here.
+  const skipped = new Set<string>();
+  const planned = namespaceExists
+    ? await applySet(cluster, objects, {
+        live,
+        dryRun: true,
+        force: request.forceConflicts,
+        onClusterScopedForbidden: (object) => skipped.add(ref(object)),
+      })
     : objects.map((o) => ({ object: o as unknown as RawObject, before: undefined, changed: true }));
   const changes: PlannedChange[] = [];
   for (const { object } of planned) {
+    if (skipped.has(ref(object))) continue;
     const before = compared.get(ref(object));
     if (!before) {
       changes.push({ object: ref(object), action: 'create', fields: [] });

@@ -71,10 +71,27 @@ function emit(value: unknown, indent: string, lines: string[], top = false): voi
       lines.push(`${indent}${scalar(name)}:`);
       // Sequences sit two spaces under their key, as kubectl and the yaml library write them.
       emit(item, deeper, lines);
+    } else if (isBlock(item)) {
+      // Embedded YAML (a HelmChart's valuesContent) stays readable in git as a literal block.
+      lines.push(`${indent}${scalar(name)}: |`);
+      for (const line of item.slice(0, -1).split('\n')) lines.push(line ? `${deeper}${line}` : '');
     } else {
       lines.push(`${indent}${scalar(name)}: ${inline(item)}`);
     }
   }
+}
+
+/**
+ * Text that reads back unchanged from a `|` block: several lines ending in exactly one newline,
+ * no line starting or ending with blanks that a block would lose or misread, no other line breaks.
+ */
+function isBlock(value: unknown): value is string {
+  if (typeof value !== 'string' || !value.endsWith('\n') || value.endsWith('\n\n') || !value.slice(0, -1).includes('\n')) return false;
+  if (/[\r\t\u0085\u2028\u2029]/.test(value) || value.startsWith(' ')) return false;
+  return value
+    .slice(0, -1)
+    .split('\n')
+    .every((line) => !/\s$/.test(line) && !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(line));
 }
 
 function inline(value: unknown): string {

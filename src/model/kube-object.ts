@@ -15,11 +15,16 @@ export interface KubeObject {
 /** Order in which objects are written and applied: what others depend on comes first. */
 export const KIND_ORDER = [
   'Namespace',
+  // Operators first: the custom resources after them need their CRDs.
+  'HelmChart',
+  'HelmChartConfig',
   'PersistentVolume',
   'PersistentVolumeClaim',
   'ConfigMap',
   'Secret',
   'ServiceAccount',
+  'Role',
+  'RoleBinding',
   'Cluster',
   'Pooler',
   'Database',
@@ -28,6 +33,7 @@ export const KIND_ORDER = [
   'HorizontalPodAutoscaler',
   'PodDisruptionBudget',
   'CronJob',
+  'ClusterIssuer',
   'Certificate',
   'Middleware',
   'Ingress',

@@ -70,3 +70,8 @@ export function selectorLabels(app: Pick<LabelledApp, 'name' | 'environment'>, c
 export function environmentLabels(environment: string): Record<string, string> {
   return { [LABEL.managedBy]: MANAGED_BY, [LABEL.environment]: environment };
 }
+
+/** Cluster add-ons berth renders (`render --platform`): never an environment's, so never pruned by one. */
+export function platformLabels(component: string): Record<string, string> {
+  return { [LABEL.managedBy]: MANAGED_BY, 'berth.dev/platform': component };
+}

@@ -4,6 +4,7 @@
  * — with the target's own config and secrets. A source that is not healthy, or is being deployed,
  * is not promoted.
  */
+import type { DeployRequest } from '../deploy/run.ts';
 import { connectCluster } from '../cluster/connect.ts';
 import { closeTransport } from '../cluster/http.ts';
 import { resolveEnvironment } from '../config/resolve.ts';
@@ -26,7 +27,7 @@ export interface PromoteRequest {
   timeoutMs: number;
   lockWaitMs: number;
   command: string;
-  ensureDatabase?: (app: string) => Promise<{ database: string; created: boolean }>;
+  ensureDatabase?: DeployRequest['ensureDatabase'];
   webhook?: () => Promise<string | undefined>;
   signal: AbortSignal;
   emit: Emit;

@@ -5,13 +5,17 @@
 import type { V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
 import type { ResolvedApp, ResolvedEnvironment, ResolvedProcess } from '../config/resolved.ts';
 import { checkImageTags } from '../config/image-tags.ts';
-import { resolveDatabase, resolveEnvironment, type ResolveOptions } from '../config/resolve.ts';
+import { resolveDatabase, resolveEnvironment, resolvePlatform, type ResolveOptions } from '../config/resolve.ts';
 import type { ParsedConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import { renderHpa, renderPdb } from './availability.ts';
 import { renderBackup } from './backup-cronjob.ts';
 import { renderCronTask } from './cronjob.ts';
+import { renderClusterIssuer } from './cluster-issuer.ts';
+import { renderCoreDns } from './coredns.ts';
 import { renderDatabasePlatform } from './database-cnpg.ts';
+import { renderCertManager, renderCnpgOperator } from './helm-chart.ts';
+import { renderTraefikConfig } from './helm-chart-config.ts';
 import { renderDeployment } from './deployment.ts';
 import { contentHash } from '../model/hash.ts';
 import { renderCertificate, renderIngress } from './ingress.ts';
@@ -55,10 +59,21 @@ export function render(config: ParsedConfig, environment: string, options: Rende
   return renderEnvironment(env, options.secretsHashes ?? {});
 }
 
-/** Objects outside every environment's namespace (the CloudNativePG server and its databases); none for an external database. */
+/**
+ * Objects outside every environment's namespace: the cluster add-ons of the `platform` section
+ * (HelmCharts, the ClusterIssuer, Traefik's HelmChartConfig, CoreDNS' replicas) and, in cnpg mode,
+ * the CloudNativePG server and its databases.
+ */
 export function renderPlatform(config: ParsedConfig): KubeObject[] {
   const environments = Object.keys(config.environments).map((name) => resolveEnvironment(config, name));
-  return renderDatabasePlatform(resolveDatabase(config.database), environments).sort(compareObjects);
+  const platform = resolvePlatform(config);
+  const objects = renderDatabasePlatform(resolveDatabase(config.database), environments);
+  if (platform.certManager) objects.push(renderCertManager(platform.certManager));
+  if (platform.cnpg) objects.push(renderCnpgOperator(platform.cnpg));
+  if (platform.issuer) objects.push(renderClusterIssuer(platform.issuer));
+  if (platform.traefik) objects.push(renderTraefikConfig(platform.traefik));
+  if (platform.coredns) objects.push(renderCoreDns(platform.coredns));
+  return objects.sort(compareObjects);
 }
 
 export function renderEnvironment(env: ResolvedEnvironment, secretsHashes: Record<string, string> = {}): KubeObject[] {

@@ -4,18 +4,18 @@
  * app's image allows it. The check is the real admission plugin (pod-security.ts), so it can
  * also refuse: a privileged pod is shown to fail first.
  */
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { exampleTag } from '../../src/config/tag-scheme.ts';
 import { render } from '../../src/render/index.ts';
+import { exampleNames } from '../../testenv/examples.ts';
 import { describeCluster } from './helpers.ts';
 import { podTemplates, type RenderedPodTemplate, usePodSecurity } from './pod-security.ts';
 
 const examplesDir = join(import.meta.dirname, '../../examples');
-const examples = readdirSync(examplesDir).sort();
+const examples = exampleNames();
 
 type ExampleTemplate = RenderedPodTemplate & { environment: string };
 const rendered = new Map<string, Promise<ExampleTemplate[]>>();

@@ -2,7 +2,6 @@
  * The example configs from the seeds must validate and render; their full output is snapshotted
  * so any change to rendering shows up as a reviewable diff of real manifests.
  */
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseImage } from '../../src/config/image-ref.ts';
@@ -10,12 +9,10 @@ import { loadConfig } from '../../src/config/load.ts';
 import { render, renderPlatform } from '../../src/render/index.ts';
 import { parseAllDocuments } from 'yaml';
 import { toYamlStream } from '../../src/manifests/serialize.ts';
+import { exampleNames } from '../../testenv/examples.ts';
 
 const root = join(import.meta.dirname, '../../examples');
-const examples = readdirSync(root, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name)
-  .sort();
+const examples = exampleNames();
 
 describe('examples', () => {
   it('covers the five seed setups', () => {

@@ -22,7 +22,7 @@ export default defineCommand({
     },
     output: { type: 'string', short: 'o', value: 'yaml|json', description: 'output format (default: yaml)' },
     out: { type: 'string', value: 'DIR', description: 'write one file per object and a kustomization.yaml into DIR' },
-    platform: { type: 'boolean', description: 'the shared objects of every environment instead (the CloudNativePG server)' },
+    platform: { type: 'boolean', description: 'the cluster add-ons (platform section) and the CloudNativePG server instead of an environment' },
   },
   examples: [
     'berth render --env staging',
@@ -39,11 +39,12 @@ export default defineCommand({
 
     if (context.options.platform) {
       for (const flag of ['env', 'app', 'tag'] as const) {
-        if (context.options[flag] !== undefined) throw new UsageError(`--platform renders the shared database server, which has no --${flag}`);
+        if (context.options[flag] !== undefined)
+          throw new UsageError(`--platform renders the cluster add-ons and the shared database server, which have no --${flag}`);
       }
       const objects = renderPlatform(loaded.config);
       if (objects.length === 0) {
-        const why = 'Nothing shared to render: the database is not CloudNativePG (database.mode is not "cnpg")';
+        const why = 'Nothing shared to render: the config has no platform section and the database is not CloudNativePG (database.mode is not "cnpg")';
         // An empty kustomization fails `kubectl apply -k`; better no directory than a broken one.
         if (out) throw new UsageError(`${why}, so there is no platform directory to write`);
         context.out.info(`${why}.`);
