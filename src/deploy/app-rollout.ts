@@ -39,8 +39,9 @@ export interface AppliedApp {
   deployments: ChangedDeployment[];
 }
 
-export async function applyApp(ctx: RolloutContext, objects: KubeObject[]): Promise<AppliedApp> {
-  const applied = await applySet(ctx.cluster, objects, { live: ctx.live, force: ctx.force });
+/** `unchanged`: what a dry run just found would not change (deploy's preflight), not sent again. */
+export async function applyApp(ctx: RolloutContext, objects: KubeObject[], unchanged?: ReadonlyMap<string, string>): Promise<AppliedApp> {
+  const applied = await applySet(ctx.cluster, objects, { live: ctx.live, force: ctx.force, unchanged });
   const deployments = applied
     .filter((a) => a.object.kind === 'Deployment' && a.changed && generationMoved(a, ctx.live))
     .map((a) => ({

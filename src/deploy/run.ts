@@ -22,7 +22,7 @@ import type { Emit } from './events.ts';
 import { runHealthCheck, type HealthCheck } from './health-check.ts';
 import { acquireLock, currentUser, DEFAULT_LEASE_SECONDS } from './lock.ts';
 import { pinConfigAndSecrets } from './pin.ts';
-import { comparable, diffObjects, type FieldChange, pruneCandidates, splitByApp, withRestart } from './plan.ts';
+import { comparable, diffObjects, type FieldChange, noopApplies, pruneCandidates, splitByApp, withRestart } from './plan.ts';
 import { createRelease, currentRelease, DEFAULT_HISTORY, listReleases, type Release, trimHistory, updateRelease } from './releases.ts';
 import { rollbackTo } from './rollback.ts';
 import { RolloutWatcher } from './rollout-watcher.ts';
@@ -98,17 +98,20 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   const envLabels = { [LABEL.managedBy]: MANAGED_BY, [LABEL.environment]: request.environment };
 
   // Read what runs, so apps not given a tag keep theirs; render (pure) refuses anything else.
-  const live = await listManaged(cluster, namespace, envLabels).catch((error: BerthError) => {
-    // A namespace that does not exist yet simply has nothing running.
-    if (/not found/i.test(error.message)) return new Map<string, RawObject>();
-    throw error;
-  });
+  const [live, user] = await Promise.all([
+    listManaged(cluster, namespace, envLabels).catch((error: BerthError) => {
+      // A namespace that does not exist yet simply has nothing running.
+      if (/not found/i.test(error.message)) return new Map<string, RawObject>();
+      throw error;
+    }),
+    whoAmI(cluster).catch(() => currentUser()),
+  ]);
   const { tags } = completeTags(request.config, request.environment, selected, request.tags, runningTags(live));
   const rendered = render(request.config, request.environment, { apps: request.apps.length ? request.apps : undefined, tags });
   const { shared, byApp } = splitByApp(request.restart ? withRestart(rendered, new Date().toISOString()) : rendered);
 
-  const user = await whoAmI(cluster).catch(() => currentUser());
-  if (!request.dryRun) await ensureNamespace(cluster, namespace, environmentLabels(request.environment));
+  // berth's objects in it prove the namespace exists; the lock lives there.
+  if (!request.dryRun && live.size === 0) await ensureNamespace(cluster, namespace, environmentLabels(request.environment));
   const lock = request.dryRun
     ? undefined
     : await acquireLock(cluster, {
@@ -122,21 +125,27 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
         onWait: (holder) => request.emit({ type: 'lock-wait', holder }),
       });
   if (lock) request.emit({ type: 'locked', environment: request.environment });
+  // The rollout watches list and connect while the deploy reads, checks and applies.
+  const watcher = request.dryRun
+    ? undefined
+    : new RolloutWatcher(cluster, namespace, `${LABEL.environment}=${request.environment}`, {
+        onReconnect: (reason) => request.emit({ type: 'reconnect', reason }),
+      });
+  const watching = watcher?.start();
+  watching?.catch(() => undefined);
   try {
-    const releases = await listReleases(cluster, namespace);
+    const [releases, secrets] = await Promise.all([listReleases(cluster, namespace), readSecrets(cluster, namespace)]);
     await markInterrupted(cluster, releases);
-    const secrets = await readSecrets(cluster, namespace);
     // Everything that can refuse does so before anything is applied: missing secrets, bad objects.
     const pinned = new Map(selected.map((app) => [app, pinConfigAndSecrets(app, byApp.get(app) ?? [], (name) => secrets.get(name))]));
-    if (request.dryRun) return await dryRun(cluster, request, resolved.namespace, live, shared, pinned, selected, enabled);
+    if (!watcher) return await dryRun(cluster, request, resolved.namespace, live, shared, pinned, selected, enabled);
 
     // A server-side dry run of every object first: a field conflict, a refused object, a missing
     // CRD or permission stops the deploy here, with nothing applied.
-    await applySet(cluster, [...shared.filter((o) => o.kind !== 'Namespace'), ...[...pinned.values()].flatMap((p) => p.objects)], {
-      live,
-      dryRun: true,
-      force: request.forceConflicts,
-    });
+    const checked = [...shared.filter((o) => o.kind !== 'Namespace'), ...[...pinned.values()].flatMap((p) => p.objects)];
+    const preflight = await applySet(cluster, checked, { live, dryRun: true, force: request.forceConflicts });
+    // What the dry run found would not change is not sent again.
+    const unchanged = noopApplies(checked, preflight, live);
 
     const apps = resolved.apps.filter((a) => selected.includes(a.name));
     for (const app of apps.filter((a) => a.database)) {
@@ -144,12 +153,8 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       const result = await request.ensureDatabase(app.name);
       request.emit({ type: 'database', app: app.name, database: result.database, created: result.created });
     }
-    await applyShared(cluster, shared, live, request);
-
-    const watcher = new RolloutWatcher(cluster, namespace, `${LABEL.environment}=${request.environment}`, {
-      onReconnect: (reason) => request.emit({ type: 'reconnect', reason }),
-    });
-    await watcher.start();
+    await applyShared(cluster, shared, live, unchanged, request);
+    await watching;
     const ctx: RolloutContext = {
       cluster,
       namespace,
@@ -160,34 +165,31 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       emit: request.emit,
       interrupt: request.signal,
     };
-    try {
-      const outcomes = await Promise.all(
-        apps.map((app) =>
-          deployApp(ctx, request, app, pinned.get(app.name)!, {
-            releases: releases.filter((r) => r.app === app.name),
-            allReleases: releases,
-            user,
-            tag: tags[app.name] ?? app.tag,
-          }),
-        ),
+    const outcomes = await Promise.all(
+      apps.map((app) =>
+        deployApp(ctx, request, app, pinned.get(app.name)!, unchanged, {
+          releases: releases.filter((r) => r.app === app.name),
+          allReleases: releases,
+          user,
+          tag: tags[app.name] ?? app.tag,
+        }),
+      ),
+    );
+    // Apps gone from the config go too, but only in a deploy of the whole environment.
+    if (request.apps.length === 0 && !request.signal.aborted) {
+      const removed = new Set(
+        [...live.values()].map((o) => (o.metadata.labels as Record<string, string>)?.[LABEL.app]).filter((a): a is string => !!a && !enabled.includes(a)),
       );
-      // Apps gone from the config go too, but only in a deploy of the whole environment.
-      if (request.apps.length === 0 && !request.signal.aborted) {
-        const removed = new Set(
-          [...live.values()].map((o) => (o.metadata.labels as Record<string, string>)?.[LABEL.app]).filter((a): a is string => !!a && !enabled.includes(a)),
-        );
-        const candidates = pruneCandidates(live, new Set(), { removedApps: removed });
-        if (candidates.size) {
-          const result = await prune(cluster, candidates, new Set());
-          request.emit({ type: 'pruned', objects: result.deleted, kept: result.kept });
-        }
+      const candidates = pruneCandidates(live, new Set(), { removedApps: removed });
+      if (candidates.size) {
+        const result = await prune(cluster, candidates, new Set());
+        request.emit({ type: 'pruned', objects: result.deleted, kept: result.kept });
       }
-      await notify(request, outcomes);
-      return { environment: request.environment, namespace, apps: outcomes, interrupted: request.signal.aborted };
-    } finally {
-      watcher.stop();
     }
+    await notify(request, outcomes);
+    return { environment: request.environment, namespace, apps: outcomes, interrupted: request.signal.aborted };
   } finally {
+    watcher?.stop();
     await lock?.release();
   }
 }
@@ -204,11 +206,12 @@ async function deployApp(
   request: DeployRequest,
   app: ResolvedApp,
   pinned: ReturnType<typeof pinConfigAndSecrets>,
+  unchanged: ReadonlyMap<string, string>,
   history: AppHistory,
 ): Promise<AppOutcome> {
   const previous = currentRelease(history.releases);
   if (request.signal.aborted) return { app: app.name, outcome: 'unchanged', revision: previous?.revision, tag: history.tag };
-  const applied = await applyApp(ctx, pinned.objects);
+  const applied = await applyApp(ctx, pinned.objects, unchanged);
   const leftovers = pruneCandidates(ctx.live, new Set(pinned.objects.map(ref)), { apps: new Set([app.name]) });
   if (applied.changed === 0 && leftovers.size === 0 && previous) {
     ctx.emit({ type: 'unchanged', app: app.name, revision: previous.revision });
@@ -311,19 +314,27 @@ async function deployApp(
  * The environment's own objects. A deployer limited to its namespace cannot write the Namespace
  * object (cluster-scoped): it exists, since the deployer works inside it, so that is a warning.
  */
-async function applyShared(cluster: Cluster, shared: KubeObject[], live: ReadonlyMap<string, RawObject>, request: DeployRequest): Promise<void> {
+async function applyShared(
+  cluster: Cluster,
+  shared: KubeObject[],
+  live: ReadonlyMap<string, RawObject>,
+  unchanged: ReadonlyMap<string, string>,
+  request: DeployRequest,
+): Promise<void> {
   const namespace = shared.filter((o) => o.kind === 'Namespace');
-  try {
-    await applySet(cluster, namespace, { live, force: request.forceConflicts });
-  } catch (error) {
-    if (!/forbidden/.test((error as Error).message)) throw error;
-    request.emit({ type: 'warning', message: `the namespace's labels were not updated: ${(error as Error).message.replace(/^Could not /, '')}` });
-  }
-  await applySet(
-    cluster,
-    shared.filter((o) => o.kind !== 'Namespace'),
-    { live, force: request.forceConflicts },
-  );
+  // The namespace exists by now (ensureNamespace), so its objects need not wait for its labels.
+  const labelled = applySet(cluster, namespace, { live, force: request.forceConflicts }).catch((error: Error) => {
+    if (!/forbidden/.test(error.message)) throw error;
+    request.emit({ type: 'warning', message: `the namespace's labels were not updated: ${error.message.replace(/^Could not /, '')}` });
+  });
+  await Promise.all([
+    labelled,
+    applySet(
+      cluster,
+      shared.filter((o) => o.kind !== 'Namespace'),
+      { live, force: request.forceConflicts, unchanged },
+    ),
+  ]);
 }
 
 /** A deploy that died (SIGKILL) leaves its release "deploying"; the next one, holding the lock, knows better. */
