@@ -44,7 +44,7 @@ export function ref(object: { kind?: string; metadata: { name: string; namespace
 
 export async function applySet(cluster: Cluster, objects: KubeObject[], options: ApplySetOptions = {}): Promise<AppliedObject[]> {
   const results: AppliedObject[] = [];
-  for (const batch of applyBatches([...objects].sort(compareObjects), options.dryRun === true)) {
+  for (const batch of applyBatches([...objects].sort(compareObjects), { dryRun: options.dryRun === true, live: options.live })) {
     options.signal?.throwIfAborted();
     const applied = await mapLimit(batch, options.concurrency ?? 8, (object) => applyOne(cluster, object, options));
     results.push(...applied);
@@ -206,27 +206,26 @@ export function selector(labels: Record<string, string>): string {
 const FIRST_UNORDERED = KIND_ORDER.indexOf('Service');
 
 /**
- * What pods need before they start (namespace, volumes, ConfigMaps, Secrets, service account,
- * database objects) goes first, kind by kind, so no pod starts without its config. Then the
- * Deployments, so their rollouts start before the rest is sent, and then everything else at once:
- * a rollout does not wait for the Service, Ingress or NetworkPolicy beside it. A dry run changes
- * nothing, so it has no order to keep.
+ * What pods need before they start and does not exist yet (namespace, volumes, ConfigMaps,
+ * Secrets, service account, database objects) goes first, kind by kind, so no pod starts without
+ * its config. Then the Deployments, with the updates of what pods need (pods already find it),
+ * so rollouts start before the rest is sent; then everything else at once: a rollout does not
+ * wait for the Service, Ingress or NetworkPolicy beside it. A dry run changes nothing, so it has
+ * no order to keep.
  */
-export function applyBatches(sorted: KubeObject[], dryRun: boolean): KubeObject[][] {
-  if (dryRun) return sorted.length ? [sorted] : [];
-  const prerequisite = (o: KubeObject) => {
-    const rank = KIND_ORDER.indexOf(o.kind);
-    return rank !== -1 && rank < FIRST_UNORDERED;
-  };
-  const groups: KubeObject[][] = [];
-  for (const object of sorted.filter(prerequisite)) {
-    const last = groups.at(-1);
+export function applyBatches(sorted: KubeObject[], options: { dryRun: boolean; live?: ReadonlyMap<string, RawObject> }): KubeObject[][] {
+  if (options.dryRun) return sorted.length ? [sorted] : [];
+  const podsNeed = (o: KubeObject) => KIND_ORDER.indexOf(o.kind) !== -1 && KIND_ORDER.indexOf(o.kind) < FIRST_UNORDERED;
+  const exists = (o: KubeObject) => options.live?.has(ref(o)) === true;
+  const created: KubeObject[][] = [];
+  for (const object of sorted.filter((o) => podsNeed(o) && !exists(o))) {
+    const last = created.at(-1);
     if (last && last[0]!.kind === object.kind) last.push(object);
-    else groups.push([object]);
+    else created.push([object]);
   }
-  const deployments = sorted.filter((o) => o.kind === 'Deployment');
-  const rest = sorted.filter((o) => !prerequisite(o) && o.kind !== 'Deployment');
-  return [...groups, deployments, rest].filter((group) => group.length > 0);
+  const withDeployments = sorted.filter((o) => o.kind === 'Deployment' || (podsNeed(o) && exists(o)));
+  const rest = sorted.filter((o) => o.kind !== 'Deployment' && !podsNeed(o));
+  return [...created, withDeployments, rest].filter((group) => group.length > 0);
 }
 
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -45,8 +45,8 @@ describe('apply order', () => {
   ].sort(compareObjects);
   const kinds = (batches: KubeObject[][]) => batches.map((b) => b.map((o) => `${o.kind}/${o.metadata.name}`));
 
-  it('sends what pods need first, kind by kind, then the Deployments, then everything else at once', () => {
-    expect(kinds(applyBatches(objects, false))).toEqual([
+  it('creates what pods need first, kind by kind, then sends the Deployments, then everything else at once', () => {
+    expect(kinds(applyBatches(objects, { dryRun: false }))).toEqual([
       ['ConfigMap/web-env-1'],
       ['Secret/web-secrets-1'],
       ['Deployment/web', 'Deployment/worker'],
@@ -54,9 +54,19 @@ describe('apply order', () => {
     ]);
   });
 
+  it('updates what pods need beside the Deployments when it exists already (the pods find it)', () => {
+    const configMap = objects.find((o) => o.kind === 'ConfigMap')!;
+    const live = new Map([[ref(configMap), served(configMap)]]);
+    expect(kinds(applyBatches(objects, { dryRun: false, live }))).toEqual([
+      ['Secret/web-secrets-1'],
+      ['ConfigMap/web-env-1', 'Deployment/web', 'Deployment/worker'],
+      ['Service/web', 'Ingress/web', 'NetworkPolicy/web', 'Widget/unknown-kind'],
+    ]);
+  });
+
   it('sends a dry run all at once', () => {
-    expect(kinds(applyBatches(objects, true))).toEqual([objects.map((o) => `${o.kind}/${o.metadata.name}`)]);
-    expect(applyBatches([], false)).toEqual([]);
+    expect(kinds(applyBatches(objects, { dryRun: true }))).toEqual([objects.map((o) => `${o.kind}/${o.metadata.name}`)]);
+    expect(applyBatches([], { dryRun: false })).toEqual([]);
   });
 });
 
