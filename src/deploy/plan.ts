@@ -97,6 +97,15 @@ export function diffObjects(before: unknown, after: unknown, isSecret = false, p
   return [{ path, before: mask(before), after: mask(after) }];
 }
 
+/** Deep equality of JSON values, whatever the key order; stops at the first difference. */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => Object.hasOwn(b, k) && same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
 interface ManagedFieldsEntry {
   manager?: string;
   operation?: string;
@@ -123,8 +132,7 @@ export function noopApplies(desired: KubeObject[], dryRun: AppliedObject[], live
     const before = live.get(key);
     const after = answers.get(key);
     if (!before || !after || ownedByBerth(before) === undefined) continue;
-    if (diffObjects(ownedByBerth(before), ownedByBerth(after)).length) continue;
-    if (diffObjects(comparable(before), comparable(after)).length) continue;
+    if (!same(ownedByBerth(before), ownedByBerth(after)) || !same(comparable(before), comparable(after))) continue;
     noop.set(key, JSON.stringify(object));
   }
   return noop;
