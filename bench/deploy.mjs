@@ -9,8 +9,8 @@
 //
 //   npm run build && node bench/deploy.mjs          all four sections, peers' timeout 5m (~15 min)
 //   node bench/deploy.mjs --quick                   peers' timeout 1m in the crash-loop section (labelled)
-//   node bench/deploy.mjs --only one,latency        some sections: one, crash, latency, many
-//   node bench/deploy.mjs --runs 7 --runs-many 3 --apps 20 --peer-timeout 5m
+//   node bench/deploy.mjs --only one,latency        some sections: one, crash, latency, many (run in that order)
+//   node bench/deploy.mjs --runs 7 --runs-many 3 --crash-runs 3 --apps 20 --peer-timeout 5m   (the defaults)
 //
 // Sections (targets from the issue):
 //   one      one app (2 replicas), apply → healthy, a new tag each run: berth ≤ 1.0× helm upgrade
@@ -25,7 +25,7 @@
 //            beside it; berth's peak RSS (GNU time's %M)
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
@@ -37,7 +37,7 @@ import { installPeers } from './peers.mjs';
 
 const { values: args } = parseArgs({
   options: {
-    runs: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '7' },
     'runs-many': { type: 'string', default: '3' },
     'crash-runs': { type: 'string', default: '3' },
     apps: { type: 'string', default: '20' },
@@ -81,7 +81,7 @@ function table(header, rows) {
 }
 function loadLine(samples) {
   const st = stats(samples);
-  return `load average (1 min) at each run's start: median ${st.median.toFixed(1)}, ${st.min.toFixed(1)}–${Math.max(...samples).toFixed(1)} (2 cores)`;
+  return `load average (1 min) at each run's start: median ${st.median.toFixed(1)}, ${st.min.toFixed(1)}–${Math.max(...samples).toFixed(1)} (${availableParallelism()} cores)`;
 }
 function rotate(list, by) {
   return list.map((_, i) => list[(i + by) % list.length]);
@@ -119,8 +119,8 @@ console.log(
 );
 try {
   if (SECTIONS.has('one')) await oneApp();
-  if (SECTIONS.has('latency')) await latency();
   if (SECTIONS.has('crash')) await crashLoop();
+  if (SECTIONS.has('latency')) await latency();
   if (SECTIONS.has('many')) await manyApps();
 } finally {
   cleanup();

@@ -98,17 +98,21 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   const envLabels = { [LABEL.managedBy]: MANAGED_BY, [LABEL.environment]: request.environment };
 
   // Read what runs, so apps not given a tag keep theirs; render (pure) refuses anything else.
-  const [live, user] = await Promise.all([
+  const [live, user, secrets] = await Promise.all([
     listManaged(cluster, namespace, envLabels).catch((error: BerthError) => {
       // A namespace that does not exist yet simply has nothing running.
       if (/not found/i.test(error.message)) return new Map<string, RawObject>();
       throw error;
     }),
     whoAmI(cluster).catch(() => currentUser()),
+    readSecrets(cluster, namespace),
   ]);
   const { tags } = completeTags(request.config, request.environment, selected, request.tags, runningTags(live));
   const rendered = render(request.config, request.environment, { apps: request.apps.length ? request.apps : undefined, tags });
   const { shared, byApp } = splitByApp(request.restart ? withRestart(rendered, new Date().toISOString()) : rendered);
+  // Everything that can refuse does so before anything is applied: missing secrets here, bad
+  // objects in the dry run below.
+  const pinned = new Map(selected.map((app) => [app, pinConfigAndSecrets(app, byApp.get(app) ?? [], (name) => secrets.get(name))]));
 
   // berth's objects in it prove the namespace exists; the lock lives there.
   if (!request.dryRun && live.size === 0) await ensureNamespace(cluster, namespace, environmentLabels(request.environment));
@@ -134,16 +138,19 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   const watching = watcher?.start();
   watching?.catch(() => undefined);
   try {
-    const [releases, secrets] = await Promise.all([listReleases(cluster, namespace), readSecrets(cluster, namespace)]);
-    await markInterrupted(cluster, releases);
-    // Everything that can refuse does so before anything is applied: missing secrets, bad objects.
-    const pinned = new Map(selected.map((app) => [app, pinConfigAndSecrets(app, byApp.get(app) ?? [], (name) => secrets.get(name))]));
-    if (!watcher) return await dryRun(cluster, request, resolved.namespace, live, shared, pinned, selected, enabled);
+    if (request.dryRun || !watcher) return await dryRun(cluster, request, resolved.namespace, live, shared, pinned, selected, enabled);
 
     // A server-side dry run of every object first: a field conflict, a refused object, a missing
-    // CRD or permission stops the deploy here, with nothing applied.
+    // CRD or permission stops the deploy here, with nothing applied. The releases are read
+    // meanwhile: only now, holding the lock, is a release left "deploying" known to be dead.
     const checked = [...shared.filter((o) => o.kind !== 'Namespace'), ...[...pinned.values()].flatMap((p) => p.objects)];
-    const preflight = await applySet(cluster, checked, { live, dryRun: true, force: request.forceConflicts });
+    const [releases, preflight] = await Promise.all([
+      listReleases(cluster, namespace).then(async (releases) => {
+        await markInterrupted(cluster, releases);
+        return releases;
+      }),
+      applySet(cluster, checked, { live, dryRun: true, force: request.forceConflicts }),
+    ]);
     // What the dry run found would not change is not sent again.
     const unchanged = noopApplies(checked, preflight, live);
 
