@@ -7,7 +7,7 @@
 // every table. An observer of its own (deploy-observer.mjs, a watch on the Deployments) says when
 // the cluster reports each rollout complete, independently of every tool.
 //
-//   npm run build && node bench/deploy.mjs          all four sections, peers' timeout 5m (~15 min)
+//   npm run build && node bench/deploy.mjs          all four sections, peers' timeout 5m (~20 min; do not rebuild meanwhile)
 //   node bench/deploy.mjs --quick                   peers' timeout 1m in the crash-loop section (labelled)
 //   node bench/deploy.mjs --only one,latency        some sections: one, crash, latency, many (run in that order)
 //   node bench/deploy.mjs --runs 7 --runs-many 3 --crash-runs 3 --apps 20 --peer-timeout 5m   (the defaults)
