@@ -1,12 +1,12 @@
 /**
  * Applying a set of objects and pruning what left it: the one apply path deploy, rollback and the
- * day-2 commands share. Objects go out in dependency order (model/kube-object.ts KIND_ORDER),
- * several at a time within a kind; pruning finds objects by berth's ownership labels and never
- * deletes one carrying the keep-on-prune annotation.
+ * day-2 commands share. What pods need goes out first, kind by kind (model/kube-object.ts
+ * KIND_ORDER), then everything else at once (applyBatches); pruning finds objects by berth's
+ * ownership labels and never deletes one carrying the keep-on-prune annotation.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { BerthError, ExitCode } from '../errors.ts';
-import { compareObjects, type KubeObject } from '../model/kube-object.ts';
+import { compareObjects, KIND_ORDER, type KubeObject } from '../model/kube-object.ts';
 import { KEEP_ON_PRUNE_KEY } from '../model/labels.ts';
 import type { Cluster } from './connect.ts';
 import { httpStatus, isNotFound, kubeError } from './errors.ts';
@@ -35,6 +35,12 @@ export interface ApplySetOptions {
    * here and the object skipped rather than failing the whole set. They are an admin's to apply.
    */
   onClusterScopedForbidden?: (object: KubeObject, error: BerthError) => void;
+  /**
+   * Objects a dry run has just found would not change (by ref(), with the object exactly as it
+   * was dry-run): not sent again, so a deploy writes only what changes and its Deployments are
+   * not queued behind a hundred no-op applies. See noopApplies in deploy/plan.ts.
+   */
+  unchanged?: ReadonlyMap<string, string>;
 }
 
 /** `Deployment shop/web`: how objects are named in messages and maps. */
@@ -43,11 +49,8 @@ export function ref(object: { kind?: string; metadata: { name: string; namespace
 }
 
 export async function applySet(cluster: Cluster, objects: KubeObject[], options: ApplySetOptions = {}): Promise<AppliedObject[]> {
-  const sorted = [...objects].sort(compareObjects);
   const results: AppliedObject[] = [];
-  // Kinds go one after another (a Deployment's ConfigMap exists before its pods start); objects
-  // of one kind go in parallel.
-  for (const batch of groupByKind(sorted)) {
+  for (const batch of applyBatches([...objects].sort(compareObjects), { dryRun: options.dryRun === true, live: options.live })) {
     options.signal?.throwIfAborted();
     const applied = await mapLimit(batch, options.concurrency ?? 8, (object) => applyOne(cluster, object, options));
     results.push(...applied);
@@ -56,7 +59,13 @@ export async function applySet(cluster: Cluster, objects: KubeObject[], options:
 }
 
 async function applyOne(cluster: Cluster, object: KubeObject, options: ApplySetOptions): Promise<AppliedObject> {
-  const before = options.live?.get(ref(object))?.metadata.resourceVersion;
+  const live = options.live?.get(ref(object));
+  const before = live?.metadata.resourceVersion;
+  if (live && !options.dryRun && options.unchanged?.get(ref(object)) === JSON.stringify(object)) {
+    const applied = { object: live, before, changed: false };
+    options.onApplied?.(applied);
+    return applied;
+  }
   let result: RawObject;
   try {
     result = (await cluster.objects.applyRaw(object as unknown as KubernetesObject, {
@@ -221,14 +230,30 @@ export function selector(labels: Record<string, string>): string {
     .join(',');
 }
 
-function groupByKind(objects: KubeObject[]): KubeObject[][] {
-  const groups: KubeObject[][] = [];
-  for (const object of objects) {
-    const last = groups.at(-1);
+/** Kinds ranked before this one are what pods need before they start. */
+const FIRST_UNORDERED = KIND_ORDER.indexOf('Service');
+
+/**
+ * What pods need before they start and does not exist yet (namespace, volumes, ConfigMaps,
+ * Secrets, service account, database objects) goes first, kind by kind, so no pod starts without
+ * its config. Then the Deployments, with the updates of what pods need (pods already find it),
+ * so rollouts start before the rest is sent; then everything else at once: a rollout does not
+ * wait for the Service, Ingress or NetworkPolicy beside it. A dry run changes nothing, so it has
+ * no order to keep.
+ */
+export function applyBatches(sorted: KubeObject[], options: { dryRun: boolean; live?: ReadonlyMap<string, RawObject> }): KubeObject[][] {
+  if (options.dryRun) return sorted.length ? [sorted] : [];
+  const podsNeed = (o: KubeObject) => KIND_ORDER.indexOf(o.kind) !== -1 && KIND_ORDER.indexOf(o.kind) < FIRST_UNORDERED;
+  const exists = (o: KubeObject) => options.live?.has(ref(o)) === true;
+  const created: KubeObject[][] = [];
+  for (const object of sorted.filter((o) => podsNeed(o) && !exists(o))) {
+    const last = created.at(-1);
     if (last && last[0]!.kind === object.kind) last.push(object);
-    else groups.push([object]);
+    else created.push([object]);
   }
-  return groups;
+  const withDeployments = sorted.filter((o) => o.kind === 'Deployment' || (podsNeed(o) && exists(o)));
+  const rest = sorted.filter((o) => o.kind !== 'Deployment' && !podsNeed(o));
+  return [...created, withDeployments, rest].filter((group) => group.length > 0);
 }
 
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

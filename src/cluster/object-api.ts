@@ -6,7 +6,16 @@
  * subclass reuses its resource discovery (plural, namespaced, cached) and request pipeline (auth,
  * TLS), but not the serializer: what berth applies, lists, reads and watches is plain JSON.
  */
-import { ApiException, HttpMethod, KubernetesObjectApi, type KubernetesObject, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
+import {
+  ApiException,
+  type Configuration,
+  HttpMethod,
+  KubernetesObjectApi,
+  type KubernetesObject,
+  type RequestContext,
+  type ResponseContext,
+  type V1APIResource,
+} from '@kubernetes/client-node';
 
 export interface RawApplyOptions {
   fieldManager: string;
@@ -33,9 +42,41 @@ function retryable(error: unknown, method: string): boolean {
 }
 const TEXT = '__berth_text__';
 
+/**
+ * Built-in kinds berth reads and writes, whose REST names Kubernetes fixes: client-node would ask
+ * the API server for each group's resource list first (one more round trip before a deploy's
+ * first read, ten requests). Custom resources are still looked up: whether their CRD is installed
+ * is the answer.
+ */
+const BUILT_IN: Record<string, Record<string, [plural: string, namespaced: boolean]>> = {
+  v1: {
+    ConfigMap: ['configmaps', true],
+    Event: ['events', true],
+    Namespace: ['namespaces', false],
+    PersistentVolume: ['persistentvolumes', false],
+    PersistentVolumeClaim: ['persistentvolumeclaims', true],
+    Pod: ['pods', true],
+    Secret: ['secrets', true],
+    Service: ['services', true],
+    ServiceAccount: ['serviceaccounts', true],
+  },
+  'apps/v1': { Deployment: ['deployments', true], ReplicaSet: ['replicasets', true] },
+  'autoscaling/v2': { HorizontalPodAutoscaler: ['horizontalpodautoscalers', true] },
+  'batch/v1': { CronJob: ['cronjobs', true], Job: ['jobs', true] },
+  'coordination.k8s.io/v1': { Lease: ['leases', true] },
+  'networking.k8s.io/v1': { Ingress: ['ingresses', true], NetworkPolicy: ['networkpolicies', true] },
+  'policy/v1': { PodDisruptionBudget: ['poddisruptionbudgets', true] },
+};
+
 export class ObjectApi extends KubernetesObjectApi {
   /** The API server answered once: later connection failures are an outage, not a wrong address. */
   private reached = false;
+
+  protected override async resource(apiVersion: string, kind: string, options?: Configuration): Promise<V1APIResource | undefined> {
+    const known = BUILT_IN[apiVersion]?.[kind];
+    if (known) return { kind, name: known[0], namespaced: known[1], singularName: kind.toLowerCase(), verbs: [] };
+    return super.resource(apiVersion, kind, options);
+  }
 
   async applyRaw(object: KubernetesObject, options: RawApplyOptions): Promise<KubernetesObject> {
     const path = await this.specUriPath(object, 'patch');

@@ -39,10 +39,12 @@ export interface AppliedApp {
   deployments: ChangedDeployment[];
 }
 
-export async function applyApp(ctx: RolloutContext, objects: KubeObject[]): Promise<AppliedApp> {
+/** `unchanged`: what a dry run just found would not change (deploy's preflight), not sent again. */
+export async function applyApp(ctx: RolloutContext, objects: KubeObject[], unchanged?: ReadonlyMap<string, string>): Promise<AppliedApp> {
   const applied = await applySet(ctx.cluster, objects, {
     live: ctx.live,
     force: ctx.force,
+    unchanged,
     onClusterScopedForbidden: clusterScopedWarning(ctx.emit),
   });
   const deployments = applied

@@ -2,7 +2,8 @@
  * Pure pieces of a deploy: which rendered objects belong to which app, what a prune would remove,
  * and how a live object differs from what berth would apply (for --dry-run and diff).
  */
-import { ref } from '../cluster/apply-set.ts';
+import { type AppliedObject, ref } from '../cluster/apply-set.ts';
+import { FIELD_MANAGER } from '../cluster/secrets.ts';
 import type { RawObject } from '../cluster/watch.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { ANNOTATION, LABEL } from '../model/labels.ts';
@@ -108,4 +109,45 @@ export function diffObjects(before: unknown, after: unknown, isSecret = false, p
   }
   const mask = (v: unknown) => (isSecret && /^\.(data|stringData)\./.test(path) && v !== undefined ? '(secret)' : v);
   return [{ path, before: mask(before), after: mask(after) }];
+}
+
+/** Deep equality of JSON values, whatever the key order; stops at the first difference. */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => Object.hasOwn(b, k) && same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: string;
+  subresource?: string;
+  fieldsV1?: unknown;
+}
+
+/** The fields berth's own applies own in an object (its managedFields entry), for comparison. */
+function ownedByBerth(object: RawObject): unknown {
+  const entries = (object.metadata.managedFields ?? []) as ManagedFieldsEntry[];
+  return entries.find((e) => e.manager === FIELD_MANAGER && e.operation === 'Apply' && !e.subresource)?.fieldsV1;
+}
+
+/**
+ * The objects whose apply a server-side dry run found would change nothing: the answer equals
+ * the live object (status and server-set metadata aside) and berth owns the same fields, so the
+ * API server would not write it. Keyed by ref(), with the object as it was dry-run.
+ */
+export function noopApplies(desired: KubeObject[], dryRun: AppliedObject[], live: ReadonlyMap<string, RawObject>): Map<string, string> {
+  const answers = new Map(dryRun.map((a) => [ref(a.object), a.object]));
+  const noop = new Map<string, string>();
+  for (const object of desired) {
+    const key = ref(object);
+    const before = live.get(key);
+    const after = answers.get(key);
+    if (!before || !after || ownedByBerth(before) === undefined) continue;
+    if (!same(ownedByBerth(before), ownedByBerth(after)) || !same(comparable(before), comparable(after))) continue;
+    noop.set(key, JSON.stringify(object));
+  }
+  return noop;
 }

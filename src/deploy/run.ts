@@ -25,7 +25,7 @@ import type { Emit } from './events.ts';
 import { runHealthCheck, type HealthCheck } from './health-check.ts';
 import { acquireLock, currentUser, DEFAULT_LEASE_SECONDS } from './lock.ts';
 import { pinConfigAndSecrets } from './pin.ts';
-import { comparable, diffObjects, type FieldChange, keepRestartStamps, pruneCandidates, splitByApp, withRestart } from './plan.ts';
+import { comparable, diffObjects, type FieldChange, keepRestartStamps, noopApplies, pruneCandidates, splitByApp, withRestart } from './plan.ts';
 import { createRelease, currentRelease, DEFAULT_HISTORY, listReleases, type Promotion, type Release, trimHistory, updateRelease } from './releases.ts';
 import { rollbackTo } from './rollback.ts';
 import { RolloutWatcher } from './rollout-watcher.ts';
@@ -126,16 +126,20 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   const cluster = connectCluster({ context: request.config.cluster?.context, kubeconfig: request.kubeconfig });
   const envLabels = { [LABEL.managedBy]: MANAGED_BY, [LABEL.environment]: request.environment };
 
-  // Read what runs, so apps not given a tag keep theirs; render (pure) refuses anything else.
-  const live = await listManaged(cluster, namespace, envLabels).catch((error: BerthError) => {
-    // A namespace that does not exist yet simply has nothing running.
-    if (/not found/i.test(error.message)) return new Map<string, RawObject>();
-    throw error;
-  });
+  // Read what runs (so apps not given a tag keep theirs; render, pure, refuses anything else) and
+  // who is deploying, together.
+  const [live, user] = await Promise.all([
+    listManaged(cluster, namespace, envLabels).catch((error: BerthError) => {
+      // A namespace that does not exist yet simply has nothing running.
+      if (/not found/i.test(error.message)) return new Map<string, RawObject>();
+      throw error;
+    }),
+    whoAmI(cluster).catch(() => currentUser()),
+  ]);
   const { tags } = completeTags(request.config, request.environment, selected, { tags: request.tags, defaultTag: request.defaultTag }, runningTags(live));
 
-  const user = await whoAmI(cluster).catch(() => currentUser());
-  if (!request.dryRun) await ensureNamespace(cluster, namespace, environmentLabels(request.environment));
+  // berth's objects in it prove the namespace exists; the lock lives there.
+  if (!request.dryRun && live.size === 0) await ensureNamespace(cluster, namespace, environmentLabels(request.environment));
   const lock = request.dryRun
     ? undefined
     : await acquireLock(cluster, {
@@ -149,11 +153,25 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
         onWait: (holder) => request.emit({ type: 'lock-wait', holder }),
       });
   if (lock) request.emit({ type: 'locked', environment: request.environment });
+  // The rollout watches list and connect while the deploy reads, checks and applies.
+  const watcher = request.dryRun
+    ? undefined
+    : new RolloutWatcher(cluster, namespace, `${LABEL.environment}=${request.environment}`, {
+        onReconnect: (reason) => request.emit({ type: 'reconnect', reason }),
+      });
+  const watching = watcher?.start();
+  watching?.catch(() => undefined);
   try {
-    // Read under the lock: two `berth config set` at once must not lose one of the changes.
-    const [runtimeEnv, runtimeScale] = await Promise.all([
+    // Read under the lock: two `berth config set` at once must not lose one of the changes. The
+    // releases too: only a deploy holding the lock knows a "deploying" release is dead.
+    const [runtimeEnv, runtimeScale, secrets, releases] = await Promise.all([
       readRuntimeEnv(cluster, namespace).then((m) => Object.fromEntries(m)),
       readRuntimeScale(cluster, namespace).then((m) => Object.fromEntries(m)),
+      readSecrets(cluster, namespace),
+      listReleases(cluster, namespace).then(async (found) => {
+        if (lock) await markInterrupted(cluster, found);
+        return found;
+      }),
     ]);
     const change = request.change;
     if (change?.kind === 'config') runtimeEnv[change.app] = changed(runtimeEnv[change.app] ?? {}, change);
@@ -173,10 +191,6 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
           )
         : rendered;
     const { shared, byApp } = splitByApp(restarted);
-    const releases = await listReleases(cluster, namespace);
-    // Only a deploy holding the lock knows a "deploying" release is dead; a dry run must not touch it.
-    if (lock) await markInterrupted(cluster, releases);
-    const secrets = await readSecrets(cluster, namespace);
     const changedSecret =
       change?.kind === 'secret' ? (resolved.apps.find((a) => a.name === change.app)?.secretName ?? secretName({ name: change.app })) : undefined;
     if (change?.kind === 'secret' && changedSecret)
@@ -186,17 +200,20 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     const pinned = new Map(
       selected.map((app) => [app, pinConfigAndSecrets(app, namespace, byApp.get(app) ?? [], (name) => secrets.get(name), appSecrets(app))]),
     );
-    if (request.dryRun) return await dryRun(cluster, request, resolved.namespace, live, shared, pinned, selected, enabled);
+    if (request.dryRun || !watcher) return await dryRun(cluster, request, resolved.namespace, live, shared, pinned, selected, enabled);
 
     // A server-side dry run of every object first: a field conflict, a refused object, a missing
     // CRD or permission stops the deploy here, with nothing applied.
-    const preflight = await applySet(cluster, [...shared.filter((o) => o.kind !== 'Namespace'), ...[...pinned.values()].flatMap((p) => p.objects)], {
+    const checked = [...shared.filter((o) => o.kind !== 'Namespace'), ...[...pinned.values()].flatMap((p) => p.objects)];
+    const preflight = await applySet(cluster, checked, {
       live,
       dryRun: true,
       force: request.forceConflicts,
       // Reported when the real apply skips them.
       onClusterScopedForbidden: () => undefined,
     });
+    // What the dry run found would not change is not sent again.
+    const unchanged = noopApplies(checked, preflight, live);
 
     const apps = resolved.apps.filter((a) => selected.includes(a.name));
     // A config or secret change releases an app that runs already: its database exists.
@@ -222,12 +239,8 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       request.emit({ type: 'database', app: app.name, database: result.database, created: result.created });
     }
     const backups = await backupsBeforeMigrating(request, apps, preflight);
-    await applyShared(cluster, shared, live, request);
-
-    const watcher = new RolloutWatcher(cluster, namespace, `${LABEL.environment}=${request.environment}`, {
-      onReconnect: (reason) => request.emit({ type: 'reconnect', reason }),
-    });
-    await watcher.start();
+    await applyShared(cluster, shared, live, unchanged, request);
+    await watching;
     const ctx: RolloutContext = {
       cluster,
       namespace,
@@ -238,44 +251,41 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       emit: request.emit,
       interrupt: request.signal,
     };
-    try {
-      const outcomes = await Promise.all(
-        apps.map((app) =>
-          deployApp(ctx, request, app, pinned.get(app.name)!, {
-            releases: releases.filter((r) => r.app === app.name),
-            allReleases: releases,
-            user,
-            tag: tags[app.name] ?? app.tag,
-            runtimeEnv: runtimeEnv[app.name],
-            runtimeScale: runtimeScale[app.name],
-            backup: backups.get(app.name),
-          }),
-        ),
-      );
-      // The changed values reach their source only with a healthy release.
-      const changeOutcome = change && outcomes.find((o) => o.app === change.app);
-      if (change && (changeOutcome?.outcome === 'deployed' || changeOutcome?.outcome === 'unchanged')) {
-        if (change.kind === 'config') await writeRuntimeEnv(cluster, namespace, request.environment, change.app, runtimeEnv[change.app] ?? {});
-        else if (change.kind === 'scale') await writeRuntimeScale(cluster, namespace, request.environment, change.app, runtimeScale[change.app] ?? {});
-        else if (changedSecret) await writeSecretData(cluster, namespace, changedSecret, secrets.get(changedSecret) ?? {});
-      }
-      // Apps gone from the config go too, but only in a deploy of the whole environment.
-      if (request.apps.length === 0 && !request.signal.aborted) {
-        const removed = new Set(
-          [...live.values()].map((o) => (o.metadata.labels as Record<string, string>)?.[LABEL.app]).filter((a): a is string => !!a && !enabled.includes(a)),
-        );
-        const candidates = pruneCandidates(live, new Set(), { removedApps: removed });
-        if (candidates.size) {
-          const result = await prune(cluster, candidates, new Set());
-          request.emit({ type: 'pruned', objects: result.deleted, kept: result.kept });
-        }
-      }
-      await notify(request, outcomes);
-      return { environment: request.environment, namespace, apps: outcomes, interrupted: request.signal.aborted };
-    } finally {
-      watcher.stop();
+    const outcomes = await Promise.all(
+      apps.map((app) =>
+        deployApp(ctx, request, app, pinned.get(app.name)!, unchanged, {
+          releases: releases.filter((r) => r.app === app.name),
+          allReleases: releases,
+          user,
+          tag: tags[app.name] ?? app.tag,
+          runtimeEnv: runtimeEnv[app.name],
+          runtimeScale: runtimeScale[app.name],
+          backup: backups.get(app.name),
+        }),
+      ),
+    );
+    // The changed values reach their source only with a healthy release.
+    const changeOutcome = change && outcomes.find((o) => o.app === change.app);
+    if (change && (changeOutcome?.outcome === 'deployed' || changeOutcome?.outcome === 'unchanged')) {
+      if (change.kind === 'config') await writeRuntimeEnv(cluster, namespace, request.environment, change.app, runtimeEnv[change.app] ?? {});
+      else if (change.kind === 'scale') await writeRuntimeScale(cluster, namespace, request.environment, change.app, runtimeScale[change.app] ?? {});
+      else if (changedSecret) await writeSecretData(cluster, namespace, changedSecret, secrets.get(changedSecret) ?? {});
     }
+    // Apps gone from the config go too, but only in a deploy of the whole environment.
+    if (request.apps.length === 0 && !request.signal.aborted) {
+      const removed = new Set(
+        [...live.values()].map((o) => (o.metadata.labels as Record<string, string>)?.[LABEL.app]).filter((a): a is string => !!a && !enabled.includes(a)),
+      );
+      const candidates = pruneCandidates(live, new Set(), { removedApps: removed });
+      if (candidates.size) {
+        const result = await prune(cluster, candidates, new Set());
+        request.emit({ type: 'pruned', objects: result.deleted, kept: result.kept });
+      }
+    }
+    await notify(request, outcomes);
+    return { environment: request.environment, namespace, apps: outcomes, interrupted: request.signal.aborted };
   } finally {
+    watcher?.stop();
     await lock?.release();
   }
 }
@@ -316,11 +326,12 @@ async function deployApp(
   request: DeployRequest,
   app: ResolvedApp,
   pinned: ReturnType<typeof pinConfigAndSecrets>,
+  unchanged: ReadonlyMap<string, string>,
   history: AppHistory,
 ): Promise<AppOutcome> {
   const previous = currentRelease(history.releases);
   if (request.signal.aborted) return { app: app.name, outcome: 'unchanged', revision: previous?.revision, tag: history.tag };
-  const applied = await applyApp(ctx, pinned.objects);
+  const applied = await applyApp(ctx, pinned.objects, unchanged);
   const leftovers = pruneCandidates(ctx.live, new Set(pinned.objects.map(ref)), { apps: new Set([app.name]) });
   if (applied.changed === 0 && leftovers.size === 0 && previous) {
     ctx.emit({ type: 'unchanged', app: app.name, revision: previous.revision });
@@ -434,8 +445,14 @@ async function deployApp(
  * The environment's own objects. A deployer limited to its namespace cannot write the Namespace
  * object (cluster-scoped): it exists, since the deployer works inside it, so that is a warning.
  */
-async function applyShared(cluster: Cluster, shared: KubeObject[], live: ReadonlyMap<string, RawObject>, request: DeployRequest): Promise<void> {
-  await applySet(cluster, shared, { live, force: request.forceConflicts, onClusterScopedForbidden: clusterScopedWarning(request.emit) });
+async function applyShared(
+  cluster: Cluster,
+  shared: KubeObject[],
+  live: ReadonlyMap<string, RawObject>,
+  unchanged: ReadonlyMap<string, string>,
+  request: DeployRequest,
+): Promise<void> {
+  await applySet(cluster, shared, { live, force: request.forceConflicts, unchanged, onClusterScopedForbidden: clusterScopedWarning(request.emit) });
 }
 
 /** A deploy that died (SIGKILL) leaves its release "deploying"; the next one, holding the lock, knows better. */

@@ -105,7 +105,7 @@ describeCluster('the deploy lock', () => {
     }
   }, 400_000);
 
-  it('Ctrl-C during a rollout: the app in flight goes back to its release, the lock is released, exit 130', async () => {
+  it('Ctrl-C during a rollout: the app in flight goes back to its release, the lock is released, exit 130; a dry run meanwhile leaves it alone', async () => {
     const p = project('dint');
     projects.push(p);
     p.write(shopConfig(p.namespace));
@@ -123,6 +123,10 @@ describeCluster('the deploy lock', () => {
         }
       }, 100);
     });
+    // A dry run meanwhile takes no lock, so it must leave the release in flight alone.
+    const dryRun = await p.berth(['deploy', '--dry-run']);
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect((await historyOf(p, 'web')).map((r) => `${r.revision}:${r.result}`)).toEqual(['2:deploying', '1:succeeded']);
     run.child.kill('SIGINT');
     const result = await run.done;
     expect(result.code, result.stderr).toBe(ExitCode.interrupted);

@@ -1,0 +1,101 @@
+// How a deploy sends its objects: what pods need first, then the Deployments, then the rest; and
+// which objects a dry run found would not change, so they are not sent again.
+import { describe, expect, it } from 'vitest';
+import { applyBatches, ref } from '../../src/cluster/apply-set.ts';
+import type { RawObject } from '../../src/cluster/watch.ts';
+import { noopApplies } from '../../src/deploy/plan.ts';
+import { compareObjects, type KubeObject } from '../../src/model/kube-object.ts';
+
+const object = (kind: string, name: string, over: Record<string, unknown> = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind,
+  metadata: { name, namespace: 'shop', labels: { 'app.kubernetes.io/version': 'v1' } },
+  ...over,
+});
+
+/** The object as the API server answers: server-set metadata, status and managedFields added. */
+function served(desired: KubeObject, fields: unknown = { 'f:metadata': { 'f:labels': {} } }, time = '2026-12-01T10:00:00Z'): RawObject {
+  return {
+    ...structuredClone(desired),
+    metadata: {
+      ...structuredClone(desired.metadata),
+      uid: 'u1',
+      resourceVersion: '42',
+      generation: 3,
+      creationTimestamp: '2026-11-30T09:00:00Z',
+      managedFields: [
+        { manager: 'berth', operation: 'Apply', apiVersion: 'v1', time, fieldsType: 'FieldsV1', fieldsV1: fields },
+        { manager: 'kube-controller-manager', operation: 'Update', subresource: 'status', time, fieldsType: 'FieldsV1', fieldsV1: { 'f:status': {} } },
+      ],
+    },
+    status: { observedGeneration: 3 },
+  } as RawObject;
+}
+
+describe('apply order', () => {
+  const objects = [
+    object('NetworkPolicy', 'web'),
+    object('Deployment', 'web'),
+    object('Ingress', 'web'),
+    object('ConfigMap', 'web-env-1'),
+    object('Secret', 'web-secrets-1'),
+    object('Service', 'web'),
+    object('Deployment', 'worker'),
+    object('Widget', 'unknown-kind'),
+  ].sort(compareObjects);
+  const kinds = (batches: KubeObject[][]) => batches.map((b) => b.map((o) => `${o.kind}/${o.metadata.name}`));
+
+  it('creates what pods need first, kind by kind, then sends the Deployments, then everything else at once', () => {
+    expect(kinds(applyBatches(objects, { dryRun: false }))).toEqual([
+      ['ConfigMap/web-env-1'],
+      ['Secret/web-secrets-1'],
+      ['Deployment/web', 'Deployment/worker'],
+      ['Service/web', 'Ingress/web', 'NetworkPolicy/web', 'Widget/unknown-kind'],
+    ]);
+  });
+
+  it('updates what pods need beside the Deployments when it exists already (the pods find it)', () => {
+    const configMap = objects.find((o) => o.kind === 'ConfigMap')!;
+    const live = new Map([[ref(configMap), served(configMap)]]);
+    expect(kinds(applyBatches(objects, { dryRun: false, live }))).toEqual([
+      ['Secret/web-secrets-1'],
+      ['ConfigMap/web-env-1', 'Deployment/web', 'Deployment/worker'],
+      ['Service/web', 'Ingress/web', 'NetworkPolicy/web', 'Widget/unknown-kind'],
+    ]);
+  });
+
+  it('sends a dry run all at once', () => {
+    expect(kinds(applyBatches(objects, { dryRun: true }))).toEqual([objects.map((o) => `${o.kind}/${o.metadata.name}`)]);
+    expect(applyBatches([], { dryRun: false })).toEqual([]);
+  });
+});
+
+describe('applies a dry run found would change nothing', () => {
+  const service = object('Service', 'web', { spec: { ports: [{ port: 80 }] } });
+  const live = new Map([[ref(service), served(service)]]);
+  const answer = (over: Partial<KubeObject>, fields?: unknown) => [
+    { object: served({ ...service, ...over }, fields, '2026-12-01T11:00:00Z'), before: '42', changed: false },
+  ];
+
+  it('skips an object whose dry-run answer is the live object, managedFields times and status aside', () => {
+    expect(noopApplies([service], answer({}), live)).toEqual(new Map([[ref(service), JSON.stringify(service)]]));
+  });
+
+  it('sends an object whose answer differs from the live one in any field', () => {
+    const relabelled = { metadata: { ...service.metadata, labels: { 'app.kubernetes.io/version': 'v2' } } };
+    expect(noopApplies([service], answer(relabelled), live).size).toBe(0);
+    expect(noopApplies([service], answer({ spec: { ports: [{ port: 8080 }] } }), live).size).toBe(0);
+  });
+
+  it('sends an object whose fields berth would newly own (taking them back with --force-conflicts)', () => {
+    const more = { 'f:metadata': { 'f:labels': {} }, 'f:spec': { 'f:replicas': {} } };
+    expect(noopApplies([service], answer({}, more), live).size).toBe(0);
+  });
+
+  it('sends an object berth has never applied, or that does not exist yet', () => {
+    const byKubectl = served(service);
+    (byKubectl.metadata.managedFields as { manager: string }[])[0]!.manager = 'kubectl';
+    expect(noopApplies([service], answer({}), new Map([[ref(service), byKubectl]])).size).toBe(0);
+    expect(noopApplies([service], answer({}), new Map()).size).toBe(0);
+  });
+});
