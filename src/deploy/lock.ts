@@ -19,6 +19,11 @@ export const LOCK_NAME = 'berth-deploy-lock';
 /** Seconds a lease lasts without renewal; BERTH_LOCK_SECONDS shortens it (tests kill holders). */
 export const DEFAULT_LEASE_SECONDS = 30;
 
+function leaseSecondsFromEnv(): number {
+  const fromEnv = Number(process.env.BERTH_LOCK_SECONDS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_LEASE_SECONDS;
+}
+
 const ANNOTATION = {
   user: 'berth.dev/lock-user',
   host: 'berth.dev/lock-host',
@@ -68,7 +73,7 @@ const path = (namespace: string, name = '') => `/apis/coordination.k8s.io/v1/nam
 
 export async function acquireLock(cluster: Cluster, options: LockOptions): Promise<HeldLock> {
   const now = options.now ?? Date.now;
-  const leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
+  const leaseSeconds = options.leaseSeconds ?? leaseSecondsFromEnv();
   const identity = `${options.user}@${hostname()} pid ${process.pid} ${Date.now().toString(36)}`;
   const deadline = now() + options.waitMs;
   // Local observation of the holder's record, for clock-independent expiry.

@@ -16,7 +16,7 @@ import { isPodReady } from '../model/workloads.ts';
 import type { RolloutContext } from './app-rollout.ts';
 import { type Diagnosis, diagnose } from './diagnose.ts';
 import type { Emit } from './events.ts';
-import { acquireLock, currentUser, DEFAULT_LEASE_SECONDS } from './lock.ts';
+import { acquireLock, currentUser } from './lock.ts';
 import { currentRelease, listReleases, type Release } from './releases.ts';
 import { rollbackTo } from './rollback.ts';
 import { restoreSources } from './runtime-values.ts';
@@ -73,7 +73,6 @@ export async function rollback(
     command: options.command,
     waitMs: options.lockWaitMs,
     signal: options.signal,
-    leaseSeconds: Number(process.env.BERTH_LOCK_SECONDS) || DEFAULT_LEASE_SECONDS,
     onWait: (holder) => options.emit({ type: 'lock-wait', holder }),
   });
   try {

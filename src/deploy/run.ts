@@ -23,7 +23,7 @@ import { applyApp, clusterScopedWarning, imagesOf, pruneApp, type RolloutContext
 import { type Diagnosis, diagnose } from './diagnose.ts';
 import type { Emit } from './events.ts';
 import { runHealthCheck, type HealthCheck } from './health-check.ts';
-import { acquireLock, currentUser, DEFAULT_LEASE_SECONDS } from './lock.ts';
+import { acquireLock, currentUser } from './lock.ts';
 import { pinConfigAndSecrets } from './pin.ts';
 import { comparable, diffObjects, type FieldChange, keepRestartStamps, noopApplies, pruneCandidates, splitByApp, withRestart } from './plan.ts';
 import { createRelease, currentRelease, DEFAULT_HISTORY, listReleases, type Promotion, type Release, trimHistory, updateRelease } from './releases.ts';
@@ -149,7 +149,6 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
         command: request.command,
         waitMs: request.lockWaitMs,
         signal: request.signal,
-        leaseSeconds: leaseSeconds(),
         onWait: (holder) => request.emit({ type: 'lock-wait', holder }),
       });
   if (lock) request.emit({ type: 'locked', environment: request.environment });
@@ -505,11 +504,6 @@ export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 export function defaultTimeout(apps: ResolvedApp[]): number {
   const slowest = Math.max(0, ...apps.flatMap((a) => a.processes.map((p) => p.health.startupTimeout)));
   return Math.max(DEFAULT_TIMEOUT_MS, (slowest + 60) * 1000);
-}
-
-function leaseSeconds(): number {
-  const fromEnv = Number(process.env.BERTH_LOCK_SECONDS);
-  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_LEASE_SECONDS;
 }
 
 async function notify(request: DeployRequest, outcomes: AppOutcome[]): Promise<void> {

@@ -10,7 +10,7 @@ import { getIn } from '../cluster/read.ts';
 import type { ParsedConfig } from '../config/schema.ts';
 import { placeholderProblem } from '../config/placeholders.ts';
 import type { Emit } from '../deploy/events.ts';
-import { acquireLock, currentUser, DEFAULT_LEASE_SECONDS } from '../deploy/lock.ts';
+import { acquireLock, currentUser } from '../deploy/lock.ts';
 import { checkApp, openEnvironment } from '../deploy/operate.ts';
 import { currentRelease, listReleases, type Release } from '../deploy/releases.ts';
 import { type AppOutcome, deploy } from '../deploy/run.ts';
@@ -129,7 +129,6 @@ async function saveOnly(
     command: request.command,
     waitMs: request.lockWaitMs,
     signal: request.signal,
-    leaseSeconds: Number(process.env.BERTH_LOCK_SECONDS) || DEFAULT_LEASE_SECONDS,
   }).catch(async (error: unknown) => {
     // The namespace may not exist before the first deploy: create it to hold the values.
     const { ensureNamespace } = await import('../cluster/namespaces.ts');

@@ -1,3 +1,4 @@
+import { formatBytes } from '../../format-bytes.ts';
 import { defineCommand } from '../../command.ts';
 import { ENV_OPTION, loadProject } from '../../project.ts';
 
@@ -38,14 +39,3 @@ export default defineCommand({
       );
   },
 });
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 && unit > 0 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
-}
