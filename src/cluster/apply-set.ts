@@ -169,7 +169,10 @@ export async function listManaged(cluster: Cluster, namespace: string, labels: R
     MANAGED_KINDS.map(async ({ apiVersion, kind, optional, clusterScoped }) => {
       try {
         const list = await cluster.objects.listRaw<RawObject>(apiVersion, kind, { namespace: clusterScoped ? undefined : namespace, labelSelector });
-        for (const item of list.items) found.set(ref({ ...item, kind }), { ...item, apiVersion, kind });
+        for (const item of list.items) {
+          if (clusterScoped && !belongsTo(item, kind, namespace)) continue;
+          found.set(ref({ ...item, kind }), { ...item, apiVersion, kind });
+        }
       } catch (error) {
         if (optional && unknownKind(error)) return;
         // A deployer limited to its namespace cannot list cluster-wide kinds; berth's objects there are kept on prune anyway.
@@ -179,6 +182,15 @@ export async function listManaged(cluster: Cluster, namespace: string, labels: R
     }),
   );
   return found;
+}
+
+/**
+ * Cluster-scoped objects carry the environment's labels, but another project may have an
+ * environment of the same name: only this namespace and the volumes bound into it are this one's.
+ */
+function belongsTo(object: RawObject, kind: string, namespace: string): boolean {
+  if (kind === 'Namespace') return object.metadata.name === namespace;
+  return (object.spec as { claimRef?: { namespace?: string } } | undefined)?.claimRef?.namespace === namespace;
 }
 
 /** True when the cluster does not serve the kind (its CRD is not installed). */

@@ -81,6 +81,24 @@ describeCluster('berth deploy', () => {
     expect(deployments.items).toEqual([]);
   });
 
+  it('another project with an environment of the same name is not this one: its namespace is created and nothing of the other is seen', async () => {
+    const first = await deployedProject('dsame1');
+    const second = newProject('dsame2');
+    second.write(shopConfig(second.namespace));
+    // No Secret yet: the deploy must create the namespace itself (to hold its lock), then refuse.
+    const refused = await second.berth(['deploy', '--tag', 'v1']);
+    expect(refused.stderr).toMatch(/web cannot start: Secret web-secrets does not exist/);
+    await second.setSecret('web-secrets', { TOKEN: 'other' });
+    const planned = await second.berth(['deploy', '--tag', 'v1', '--dry-run', '--json']);
+    const changes = JSON.parse(planned.stdout.trim().split('\n').at(-1)!).changes as { object: string }[];
+    expect(changes.length).toBeGreaterThan(0);
+    expect(changes.some((c) => c.object.includes(first.namespace))).toBe(false);
+    const deployed = await second.berth(['deploy', '--tag', 'v1']);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    expect(deployed.stderr).not.toContain(first.namespace);
+    expect((await runningSpec(first.namespace, 'web')).secrets).toEqual({ TOKEN: 'first' });
+  });
+
   describe.concurrent('failure modes end rolled back to the previous image, env and secrets', () => {
     it('crash loop: reported within 20 s of the first CrashLoopBackOff, diagnosis with the exit code and log lines', async () => {
       const p = await deployedProject('dcrash');
