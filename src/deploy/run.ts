@@ -5,6 +5,8 @@
  * its own (the whole release: images, env, secrets, objects) and the others keep their new one.
  */
 import { type AppliedObject, applySet, listManaged, prune, ref } from '../cluster/apply-set.ts';
+import { freeVolume, releasedVolumes } from '../cluster/released-volumes.ts';
+import { describe as describeObject, terminating, waitUntilGone } from '../cluster/terminating.ts';
 import { type Cluster, connectCluster } from '../cluster/connect.ts';
 import { httpStatus } from '../cluster/errors.ts';
 import { ensureNamespace } from '../cluster/namespaces.ts';
@@ -42,6 +44,9 @@ import {
 } from './runtime-values.ts';
 import { completeTags } from './tags.ts';
 import type { Failure } from './verdict.ts';
+
+/** How long a deploy waits for its namespace or a volume that is being deleted to go. */
+const TERMINATING_WAIT_MS = 120_000;
 
 export interface DeployRequest {
   config: ParsedConfig;
@@ -128,14 +133,21 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
 
   // Read what runs (so apps not given a tag keep theirs; render, pure, refuses anything else) and
   // who is deploying, together.
-  const [live, user] = await Promise.all([
+  const listLive = () =>
     listManaged(cluster, namespace, envLabels).catch((error: BerthError) => {
       // A namespace that does not exist yet simply has nothing running.
       if (/not found/i.test(error.message)) return new Map<string, RawObject>();
       throw error;
-    }),
-    whoAmI(cluster).catch(() => currentUser()),
-  ]);
+    });
+  let [live, user] = await Promise.all([listLive(), whoAmI(cluster).catch(() => currentUser())]);
+  // The namespace or a volume still being deleted (deleted just before this deploy) would take
+  // what is applied to it along: wait for it to go, then create it afresh.
+  const going = request.dryRun ? [] : terminating(live.values());
+  if (going.length > 0) {
+    request.emit({ type: 'warning', message: `waiting for ${going.map(describeObject).join(', ')} to finish being deleted` });
+    await waitUntilGone(cluster, going, { timeoutMs: TERMINATING_WAIT_MS, signal: request.signal });
+    live = await listLive();
+  }
   const { tags } = completeTags(request.config, request.environment, selected, { tags: request.tags, defaultTag: request.defaultTag }, runningTags(live));
 
   // berth's objects in it prove the namespace exists; the lock lives there.
@@ -152,6 +164,14 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
         onWait: (holder) => request.emit({ type: 'lock-wait', holder }),
       });
   if (lock) request.emit({ type: 'locked', environment: request.environment });
+  // Volumes a deleted claim left Released would never bind to the claim this deploy applies.
+  for (const { volume, claim, patch } of request.dryRun ? [] : releasedVolumes(live.values())) {
+    await freeVolume(cluster, volume, patch);
+    request.emit({
+      type: 'warning',
+      message: `PersistentVolume ${volume.metadata.name} was left Released by a deleted claim: freed for ${claim} again (its data is kept)`,
+    });
+  }
   // The rollout watches list and connect while the deploy reads, checks and applies.
   const watcher = request.dryRun
     ? undefined

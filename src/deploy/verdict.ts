@@ -114,10 +114,14 @@ export function rolloutVerdict(input: RolloutInput): Verdict {
       failure: { code: 'replica-failure', message: replicaFailure.message ?? replicaFailure.reason ?? 'the ReplicaSet cannot create pods' },
     };
   }
-  for (const pod of newPods) {
+  const failing = newPods.flatMap((pod) => {
     const failure = podFailure(pod, input);
-    if (failure) return { state: 'failed', progress, failure };
-  }
+    return failure ? [failure] : [];
+  });
+  // Scaling down (a failed scale rolled back), the ReplicaSet deletes its surplus pods, unscheduled
+  // and unready ones first: their failures only count when the healthy pods cannot cover the replicas.
+  const surplus = newPods.length - desired;
+  if (failing.length > 0 && newPods.length - failing.length < desired) return { state: 'failed', progress, failure: failing[0]! };
   const progressing = condition(status.conditions, 'Progressing');
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
     return {
@@ -128,6 +132,7 @@ export function rolloutVerdict(input: RolloutInput): Verdict {
   }
 
   if (!newRs) return { state: 'progressing', progress, waitingFor: 'the new ReplicaSet' };
+  if (surplus > 0) return { state: 'progressing', progress, waitingFor: `${surplus} surplus pod${surplus === 1 ? '' : 's'} to stop` };
   if (progress.updated < desired) return { state: 'progressing', progress, waitingFor: `${progress.updated} of ${desired} updated` };
   if ((status.replicas ?? 0) > progress.updated || progress.old > 0) {
     const old = Math.max(progress.old, (status.replicas ?? 0) - progress.updated);

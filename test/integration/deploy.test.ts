@@ -319,6 +319,91 @@ describeCluster('berth deploy', () => {
     await kube().core.deletePersistentVolume({ name: pv });
   });
 
+  it('a volume its deleted namespace left Released binds again to the same claim on the next deploy', async () => {
+    const p = newProject('dfree');
+    p.write(
+      shopConfig(p.namespace, {
+        extraApps: {
+          files: {
+            image: 'registry.test/files:1',
+            port: 8080,
+            volumes: { data: { mountPath: '/data', nfs: { server: 'nas.test', path: '/free' }, size: '1Gi' } },
+          },
+        },
+      }),
+    );
+    await p.setSecret('web-secrets', { TOKEN: 'first' });
+    expect((await p.berth(['deploy', '--tag', 'v1'])).code).toBe(0);
+    const { core } = kube();
+    const volume = async () => (await core.listPersistentVolume()).items.find((v) => v.spec?.claimRef?.namespace === p.namespace)!;
+    const before = await volume();
+    await core.deleteNamespace({ name: p.namespace });
+    const exists = () =>
+      core.readNamespace({ name: p.namespace }).then(
+        () => true,
+        () => false,
+      );
+    while (await exists()) await new Promise((r) => setTimeout(r, 300));
+    const deadline = Date.now() + 30_000;
+    while ((await volume()).status?.phase !== 'Released' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 300));
+    expect((await volume()).status?.phase).toBe('Released');
+    await p.setSecret('web-secrets', { TOKEN: 'first' });
+    const again = await p.berth(['deploy', '--tag', 'v1']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(
+      new RegExp(`PersistentVolume ${before.metadata!.name} was left Released by a deleted claim: freed for ${p.namespace}/files-data`),
+    );
+    const after = await volume();
+    expect(after.metadata?.uid).toBe(before.metadata?.uid);
+    expect(after.status?.phase).toBe('Bound');
+    await core.deletePersistentVolume({ name: after.metadata!.name! });
+  });
+
+  it('right after its namespace and volume were deleted, waits for them to go and creates them afresh, bound', async () => {
+    const p = newProject('dgone');
+    p.write(
+      shopConfig(p.namespace, {
+        extraApps: {
+          files: {
+            image: 'registry.test/files:1',
+            port: 8080,
+            volumes: { data: { mountPath: '/data', nfs: { server: 'nas.test', path: '/files' }, size: '1Gi' } },
+          },
+        },
+      }),
+    );
+    await p.setSecret('web-secrets', { TOKEN: 'first' });
+    const first = await p.berth(['deploy', '--tag', 'v1']);
+    expect(first.code, first.stderr).toBe(0);
+    const { core } = kube();
+    const ours = async () => (await core.listPersistentVolume()).items.filter((v) => v.spec?.claimRef?.namespace === p.namespace);
+    const [pv] = await ours();
+    expect(pv?.status?.phase).toBe('Bound');
+    const name = pv!.metadata!.name!;
+    // As an operator starting over: the namespace and the volume deleted, a finalizer still holding the volume.
+    await core.patchPersistentVolume({ name, body: [{ op: 'add', path: '/metadata/finalizers/-', value: 'berth.test/hold' }] });
+    await core.deletePersistentVolume({ name });
+    await core.deleteNamespace({ name: p.namespace });
+    const exists = () =>
+      core.readNamespace({ name: p.namespace }).then(
+        () => true,
+        () => false,
+      );
+    while (await exists()) await new Promise((r) => setTimeout(r, 300));
+    await p.setSecret('web-secrets', { TOKEN: 'first' });
+    const again = p.berth(['deploy', '--tag', 'v1']);
+    await new Promise((r) => setTimeout(r, 3000));
+    await core.patchPersistentVolume({ name, body: [{ op: 'remove', path: '/metadata/finalizers' }] });
+    const result = await again;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(new RegExp(`waiting for PersistentVolume ${name} to finish being deleted`));
+    const [fresh] = await ours();
+    expect(fresh?.metadata?.deletionTimestamp).toBeUndefined();
+    expect(fresh?.metadata?.uid).not.toBe(pv!.metadata!.uid);
+    expect(fresh?.status?.phase).toBe('Bound');
+    await core.deletePersistentVolume({ name });
+  });
+
   it('rolls back to an older revision exactly, as a new release, and forward again', async () => {
     const p = await deployedProject('drollto');
     p.write(shopConfig(p.namespace, { env: { MODE: 'two' } }));

@@ -187,6 +187,21 @@ describe('rollout verdict', () => {
     expect(v.state === 'failed' && v.failure).toMatchObject({ code: 'unschedulable', message: '0/2 nodes are available: 2 Insufficient cpu.' });
   });
 
+  it('scaling back down does not fail on the surplus pods the ReplicaSet is about to delete', () => {
+    // A scale to 6 that could not schedule, rolled back to 2: the ReplicaSet controller has not yet
+    // deleted the four Pending pods, which have been Unschedulable for longer than 15 s.
+    const scheduled = { status: 'False', reason: 'Unschedulable', message: '0/2 nodes are available: 2 Insufficient cpu.', since: 0 };
+    const pending = ['c', 'd', 'e', 'f'].map((name) => pod(name, 'new', { scheduled, containers: [] }));
+    const running = [pod('a', 'new', { ready: true }), pod('b', 'new', { ready: true })];
+    const surplus = rolloutVerdict(input({ deployment: deployment({ updated: 6, total: 6 }), pods: [...running, ...pending], seconds: 30 }));
+    expect(surplus.state).toBe('progressing');
+    if (surplus.state === 'progressing') expect(surplus.waitingFor).toBe('4 surplus pods to stop');
+    expect(rolloutVerdict(input({ deployment: deployment({ updated: 2, total: 2 }), pods: running, seconds: 31 })).state).toBe('done');
+    // Too few healthy pods left to cover the replicas: the failure counts.
+    const short = rolloutVerdict(input({ deployment: deployment({ updated: 6, total: 6 }), pods: [running[0]!, ...pending], seconds: 30 }));
+    expect(short.state === 'failed' && short.failure.code).toBe('unschedulable');
+  });
+
   it('fails OOMKilled and a ReplicaSet that cannot create pods (quota)', () => {
     const oom: ContainerStatus = { name: 'web', restartCount: 1, state: { running: {} }, lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } } };
     expect(rolloutVerdict(input({ pods: [pod('c', 'new', { containers: [oom] })] })).state === 'failed').toBe(true);
