@@ -94,6 +94,14 @@ export const DEFAULTS = {
     issuer: { server: 'https://acme-v02.api.letsencrypt.org/directory', staging: 'https://acme-staging-v02.api.letsencrypt.org/directory' },
     traefik: { resolver: 'letsencrypt', ports: { web: 80, websecure: 443 }, acmeStorage: '/data/acme.json' },
     coredns: { spread: 'preferred' },
+    web: {
+      namespace: 'berth-system',
+      replicas: 1,
+      /** The server's port inside its pod (`berth web --in-cluster` listens on 0.0.0.0:8080). */
+      port: 8080,
+      // Backups stream through the pod (pg_dump, zstd, S3 upload) with flat memory; no CPU limit, as for apps.
+      resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+    },
   },
 } as const;
 

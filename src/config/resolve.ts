@@ -160,6 +160,15 @@ export function resolveDatabase(database: DatabaseConfig | undefined): ResolvedD
 /** An environment's choice replaces the cluster's; a resolver (Traefik's ACME) or a cert-manager issuer. */
 function resolveTls(config: ParsedConfig, environment: EnvironmentConfig): Tls | undefined {
   const from = environment.certIssuer !== undefined || environment.certResolver !== undefined ? environment : (config.cluster ?? {});
+  return tlsOf(from);
+}
+
+/** The cluster's own TLS, for what lives outside the environments (the admin page). */
+export function clusterTls(config: ParsedConfig): Tls | undefined {
+  return tlsOf(config.cluster ?? {});
+}
+
+function tlsOf(from: { certIssuer?: string | false; certResolver?: string }): Tls | undefined {
   if (from.certResolver) return { resolver: from.certResolver };
   const issuer = from.certIssuer ?? DEFAULTS.cluster.certIssuer;
   return issuer === false ? undefined : { issuer };
@@ -172,7 +181,7 @@ function networkPolicyOf(policy: NetworkPolicyConfig | undefined): ResolvedNetwo
   };
 }
 
-function resolveCluster(config: ParsedConfig): ResolvedCluster {
+export function resolveCluster(config: ParsedConfig): ResolvedCluster {
   const cluster = config.cluster ?? {};
   return {
     context: cluster.context,

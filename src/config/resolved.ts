@@ -228,3 +228,19 @@ export interface ResolvedPlatform {
     | undefined;
   coredns: { replicas: number; spread: 'preferred' | 'required' } | undefined;
 }
+
+/** The admin page in the cluster (`platform.web`), every default applied. */
+export interface ResolvedWeb {
+  namespace: string;
+  /** The Ingress host; undefined: no Ingress (reached with `kubectl port-forward`). */
+  host: string | undefined;
+  replicas: number;
+  resources: Resources;
+  port: number;
+  cluster: ResolvedCluster;
+  tls: Tls | undefined;
+  /** The environments it may act in, sorted by namespace. */
+  environments: { name: string; namespace: string }[];
+  /** The database admin credential, when the in-cluster server can be given it (backups need it). */
+  databaseAdmin: { secret: { namespace: string; name: string; key: string } } | { env: string } | undefined;
+}

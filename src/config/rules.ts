@@ -12,6 +12,7 @@ import { checkEnvironments } from './rules-routes.ts';
 import { resolveDatabase } from './resolve.ts';
 import { checkBackups } from './rules-backups.ts';
 import { checkPlatform } from './rules-platform.ts';
+import { checkWeb } from './rules-web.ts';
 import type { ParsedConfig } from './schema.ts';
 
 export interface RuleResult {
@@ -39,6 +40,7 @@ export function checkRules(config: ParsedConfig, options: RuleOptions = {}): Rul
   checkNotYetBuilt(config, result);
   checkBackups(config, result);
   checkPlatform(config, result);
+  checkWeb(config, result);
   if (Object.keys(config.environments).length === 0 && ![...result.skipped!].some((s) => s.startsWith('environments.'))) {
     result.errors.push({ path: 'environments', message: 'define at least one environment, e.g. { production: { namespace: "myapp" } }' });
   }

@@ -388,6 +388,24 @@ const platform = z.strictObject({
     .optional(),
   /** CoreDNS replicas and anti-affinity (seed 003: 3 replicas, one per node), applied over K3s' own Deployment. */
   coredns: z.strictObject({ replicas: z.number().int().min(1).max(10), spread: spread.optional() }).optional(),
+  /**
+   * The admin page (`berth web --in-cluster`) running in the cluster from cluster.berthImage, with
+   * a ServiceAccount that may act only in the environments' namespaces.
+   */
+  web: z
+    .strictObject({
+      /** false keeps the settings but renders nothing. */
+      enabled: z.boolean().optional(),
+      /** The page's address: an Ingress with TLS from the cluster's issuer or resolver. Without it, reach it with `kubectl port-forward`. */
+      host: domain.optional(),
+      /** Where the server, its ServiceAccount and its login tokens live (default berth-system); never an environment's. */
+      namespace: dnsLabel().optional(),
+      /** Pods of the server (default 1). */
+      replicas: z.number().int().min(1).max(5).optional(),
+      /** Default 50m/128Mi requests and a 512Mi memory limit (backups stream through the pod). */
+      resources: resources.optional(),
+    })
+    .optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -461,3 +479,4 @@ export type DatabaseConfig = NonNullable<ParsedConfig['database']>;
 export type BackupStoreConfig = z.output<typeof backupStore>;
 export type PlatformConfig = z.output<typeof platform>;
 export type DnsProviderConfig = z.output<typeof dnsProvider>;
+export type WebConfig = NonNullable<PlatformConfig['web']>;

@@ -3,10 +3,12 @@
  * applied server-side as field manager berth. Operators go first; their custom resources (the
  * ClusterIssuer, the CNPG Cluster) need CRDs the operators' charts install, which K3s'
  * helm-controller does in the background: until then those objects are refused with a clear
- * "run it again" rather than half applied.
+ * "run it again" rather than half applied. Objects for a namespace that does not exist yet (the
+ * admin page's Role in an environment not deployed) are skipped and listed, not failed.
  */
 import { type AppliedObject, applySet, mapLimit, ref, unknownKind } from '../cluster/apply-set.ts';
-import { connectCluster } from '../cluster/connect.ts';
+import { exists } from '../cluster/access.ts';
+import { type Cluster, connectCluster } from '../cluster/connect.ts';
 import { isNotFound, kubeError } from '../cluster/errors.ts';
 import type { ParsedConfig } from '../config/schema.ts';
 import { BerthError } from '../errors.ts';
@@ -33,7 +35,7 @@ export function patchesK3s(object: KubeObject): boolean {
 }
 
 export async function applyPlatform(request: PlatformApplyRequest): Promise<PlatformApplyResult> {
-  const objects = renderPlatform(request.config);
+  let objects = renderPlatform(request.config);
   if (objects.length === 0) {
     throw new BerthError('Nothing to apply: the config has no platform section and no CloudNativePG database', {
       hint: 'Add `platform: { certManager: true, issuer: { email } }` (see the README, "Config reference") or database.mode "cnpg".',
@@ -53,6 +55,12 @@ export async function applyPlatform(request: PlatformApplyRequest): Promise<Plat
     });
     if (found) live.set(ref(object), found);
   });
+  // A namespace that does not exist: an environment not deployed yet (the admin page's Roles go
+  // there), or one this apply creates, which a dry run cannot create.
+  const missing = await missingNamespaces(cluster, objects, request.dryRun);
+  for (const object of objects.filter((o) => missing.has(o.metadata.namespace ?? '')))
+    result.skipped.push({ object: ref(object), reason: missing.get(object.metadata.namespace!)! });
+  objects = objects.filter((o) => !missing.has(o.metadata.namespace ?? ''));
   const operators = objects.filter((o) => o.apiVersion === 'helm.cattle.io/v1');
   const patches = objects.filter((o) => patchesK3s(o) && live.has(ref(o)));
   for (const object of objects.filter((o) => patchesK3s(o) && !live.has(ref(o))))
@@ -76,4 +84,22 @@ export async function applyPlatform(request: PlatformApplyRequest): Promise<Plat
     throw error;
   }
   return result;
+}
+
+/** Namespaces the objects go into that do not exist, with why each object there is skipped. */
+async function missingNamespaces(cluster: Cluster, objects: KubeObject[], dryRun: boolean): Promise<Map<string, string>> {
+  const created = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
+  const used = [...new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => n !== undefined))];
+  const missing = new Map<string, string>();
+  await mapLimit(used, 8, async (namespace) => {
+    if (created.has(namespace) && !dryRun) return;
+    if (await exists(cluster, `/api/v1/namespaces/${namespace}`)) return;
+    missing.set(
+      namespace,
+      created.has(namespace)
+        ? `namespace ${namespace} does not exist yet; the apply creates it first (a dry run cannot)`
+        : `namespace ${namespace} does not exist yet: deploy its environment, then run \`berth platform apply\` again`,
+    );
+  });
+  return missing;
 }

@@ -24,6 +24,10 @@ import { configMapName } from '../model/names.ts';
 import { renderNetworkPolicy } from './network-policy.ts';
 import { compareObjects, kube, type KubeObject } from '../model/kube-object.ts';
 import { renderService } from './service.ts';
+import { resolveWeb } from '../config/resolve-web.ts';
+import { renderWebAccess } from '../platform/web-access.ts';
+import { renderWebIngress, renderWebNetworkPolicy } from './web-ingress.ts';
+import { renderWebServer } from './web-server.ts';
 import { renderVolume } from './storage.ts';
 
 export type { KubeObject } from '../model/kube-object.ts';
@@ -61,8 +65,9 @@ export function render(config: ParsedConfig, environment: string, options: Rende
 
 /**
  * Objects outside every environment's namespace: the cluster add-ons of the `platform` section
- * (HelmCharts, the ClusterIssuer, Traefik's HelmChartConfig, CoreDNS' replicas) and, in cnpg mode,
- * the CloudNativePG server and its databases.
+ * (HelmCharts, the ClusterIssuer, Traefik's HelmChartConfig, CoreDNS' replicas, the admin page's
+ * server with its RBAC in the environments' namespaces) and, in cnpg mode, the CloudNativePG server
+ * and its databases.
  */
 export function renderPlatform(config: ParsedConfig): KubeObject[] {
   const environments = Object.keys(config.environments).map((name) => resolveEnvironment(config, name));
@@ -73,6 +78,8 @@ export function renderPlatform(config: ParsedConfig): KubeObject[] {
   if (platform.issuer) objects.push(renderClusterIssuer(platform.issuer));
   if (platform.traefik) objects.push(renderTraefikConfig(platform.traefik));
   if (platform.coredns) objects.push(renderCoreDns(platform.coredns));
+  const web = resolveWeb(config);
+  if (web) objects.push(...renderWebServer(web, config), ...renderWebAccess(web), ...renderWebIngress(web), ...renderWebNetworkPolicy(web));
   return objects.sort(compareObjects);
 }
 
