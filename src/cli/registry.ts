@@ -46,6 +46,7 @@ import secretUnset from './commands/secret/unset.ts';
 import ciCredentials from './commands/ci/credentials.ts';
 import audit from './commands/audit/audit.ts';
 import platformApply from './commands/platform/apply.ts';
+import webToken from './commands/web/token.ts';
 
 export const COMMANDS: AnyCommand[] = [
   init,
@@ -91,6 +92,7 @@ export const COMMANDS: AnyCommand[] = [
   ciCredentials,
   audit,
   platformApply,
+  webToken,
 ] as AnyCommand[];
 
 export function findCommand(words: string[]): { spec: AnyCommand; consumed: number } | undefined {

@@ -9,7 +9,8 @@ import { validateConfig } from '../../src/config/validate.ts';
 import { toYamlStream } from '../../src/manifests/serialize.ts';
 import { ciRules } from '../../src/platform/ci-access.ts';
 import { renderPlatform } from '../../src/render/index.ts';
-import { withConfig } from './fixtures.ts';
+import { cli, tempDir } from './cli-harness.ts';
+import { baseConfig, withConfig } from './fixtures.ts';
 
 type Any = any;
 
@@ -277,5 +278,33 @@ describe('platform.web validation', () => {
     const { warnings } = validateConfig(withConfig((c) => (c.platform = { web: { host: 'admin.shop.dev' } })));
     expect(warnings).toContainEqual({ path: 'platform.web', message: expect.stringMatching(/not published: build it .* set cluster\.berthImage/) });
     expect(validateConfig(withConfig(WEB)).warnings.filter((w) => w.path === 'platform.web')).toEqual([]);
+  });
+});
+
+describe('berth web token (arguments, before any cluster is reached)', () => {
+  async function inProject(config: object, argv: string[]) {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'berth.config.json'), JSON.stringify(config));
+    return cli(argv, { cwd: dir, env: { KUBECONFIG: join(dir, 'no-such-kubeconfig') } });
+  }
+  const withWeb = withConfig(WEB);
+
+  it('refuses a missing or unknown role, a bad user name and an unknown verb, naming the fix (exit 2)', async () => {
+    const noRole = await inProject(withWeb, ['web', 'token', 'add', 'alice']);
+    expect(noRole.code).toBe(2);
+    expect(noRole.stderr).toMatch(/--role must be viewer or operator/);
+    expect((await inProject(withWeb, ['web', 'token', 'add', 'alice', '--role', 'admin'])).stderr).toMatch(/--role must be viewer or operator, not "admin"/);
+    expect((await inProject(withWeb, ['web', 'token', 'add', 'al:ice', '--role', 'viewer'])).stderr).toMatch(/"al:ice" cannot be a user name/);
+    const verb = await inProject(withWeb, ['web', 'token', 'show', 'alice']);
+    expect(verb.code).toBe(2);
+    expect(verb.stderr).toMatch(/berth web token takes add, remove, list, not "show"/);
+    expect((await inProject(withWeb, ['web', 'token', 'remove'])).stderr).toMatch(/needs a user name/);
+  });
+
+  it('says so when the config has no admin page in the cluster', async () => {
+    const result = await inProject(baseConfig(), ['web', 'token', 'add', 'alice', '--role', 'viewer']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/no admin page in the cluster \(platform\.web/);
+    expect(result.stdout).toBe('');
   });
 });
