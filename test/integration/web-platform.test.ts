@@ -16,7 +16,7 @@ import { buildKubeconfig, kubeconfigYaml } from '../../src/platform/kubeconfig.t
 import { webGroups, webRefusedProbes, webRequiredProbes, webUser } from '../../src/platform/web-access.ts';
 import { type Project, project, shopConfig } from './deploy-helpers.ts';
 import { describeCluster, kube, requireEnv, waitFor } from './helpers.ts';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 describeCluster('the admin page in the cluster (platform.web)', () => {
@@ -35,7 +35,10 @@ describeCluster('the admin page in the cluster (platform.web)', () => {
       ...shop,
       cluster: { certIssuer: 'letsencrypt-prod', berthImage: 'registry.test/berth:0.1.0' },
       // A second environment whose namespace does not exist yet.
-      environments: { staging: { namespace: p.namespace }, production: { namespace: `${p.namespace}-prod` } },
+      environments: {
+        staging: { namespace: p.namespace },
+        production: { namespace: `${p.namespace}-prod`, apps: { web: { domains: [`prod-${p.namespace}.shop.test`] } } },
+      },
       platform: { web: { host: `${p.namespace}.admin.test`, namespace: webNamespace } },
     };
     p.write(config);
@@ -106,7 +109,7 @@ describeCluster('the admin page in the cluster (platform.web)', () => {
         buildKubeconfig({
           name: 'web',
           server: admin.server,
-          caData: current.caData,
+          caData: current.caData ?? (current.caFile ? readFileSync(current.caFile).toString('base64') : undefined),
           insecure: current.skipTLSVerify === true,
           namespace: p.namespace,
           user: 'berth-web',
