@@ -4,7 +4,7 @@
  * applied, compared with what runs), the CI account's scope (access reviews), and backups
  * (the CronJob in the cluster, the newest verified backup in the store).
  */
-import { canUser } from '../cluster/access.ts';
+import { canUser, exists } from '../cluster/access.ts';
 import { applySet, listManaged, ref, unknownKind } from '../cluster/apply-set.ts';
 import { type Cluster, connectCluster } from '../cluster/connect.ts';
 import { httpStatus, isNotFound, kubeError } from '../cluster/errors.ts';
@@ -112,6 +112,19 @@ async function platformDrift(cluster: Cluster, config: ParsedConfig): Promise<Fi
       throw kubeError(error, `read ${subject}`);
     });
     if (!live) {
+      // The admin page's Role in an environment never deployed: platform apply skips it too.
+      const namespace = object.metadata.namespace;
+      if (namespace && !(await exists(cluster, `/api/v1/namespaces/${namespace}`))) {
+        findings.push({
+          environment: CLUSTER,
+          check: 'platform',
+          level: 'warn',
+          subject,
+          message: `not applied: namespace ${namespace} does not exist yet`,
+          fix: 'berth platform apply again after the environment’s first deploy',
+        });
+        continue;
+      }
       findings.push({ environment: CLUSTER, check: 'platform', level: 'fail', subject, message: 'is missing', fix: 'berth platform apply' });
       continue;
     }

@@ -96,6 +96,16 @@ describeCluster('the admin page in the cluster (platform.web)', () => {
     const again = await p.berth(['platform', 'apply', '--json']);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).applied.filter((a: { changed: boolean }) => a.changed)).toEqual([]);
+
+    // berth audit sees the page's objects as applied, and the Role of the environment never deployed as not yet applicable.
+    const audit = JSON.parse((await p.berth(['audit', '-o', 'json'])).stdout).findings as { check: string; level: string; subject: string }[];
+    const platform = audit.filter((f) => f.check === 'platform');
+    expect(platform.filter((f) => f.level === 'fail')).toEqual([]);
+    expect(platform.filter((f) => f.level === 'warn').map((f) => f.subject)).toEqual([
+      `Role ${p.namespace}-prod/berth-web`,
+      `RoleBinding ${p.namespace}-prod/berth-web`,
+    ]);
+    expect(platform.some((f) => f.subject === `Deployment ${webNamespace}/berth-web` && f.level === 'pass')).toBe(true);
   });
 
   it("the page's account reads status and history, and restarts an app, in the environment's namespace", async () => {
