@@ -88,7 +88,13 @@ function renderWebDeployment(web: ResolvedWeb, configHash: string): KubeObject {
               imagePullPolicy: imagePullPolicy(image),
               command: ['berth', 'web', '--in-cluster'],
               workingDir: WEB.configDir,
-              env: [...databaseAdminEnv(web), { name: 'NODE_ENV', value: 'production' }],
+              env: [
+                ...databaseAdminEnv(web),
+                { name: 'NODE_ENV', value: 'production' },
+                // Backups stream through this process as through the backup CronJob's: small
+                // semi-spaces keep its memory flat (see backup-cronjob.ts).
+                { name: 'NODE_OPTIONS', value: '--max-semi-space-size=2' },
+              ],
               ports: [{ name: 'http', containerPort: web.port, protocol: 'TCP' }],
               // Readiness takes the pod out of the Service while it cannot answer; liveness restarts
               // it only after half a minute without an answer, so a slow API server never restarts it.

@@ -102,6 +102,7 @@ describe('render --platform: the admin page', () => {
     expect(container.env).toEqual([
       { name: 'PG_ADMIN_URL', valueFrom: { secretKeyRef: { name: 'berth-web-database-admin', key: 'url', optional: true } } },
       { name: 'NODE_ENV', value: 'production' },
+      { name: 'NODE_OPTIONS', value: '--max-semi-space-size=2' },
     ]);
     const [service] = find(objects, 'Service');
     expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
@@ -213,7 +214,10 @@ describe('render --platform: the admin page', () => {
     expect(role.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['berth-pg-superuser'] }]);
     expect(find(objects, 'RoleBinding', 'postgres')[0].subjects).toEqual([{ kind: 'ServiceAccount', name: 'berth-web', namespace: 'berth-system' }]);
     // Then no variable is mapped into the pod.
-    expect(find(objects, 'Deployment')[0].spec.template.spec.containers[0].env).toEqual([{ name: 'NODE_ENV', value: 'production' }]);
+    expect(find(objects, 'Deployment')[0].spec.template.spec.containers[0].env).toEqual([
+      { name: 'NODE_ENV', value: 'production' },
+      { name: 'NODE_OPTIONS', value: '--max-semi-space-size=2' },
+    ]);
   });
 
   it('takes namespace, replicas and resources from the config, and renders nothing when disabled', () => {
