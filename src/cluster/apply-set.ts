@@ -10,7 +10,7 @@ import { compareObjects, KIND_ORDER, type KubeObject } from '../model/kube-objec
 import { KEEP_ON_PRUNE_KEY } from '../model/labels.ts';
 import type { Cluster } from './connect.ts';
 import { httpStatus, isNotFound, kubeError } from './errors.ts';
-import { FIELD_MANAGER } from './secrets.ts';
+import { FIELD_MANAGER } from './field-manager.ts';
 import type { RawObject } from './watch.ts';
 
 export interface AppliedObject {

@@ -2,8 +2,9 @@
 import { PatchStrategy, setHeaderOptions, type V1Secret } from '@kubernetes/client-node';
 import type { Cluster } from './connect.ts';
 import { isNotFound, kubeError } from './errors.ts';
+import { FIELD_MANAGER } from './field-manager.ts';
 
-export const FIELD_MANAGER = 'berth';
+export { FIELD_MANAGER };
 
 export interface SecretSpec {
   namespace: string;

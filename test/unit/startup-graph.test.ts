@@ -24,4 +24,23 @@ describe('CLI start-up', () => {
     expect(inputs.some((i) => i.startsWith('src/cli/commands/'))).toBe(true);
     expect(inputs.filter((i) => /node_modules\/(zod|pg|pg-[a-z]+|@kubernetes|js-yaml|@aws-sdk|@smithy|croner)\//.test(i))).toEqual([]);
   });
+
+  it('renders without the Kubernetes client: render (and render --platform with its Roles) is pure', () => {
+    const meta = JSON.parse(readFileSync(new URL('../../dist/metafile.json', import.meta.url), 'utf8')) as Metafile;
+    const start = Object.keys(meta.outputs).find((o) => meta.outputs[o]!.inputs['src/render/index.ts']);
+    expect(start).toBeDefined();
+    const seen = new Set<string>();
+    const queue = [start!];
+    while (queue.length) {
+      const output = queue.pop()!;
+      if (seen.has(output)) continue;
+      seen.add(output);
+      for (const imported of meta.outputs[output]?.imports ?? []) {
+        if (imported.kind === 'import-statement' && meta.outputs[imported.path]) queue.push(imported.path);
+      }
+    }
+    const inputs = [...seen].flatMap((output) => Object.keys(meta.outputs[output]!.inputs));
+    expect(inputs).toContain('src/platform/web-access.ts');
+    expect(inputs.filter((i) => /node_modules\/(@kubernetes|pg|@aws-sdk)\//.test(i))).toEqual([]);
+  });
 });
