@@ -86,6 +86,7 @@ describeCluster('the admin page in the cluster (platform.web)', () => {
     ])
       expect(applied.stdout).toContain(`✓ applied ${object}\n`);
     expect(applied.stdout).toMatch(new RegExp(`- skipped RoleBinding ${p.namespace}-prod/berth-web`));
+    expect(applied.stderr).toMatch(/berth web token add USER --role operator/);
 
     // The namespace enforces "restricted": the ReplicaSet's pod is admitted only if it complies.
     await waitFor(
