@@ -63,7 +63,7 @@ export function clientAddress(c: Context, transport: Transport): string {
 
 /** The page's own origin, as the browser names it in the Origin header. */
 export function ownOrigin(c: Context, transport: Transport): string {
-  return `${isTls(c, transport) ? 'https' : 'http'}://${c.req.header('host') ?? ''}`;
+  return `${isTls(c, transport) ? 'https' : 'http'}://${new URL(c.req.url).host}`;
 }
 
 export function loadSession(sessions: Sessions): MiddlewareHandler<WebEnv> {
