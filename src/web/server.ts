@@ -49,6 +49,8 @@ export function webApp(deps: Deps): Hono<WebEnv> {
   app.get('/healthz', (c) => c.text('ok'));
   app.get('/static/app.css', (c) => asset(c, APP_CSS, 'text/css; charset=utf-8'));
   app.get('/static/app.js', (c) => asset(c, APP_JS, 'text/javascript; charset=utf-8'));
+  // Browsers ask for it on their own; no icon is better than a 404 in the console.
+  app.get('/favicon.ico', (c) => c.body(null, 204));
   app.use(loadSession(deps.sessions));
   app.post('*', limitBody(), checkPost(deps.transport));
   loginRoutes(app, deps);

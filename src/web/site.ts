@@ -28,6 +28,8 @@ export interface SiteOptions {
   /** Environment variables: KUBECONFIG and the credentials the config names. */
   env: Record<string, string | undefined>;
   warn: (message: string) => void;
+  /** `berth web --env E`: only these environments (default: every one in the config). */
+  only?: string[];
 }
 
 export class Site {
@@ -37,20 +39,22 @@ export class Site {
   readonly warn: (message: string) => void;
   private readonly resolvedCache = new Map<string, ResolvedEnvironment>();
   private connected: Cluster | undefined;
+  private readonly only: string[] | undefined;
 
   constructor(options: SiteOptions) {
     this.config = options.loaded.config;
     this.configFile = options.loaded.file;
     this.env = options.env;
     this.warn = options.warn;
+    this.only = options.only;
   }
 
   environments(): string[] {
-    return Object.keys(this.config.environments);
+    return Object.keys(this.config.environments).filter((e) => !this.only || this.only.includes(e));
   }
 
   resolved(environment: string): ResolvedEnvironment {
-    if (!Object.hasOwn(this.config.environments, environment)) {
+    if (!Object.hasOwn(this.config.environments, environment) || !this.environments().includes(environment)) {
       throw new HttpError(404, `No environment "${environment}"`, `Environments: ${this.environments().join(', ')}.`);
     }
     let resolved = this.resolvedCache.get(environment);

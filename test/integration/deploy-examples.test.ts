@@ -38,9 +38,13 @@ describeCluster('berth deploy of every example', () => {
         // berth judges a rollout by its pods (the Deployment's own status can lag behind them on a
         // busy control plane), so every replica has a Ready pod the moment deploy says healthy.
         for (const d of deployments.items) {
-          const selector = Object.entries(d.spec!.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+          const selector = Object.entries(d.spec!.selector.matchLabels ?? {})
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',');
           const pods = await kube().core.listNamespacedPod({ namespace: settings.namespace, labelSelector: selector });
-          const ready = pods.items.filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+          const ready = pods.items.filter(
+            (p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+          );
           expect(ready.length, `${d.metadata!.name}: Ready pods`).toBe(d.spec!.replicas);
         }
         const again = berth(args, example.dir, example.env);

@@ -30,7 +30,7 @@ async function setup(tokens: TokenBook, options: { now?: () => number } = {}) {
   const started: string[] = [];
   const jobs = new Jobs({ log: () => {} });
   const original = jobs.start.bind(jobs);
-  jobs.start = (request, run) => {
+  jobs.start = (request, _run) => {
     started.push(request.title);
     return original(request, async () => 'not run in this test');
   };

@@ -9,9 +9,11 @@ ${environments.map(
   (e) => html`<section aria-labelledby="env-${e.name}">
 <h2 id="env-${e.name}">${e.name}</h2>
 <p class="live-note" id="note-${e.name}" aria-live="polite">${e.status ? 'Read just now' : ''}</p>
-<div data-live="/events/overview/${encodeURIComponent(e.name)}" data-note="#note-${e.name}">${
-    e.status ? environmentTable(e.status) : html`<p class="problem">Could not read ${e.name}: ${e.error}</p>`
-  }</div>
+${
+  e.status
+    ? html`<div data-live="/events/overview/${encodeURIComponent(e.name)}" data-note="#note-${e.name}">${environmentTable(e.status)}</div>`
+    : html`<p class="problem">Could not read ${e.name}: ${e.error}</p>`
+}
 </section>`,
 )}`;
 }

@@ -1,6 +1,6 @@
 import { UsageError } from '../../../errors.ts';
 import { defineCommand } from '../../command.ts';
-import { loadProject } from '../../project.ts';
+import { ENV_OPTION, loadProject, pickEnvironment } from '../../project.ts';
 
 export const DEFAULT_TOKENS_DIR = '/var/run/berth-web/tokens';
 
@@ -10,11 +10,12 @@ export default defineCommand({
   description:
     "Locally it listens on 127.0.0.1 (port 8080 or the next free one), uses your kubeconfig and prints a URL with a one-time login token, as Jupyter does. With --in-cluster (how berth's Deployment runs it) it listens on 0.0.0.0:8080, uses the pod's ServiceAccount and reads login tokens from --tokens-dir: one file per user holding `viewer:<token>` or `operator:<token>`. Every action from the page is recorded as web:<user>.",
   options: {
+    env: { ...ENV_OPTION, description: 'only this environment (default: every environment in the config)' },
     port: { type: 'string', short: 'p', value: 'PORT', description: 'port to listen on (default 8080; locally the next free one if taken)' },
     'in-cluster': { type: 'boolean', description: 'run as the in-cluster server: 0.0.0.0, the ServiceAccount, tokens from --tokens-dir' },
     'tokens-dir': { type: 'string', value: 'DIR', description: `where the in-cluster login tokens are mounted (default ${DEFAULT_TOKENS_DIR})` },
   },
-  examples: ['berth web', 'berth web --port 9000 --context prod', 'berth web --in-cluster'],
+  examples: ['berth web', 'berth web --env staging', 'berth web --port 9000 --context prod', 'berth web --in-cluster'],
   async run(context) {
     const { out, options } = context;
     const inCluster = options['in-cluster'] === true;
@@ -22,6 +23,7 @@ export default defineCommand({
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${options.port}"`);
     if (!inCluster && options['tokens-dir'] !== undefined) throw new UsageError('--tokens-dir is for --in-cluster; locally berth web makes a one-time token');
     const loaded = await loadProject(context);
+    const only = options.env === undefined ? undefined : [pickEnvironment(loaded, options.env)];
     const [{ startWebServer }, tokens] = await Promise.all([import('../../../web/server.ts'), import('../../../web/tokens.ts')]);
     let env = context.env;
     if (inCluster) {
@@ -36,6 +38,7 @@ export default defineCommand({
     const server = await startWebServer({
       loaded,
       env,
+      only,
       warn: (m) => out.warn(m),
       tokens: book,
       host: inCluster ? '0.0.0.0' : '127.0.0.1',
@@ -46,7 +49,7 @@ export default defineCommand({
     });
     if (inCluster) out.print(JSON.stringify({ time: new Date().toISOString(), msg: 'berth web listening', port: server.port }));
     else {
-      out.print(`berth web: the admin page for ${Object.keys(loaded.config.environments).join(', ')} (Ctrl-C to stop)`);
+      out.print(`berth web: the admin page for ${(only ?? Object.keys(loaded.config.environments)).join(', ')} (Ctrl-C to stop)`);
       out.print(`Open ${server.url}/login?token=${token}`);
       out.info('The token works once; it becomes a session cookie in the browser that opens it.');
     }
