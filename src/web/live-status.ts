@@ -53,6 +53,8 @@ export class LiveStatus {
     }
     const current = watch;
     current.listeners.add(listener);
+    // A viewer joining a running watch gets the current status at once, not at the next change.
+    if (current.snapshot) listener(this.summary(environment, current.snapshot));
     return () => {
       current.listeners.delete(listener);
       if (current.listeners.size === 0) {
