@@ -52,7 +52,8 @@ export function isTls(c: Context, transport: Transport): boolean {
 
 /** The address login attempts are counted against. */
 export function clientAddress(c: Context, transport: Transport): string {
-  const forwarded = transport.trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
+  // The Ingress appends the address it saw; entries before it are whatever the client sent.
+  const forwarded = transport.trustProxy ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim() : undefined;
   if (forwarded) return forwarded;
   try {
     return getConnInfo(c).remote.address ?? 'unknown';

@@ -19,7 +19,7 @@ import { tempDir } from './cli-harness.ts';
 
 const ORIGIN = 'http://localhost';
 
-async function setup(tokens: TokenBook, options: { now?: () => number } = {}) {
+async function setup(tokens: TokenBook, options: { now?: () => number; trustProxy?: boolean } = {}) {
   const dir = tempDir();
   writeFileSync(
     join(dir, 'berth.config.json'),
@@ -41,7 +41,7 @@ async function setup(tokens: TokenBook, options: { now?: () => number } = {}) {
     sessions: new Sessions(),
     tokens,
     limit: new LoginLimit(options),
-    transport: { trustProxy: false },
+    transport: { trustProxy: options.trustProxy ?? false },
   };
   const app = webApp(deps);
   const request = (path: string, init: RequestInit & { cookie?: string } = {}) =>
@@ -53,8 +53,8 @@ async function setup(tokens: TokenBook, options: { now?: () => number } = {}) {
       cookie: init.cookie,
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN, ...init.headers },
     });
-  const login = async (token: string) => {
-    const response = await request(`/login?token=${encodeURIComponent(token)}`);
+  const login = async (token: string, headers: Record<string, string> = {}) => {
+    const response = await request(`/login?token=${encodeURIComponent(token)}`, { headers });
     const cookie = response.headers.get('set-cookie') ?? '';
     const id = /berth_session=([^;]+)/.exec(cookie)?.[1];
     return { response, cookie: id ? `berth_session=${id}` : undefined, setCookie: cookie, session: deps.sessions.find(id) };
@@ -90,6 +90,19 @@ describe('login', () => {
     expect((await t.login('r'.repeat(43))).response.status).toBe(429);
     now += 1000;
     expect((await t.login('r'.repeat(43))).response.status).toBe(303);
+  });
+
+  it('in the cluster the cookie is Secure behind a TLS Ingress, and wrong tokens count against the address the Ingress saw', async () => {
+    const t = await setup({ check: async (token) => (token === 'k'.repeat(20) ? { name: 'otto', role: 'operator' } : undefined) }, { trustProxy: true });
+    const secure = await t.login('k'.repeat(20), { 'x-forwarded-proto': 'https', 'x-forwarded-for': '10.0.0.9' });
+    expect(secure.setCookie).toMatch(/; Secure/);
+    // A client cannot escape the count by sending its own X-Forwarded-For: the Ingress's entry is the last.
+    for (let i = 0; i < 3; i++) expect((await t.login(`bad-${i}`, { 'x-forwarded-for': `1.1.1.${i}, 203.0.113.7` })).response.status).toBe(401);
+    expect((await t.login('k'.repeat(20), { 'x-forwarded-for': '9.9.9.9, 203.0.113.7' })).response.status).toBe(429);
+    expect((await t.login('k'.repeat(20), { 'x-forwarded-for': '10.0.0.9' })).response.status).toBe(303);
+    // Locally, forwarded headers mean nothing.
+    const local = await setup(oneTimeToken('l'.repeat(43), { name: 'ana', role: 'operator' }));
+    expect((await local.login('l'.repeat(43), { 'x-forwarded-proto': 'https' })).setCookie).not.toMatch(/Secure/);
   });
 
   it('in the cluster, each file of the tokens directory is a user with a role; malformed files are ignored', async () => {
