@@ -144,7 +144,7 @@ describe('requests', () => {
     const csp = form.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("default-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
-    expect(form.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(form.headers.get('referrer-policy')).toBe('same-origin');
     const text = await form.text();
     expect(text).not.toMatch(/<script>|<script [^>]*>[^<]|\son[a-z]+=|style=/);
     expect((await t.request('/static/app.js')).headers.get('content-type')).toMatch(/javascript/);
