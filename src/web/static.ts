@@ -25,8 +25,9 @@ h1 { font-size: 1.4rem; margin: .2rem 0 .8rem; } h2 { font-size: 1.15rem; margin
 .scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; border: 1px solid var(--line); border-radius: 6px; background: var(--card); }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
-th { font-size: .8rem; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); white-space: nowrap; }
-tr:last-child td { border-bottom: 0; }
+thead th { font-size: .8rem; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); white-space: nowrap; }
+tbody th { font-weight: 600; }
+tbody tr:last-child > * { border-bottom: 0; }
 td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .badge { display: inline-block; padding: .05rem .45rem; border-radius: 999px; font-size: .82rem; font-weight: 600; white-space: nowrap; }
 .good { color: var(--good); background: var(--good-bg); } .bad { color: var(--bad); background: var(--bad-bg); }
@@ -34,7 +35,7 @@ td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .muted, .note { color: var(--muted); font-size: .88rem; }
 .problem { color: var(--bad); }
 .live-note { color: var(--muted); font-size: .85rem; margin: .2rem 0 .6rem; }
-button, .button { font: inherit; padding: .4rem .8rem; min-height: 2.4rem; border-radius: 6px; border: 1px solid var(--line); background: var(--card); color: var(--fg); cursor: pointer; }
+button, .button { display: inline-flex; align-items: center; text-decoration: none; font: inherit; padding: .4rem .8rem; min-height: 2.4rem; border-radius: 6px; border: 1px solid var(--line); background: var(--card); color: var(--fg); cursor: pointer; }
 button.primary { background: var(--link); color: var(--bg); border-color: var(--link); }
 button.danger { color: var(--bad); border-color: var(--bad); }
 button.link { border: 0; background: none; color: var(--link); padding: 0; min-height: 0; text-decoration: underline; }
