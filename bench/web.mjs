@@ -2,6 +2,7 @@
 // cron task, deployed with `berth deploy`): server time (target ≤ 150 ms) and page weight
 // (target ≤ 150 KB), and the server's memory idle and with 20 viewers holding the live overview
 // open (server-sent events). The server is `berth web` as a user starts it, a process of its own.
+// Times are measured by the client on the same machine (server time plus a local round trip).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -57,15 +58,17 @@ try {
     return { ms: performance.now() - t0, bytes: Buffer.byteLength(body), body };
   };
 
+  // The first look reads the environment (seven API requests) and starts the shared watch.
   const first = await get('/');
+  await new Promise((resolve) => setTimeout(resolve, 2000));
   if ((first.body.match(/<tr data-app=/g) ?? []).length !== APPS)
     throw new Error(`the overview shows ${(first.body.match(/<tr data-app=/g) ?? []).length} apps, not ${APPS}`);
   const css = await get(first.body.match(/href="(\/static\/app\.css[^"]*)"/)[1]);
   const js = await get(first.body.match(/src="(\/static\/app\.js[^"]*)"/)[1]);
   for (let i = 0; i < 3; i++) await get('/');
   const idle = rss(server.pid);
-  const cold = [];
-  for (let i = 0; i < RUNS; i++) cold.push((await get('/')).ms);
+  const loads = [];
+  for (let i = 0; i < RUNS; i++) loads.push((await get('/')).ms);
 
   // Twenty viewers with the live overview open: one watch of the environment serves them all.
   const controllers = [];
@@ -95,13 +98,14 @@ try {
   peak = Math.max(peak, rss(server.pid));
   for (const c of controllers) c.abort();
 
-  const a = stats(cold);
+  const a = stats(loads);
   const b = stats(watched);
   const weight = (first.bytes + css.bytes + js.bytes) / 1024;
   console.log(`\nberth web, overview of ${APPS} apps, ${RUNS} requests each (node ${process.version}, kube-apiserver from testenv)`);
   console.log(`${'measure'.padEnd(58)}${'median'.padStart(10)}${'p90'.padStart(10)}`);
-  console.log(`${'GET / (reads the environment: 7 API requests)'.padEnd(58)}${fmt(a.median)}${fmt(a.p90)}`);
-  console.log(`${`GET / while ${VIEWERS} viewers watch (from the shared watch)`.padEnd(58)}${fmt(b.median)}${fmt(b.p90)}`);
+  console.log(`${'first GET / (reads the environment: 7 API requests)'.padEnd(58)}${fmt(first.ms)}`);
+  console.log(`${'GET / after (from the watch the first one started)'.padEnd(58)}${fmt(a.median)}${fmt(a.p90)}`);
+  console.log(`${`GET / while ${VIEWERS} viewers watch (same watch)`.padEnd(58)}${fmt(b.median)}${fmt(b.p90)}`);
   console.log(
     `page weight: HTML ${(first.bytes / 1024).toFixed(1)} KB + CSS ${(css.bytes / 1024).toFixed(1)} KB + JS ${(js.bytes / 1024).toFixed(1)} KB = ${weight.toFixed(1)} KB uncompressed (target ≤ 150 KB)`,
   );

@@ -1,8 +1,10 @@
 /**
  * `berth status` for the page: each environment read with status-read.ts and summarised with
- * status.ts. While someone watches the overview, one watch per environment (not per viewer)
- * keeps a current status and pushes each change to every viewer; with no viewers left the watch
- * stops. Twenty open pages cost the cluster what one does.
+ * status.ts. The first look at an environment reads it (seven requests) and starts a watch of it
+ * (status-read.ts's, list + watch) that keeps a current snapshot: later page loads are served
+ * from memory, and every viewer of the live overview gets each change pushed from that one
+ * watch — twenty open pages cost the cluster what one does. With no viewer and no page load for
+ * five minutes the watch stops.
  */
 import { readEnvironment, watchEnvironment } from '../ops/status-read.ts';
 import { type EnvironmentSnapshot, type EnvironmentStatus, type ExpectedApp, summarise } from '../ops/status.ts';
@@ -10,63 +12,86 @@ import type { Site } from './site.ts';
 
 type Listener = (status: EnvironmentStatus) => void;
 
+const LINGER_MS = 5 * 60_000;
+
 interface Watch {
   listeners: Set<Listener>;
   controller: AbortController;
   snapshot?: EnvironmentSnapshot;
+  idleTimer?: NodeJS.Timeout;
 }
 
 export class LiveStatus {
   private readonly watches = new Map<string, Watch>();
   private readonly site: Site;
+  private readonly lingerMs: number;
 
-  constructor(site: Site) {
+  constructor(site: Site, options: { lingerMs?: number } = {}) {
     this.site = site;
+    this.lingerMs = options.lingerMs ?? LINGER_MS;
   }
 
   async read(environment: string): Promise<EnvironmentStatus> {
-    const snapshot = this.watches.get(environment)?.snapshot;
-    if (snapshot) return this.summary(environment, snapshot);
+    const watch = this.watch(environment);
+    this.idle(environment, watch);
+    if (watch.snapshot) return this.summary(environment, watch.snapshot);
     const resolved = this.site.resolved(environment);
     return this.summary(environment, await readEnvironment(this.site.cluster(), resolved.namespace, environment));
   }
 
   subscribe(environment: string, listener: Listener): () => void {
-    let watch = this.watches.get(environment);
-    if (!watch) {
-      const started: Watch = { listeners: new Set(), controller: new AbortController() };
-      watch = started;
-      this.watches.set(environment, started);
-      const resolved = this.site.resolved(environment);
-      void watchEnvironment(this.site.cluster(), resolved.namespace, environment, {
-        signal: started.controller.signal,
-        onSnapshot: (snapshot) => {
-          started.snapshot = snapshot;
-          const status = this.summary(environment, snapshot);
-          for (const l of started.listeners) l(status);
-        },
-      })
-        .catch((error: Error) => this.site.warn(`watching ${environment} stopped: ${error.message}`))
-        .finally(() => {
-          if (this.watches.get(environment) === started) this.watches.delete(environment);
-        });
-    }
-    const current = watch;
-    current.listeners.add(listener);
+    const watch = this.watch(environment);
+    clearTimeout(watch.idleTimer);
+    watch.listeners.add(listener);
     // A viewer joining a running watch gets the current status at once, not at the next change.
-    if (current.snapshot) listener(this.summary(environment, current.snapshot));
+    if (watch.snapshot) listener(this.summary(environment, watch.snapshot));
     return () => {
-      current.listeners.delete(listener);
-      if (current.listeners.size === 0) {
-        current.controller.abort();
-        this.watches.delete(environment);
-      }
+      watch.listeners.delete(listener);
+      this.idle(environment, watch);
     };
   }
 
   stop(): void {
-    for (const watch of this.watches.values()) watch.controller.abort();
+    for (const watch of this.watches.values()) {
+      clearTimeout(watch.idleTimer);
+      watch.controller.abort();
+    }
     this.watches.clear();
+  }
+
+  private watch(environment: string): Watch {
+    const running = this.watches.get(environment);
+    if (running) return running;
+    const resolved = this.site.resolved(environment);
+    const watch: Watch = { listeners: new Set(), controller: new AbortController() };
+    this.watches.set(environment, watch);
+    void watchEnvironment(this.site.cluster(), resolved.namespace, environment, {
+      signal: watch.controller.signal,
+      onSnapshot: (snapshot) => {
+        watch.snapshot = snapshot;
+        if (watch.listeners.size === 0) return;
+        const status = this.summary(environment, snapshot);
+        for (const l of watch.listeners) l(status);
+      },
+    })
+      .catch((error: Error) => this.site.warn(`watching ${environment} stopped: ${error.message}`))
+      .finally(() => {
+        clearTimeout(watch.idleTimer);
+        if (this.watches.get(environment) === watch) this.watches.delete(environment);
+      });
+    return watch;
+  }
+
+  /** With nobody watching, the watch stops after a while unless used again. */
+  private idle(environment: string, watch: Watch): void {
+    if (watch.listeners.size > 0) return;
+    clearTimeout(watch.idleTimer);
+    watch.idleTimer = setTimeout(() => {
+      if (watch.listeners.size > 0) return;
+      watch.controller.abort();
+      if (this.watches.get(environment) === watch) this.watches.delete(environment);
+    }, this.lingerMs);
+    watch.idleTimer.unref();
   }
 
   private summary(environment: string, snapshot: EnvironmentSnapshot): EnvironmentStatus {

@@ -245,6 +245,31 @@ describeCluster('the admin page in Chromium', () => {
     await context.close();
   });
 
+  it('deleting the newest verified backup is refused and shown as failed; an older one is deleted', async () => {
+    const { context, page } = await loggedIn(OPERATOR_TOKEN);
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.goto(`${appPath(SHOP)}/backups`);
+    const rows = page.locator('tr[data-backup]');
+    // Newest first: the restore's safety backup, then the manual one.
+    const newest = await rows.nth(0).getAttribute('data-backup');
+    const older = await rows.nth(1).getAttribute('data-backup');
+    expect(await rows.nth(0).getAttribute('data-status')).toBe('verified');
+    await rows.nth(0).getByRole('button', { name: 'Delete' }).click();
+    await page.waitForURL(/\/jobs\//);
+    await expect.poll(() => page.locator('[data-state]').first().getAttribute('data-state'), { timeout: 60_000 }).toBe('failed');
+    expect(await page.locator('main').textContent()).toMatch(new RegExp(`${newest} is the newest verified backup of ${SHOP} in staging; not deleting it`));
+    await page.screenshot({ path: join(SCREENSHOTS, 'delete-refused.png'), fullPage: true });
+    await page.goto(`${appPath(SHOP)}/backups`);
+    await page.locator(`tr[data-backup="${older}"]`).getByRole('button', { name: 'Delete' }).click();
+    await page.waitForURL(/\/jobs\//);
+    await expect.poll(() => page.locator('[data-state]').first().getAttribute('data-state'), { timeout: 60_000 }).toBe('succeeded');
+    await page.goto(`${appPath(SHOP)}/backups`);
+    expect(await page.locator('tr[data-backup]').evaluateAll((r) => r.map((e) => e.getAttribute('data-backup')))).toEqual([newest]);
+    const listed = await p.berth(['backup', 'list', SHOP, '-o', 'json'], env);
+    expect(JSON.parse(listed.stdout).backups.map((b: { id: string }) => b.id)).toEqual([newest]);
+    await context.close();
+  });
+
   it('a viewer sees no action buttons, and a forged POST is refused and changes nothing', async () => {
     const { context, page } = await loggedIn(VIEWER_TOKEN);
     await page.goto(appPath(SHOP));
