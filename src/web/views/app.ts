@@ -56,9 +56,7 @@ function processes(status: AppStatus): Html {
 <thead><tr><th scope="col">Process</th><th scope="col">State</th><th scope="col">Ready</th><th scope="col">Restarts</th><th scope="col">Detail</th></tr></thead>
 <tbody>${status.processes.map(
     (p) =>
-      html`<tr><th scope="row">${p.process}</th><td>${badge(p.state)}</td><td class="num">${p.ready}/${p.desired}${p.old ? ` (${p.old} old)` : ''}</td><td class="num">${p.restarts}</td><td>${p.detail ?? ''}${
-        p.crashLooping.length ? html` <span class="problem">crash loop: ${p.crashLooping.join(', ')}</span>` : ''
-      }</td></tr>`,
+      html`<tr><th scope="row">${p.process}</th><td>${badge(p.state)}</td><td class="num">${p.ready}/${p.desired}${p.old ? ` (${p.old} old)` : ''}</td><td class="num">${p.restarts}</td><td>${p.detail ?? ''}${p.crashLooping.length ? html` <span class="problem">(${p.crashLooping.join(', ')})</span>` : ''}</td></tr>`,
   )}</tbody></table></div>`;
 }
 
@@ -97,7 +95,7 @@ ${
     ? html`<details open><summary>Last log lines of ${d.logs.container}${d.logs.previous ? ' (previous instance)' : ''}</summary><pre class="logs">${d.logs.lines.join('\n')}</pre></details>`
     : ''
 }
-${d.next.length ? html`<p class="note">Next: ${d.next.map((n) => html`<code>${n}</code> `)}</p>` : ''}
+${d.next.length ? html`<p class="note">To look further:</p><ul class="note">${d.next.map((n) => html`<li><code>${n}</code></li>`)}</ul>` : ''}
 </section>`;
 }
 
