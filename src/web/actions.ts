@@ -162,7 +162,12 @@ export function verifyBackupRun(site: Site, environment: string, app: string, id
       };
     }
     step(`verifying ${meta.id}: checksum and a full read through pg_restore`);
-    const verified = await verifyBackup({ store, meta, current, restoreTest: test, signal });
+    const notifier = await target.notifier();
+    const verified = await verifyBackup({ store, meta, current, restoreTest: test, signal }).catch(async (error: { code?: string; message?: string }) => {
+      // As `berth backup verify` does: a failed verification is announced.
+      await notifier.send('verify-failed', `Verification of backup ${meta.id} of ${app} in ${environment} failed (${error.code}): ${error.message}`);
+      throw error;
+    });
     const v = verified.verification!;
     return `Backup ${verified.id}: verified (checksum ok, row counts match${v.restoreTest ? ', test restore ok' : ''}; schema ${v.compatibility})`;
   };

@@ -254,6 +254,15 @@ describeCluster('the admin page in Chromium', () => {
     const newest = await rows.nth(0).getAttribute('data-backup');
     const older = await rows.nth(1).getAttribute('data-backup');
     expect(await rows.nth(0).getAttribute('data-status')).toBe('verified');
+    // Verify with a test restore into a scratch database first.
+    await rows.nth(0).getByLabel('test restore').check();
+    await rows.nth(0).getByRole('button', { name: 'Verify' }).click();
+    await page.waitForURL(/\/jobs\//);
+    await expect.poll(() => page.locator('[data-state]').first().getAttribute('data-state'), { timeout: 120_000 }).toBe('succeeded');
+    expect(await page.locator('main').textContent()).toMatch(/verified \(checksum ok, row counts match, test restore ok; schema compatible\)/);
+    expect(await page.locator('ol.steps').textContent()).toMatch(/scratch database \S+ dropped/);
+    await page.goto(`${appPath(SHOP)}/backups`);
+    expect(await rows.nth(0).textContent()).toMatch(/\+ test restore/);
     await rows.nth(0).getByRole('button', { name: 'Delete' }).click();
     await page.waitForURL(/\/jobs\//);
     await expect.poll(() => page.locator('[data-state]').first().getAttribute('data-state'), { timeout: 60_000 }).toBe('failed');
@@ -267,6 +276,10 @@ describeCluster('the admin page in Chromium', () => {
     expect(await page.locator('tr[data-backup]').evaluateAll((r) => r.map((e) => e.getAttribute('data-backup')))).toEqual([newest]);
     const listed = await p.berth(['backup', 'list', SHOP, '-o', 'json'], env);
     expect(JSON.parse(listed.stdout).backups.map((b: { id: string }) => b.id)).toEqual([newest]);
+    // The CLI refuses the same way: it calls the same function.
+    const refused = await p.berth(['backup', 'delete', SHOP, newest!, '--env', 'staging'], env);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toMatch(/newest verified backup/);
     await context.close();
   });
 
