@@ -4,6 +4,7 @@
  * shows; in the backup's sidecar for a backup or a restore's safety backup, as `berth backup list`
  * shows). They run as jobs (jobs.ts): the page follows their steps and shows their real outcome.
  */
+import { formatBytes } from '../cli/format-bytes.ts';
 import type { DeployEvent } from '../deploy/events.ts';
 import { LABEL } from '../model/labels.ts';
 import type { JobRun } from './jobs.ts';
@@ -114,7 +115,7 @@ export function createBackupRun(site: Site, environment: string, app: string, ve
         signal,
         onProgress: (e) =>
           step(
-            e.phase === 'started' ? `dumping ${target.identity.database} to ${store.description} as ${e.id}` : `dumped and stored (${e.bytes ?? '?'} bytes)`,
+            e.phase === 'started' ? `dumping ${target.identity.database} to ${store.description} as ${e.id}` : `dumped and stored (${formatBytes(e.bytes)})`,
           ),
       });
       if (verify) {

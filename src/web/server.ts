@@ -21,7 +21,7 @@ import { Sessions } from './sessions.ts';
 import { HttpError, Site, type SiteOptions } from './site.ts';
 import { APP_CSS, APP_JS } from './static.ts';
 import type { TokenBook } from './tokens.ts';
-import { errorBody } from './views/login.ts';
+import { errorBody } from './views/error.ts';
 import { page } from './views/layout.ts';
 
 export interface WebServerOptions extends SiteOptions {
