@@ -46,6 +46,7 @@ import secretUnset from './commands/secret/unset.ts';
 import ciCredentials from './commands/ci/credentials.ts';
 import audit from './commands/audit/audit.ts';
 import platformApply from './commands/platform/apply.ts';
+import web from './commands/web/web.ts';
 
 export const COMMANDS: AnyCommand[] = [
   init,
@@ -91,6 +92,7 @@ export const COMMANDS: AnyCommand[] = [
   ciCredentials,
   audit,
   platformApply,
+  web,
 ] as AnyCommand[];
 
 export function findCommand(words: string[]): { spec: AnyCommand; consumed: number } | undefined {
