@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 
 const only = process.argv.slice(2);
-const all = ['startup.mjs', 'render.mjs', 'db-create.mjs', 'migrate.mjs', 'status.mjs', 'logs.mjs'];
+const all = ['startup.mjs', 'render.mjs', 'db-create.mjs', 'migrate.mjs', 'status.mjs', 'logs.mjs', 'web.mjs'];
 let failed = 0;
 for (const script of only.length ? only : all) {
   const { status } = spawnSync(process.execPath, [`bench/${script}`], { stdio: 'inherit' });

@@ -17,6 +17,11 @@ export default defineConfig({
     instances: 2,
     storage: '20Gi',
     pooler: { instances: 2, poolMode: 'transaction' },
+    // barman-cloud WAL archiving to Hetzner Object Storage, 30 days (the Secret lives in `postgres`).
+    continuousBackup: {
+      store: { s3: { bucket: 'kumiko-pg-archive', endpoint: 'https://fsn1.your-objectstorage.com', credentialsSecret: 'pg-archive-s3' } },
+      retention: '30d',
+    },
   },
   environments: {
     production: { namespace: 'kumiko', tagScheme: 'git-sha' },

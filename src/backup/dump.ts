@@ -48,6 +48,8 @@ export interface BackupRequest {
   source: DatabaseSource;
   store: ObjectStore;
   reason: BackupReason;
+  /** Recorded in the sidecar: who asked (the admin page's `web:<user>`). */
+  by?: string;
   compression?: Compression;
   clock?: () => Date;
   signal?: AbortSignal;
@@ -71,6 +73,7 @@ export async function createBackup(request: BackupRequest): Promise<BackupMeta> 
     environment: request.environment,
     database: request.source.database,
     reason: request.reason,
+    ...(request.by ? { by: request.by } : {}),
     status: 'running',
     startedAt: startedAt.toISOString(),
     archive: archiveName(backupId, compression),

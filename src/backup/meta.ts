@@ -41,6 +41,8 @@ export interface BackupMeta {
   environment: string;
   database: string;
   reason: BackupReason;
+  /** Who asked for it when it was not the CLI's user: the admin page records `web:<user>`. */
+  by?: string;
   status: BackupStatus;
   startedAt: string;
   finishedAt?: string;

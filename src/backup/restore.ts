@@ -25,6 +25,8 @@ export interface RestoreRequest {
   notifier: Notifier;
   /** Restore beside the live database under this name, for inspection; nothing is swapped. */
   toDatabase?: string;
+  /** Who restores, recorded in the safety backup's sidecar (the admin page's `web:<user>`). */
+  by?: string;
   clock?: () => Date;
   signal?: AbortSignal;
   onProgress?: (step: string) => void;
@@ -62,6 +64,7 @@ export async function restoreBackup(request: RestoreRequest): Promise<RestoreRes
       source: { url: request.adminUrl, label: 'the admin connection', database: identity.database, role: identity.role },
       store: request.store,
       reason: 'safety',
+      by: request.by,
       compression: request.compression,
       clock,
       signal,

@@ -4,15 +4,11 @@
  * starts and stops on stderr; one JSON object per line with --json.
  */
 import type { LogLine } from '../ops/log-lines.ts';
-import { podColour, podSuffix } from '../ops/log-lines.ts';
+import { podColour, prefixOf } from '../ops/log-lines.ts';
+
+export { prefixOf } from '../ops/log-lines.ts';
 import type { LogNotice, LogTarget } from '../ops/logs.ts';
 import type { Output } from './output.ts';
-
-export function prefixOf(target: LogTarget): string {
-  // The process's one container goes unnamed; init containers (the migration) and sidecars are named.
-  const named = target.init || target.sidecars;
-  return `[${target.app}/${target.process}/${podSuffix(target.pod)}${named ? `:${target.container}` : ''}]`;
-}
 
 export class LogPrinter {
   private readonly out: Output;

@@ -46,6 +46,7 @@ import secretUnset from './commands/secret/unset.ts';
 import ciCredentials from './commands/ci/credentials.ts';
 import audit from './commands/audit/audit.ts';
 import platformApply from './commands/platform/apply.ts';
+import web from './commands/web/web.ts';
 import webToken from './commands/web/token.ts';
 
 export const COMMANDS: AnyCommand[] = [
@@ -92,6 +93,7 @@ export const COMMANDS: AnyCommand[] = [
   ciCredentials,
   audit,
   platformApply,
+  web,
   webToken,
 ] as AnyCommand[];
 

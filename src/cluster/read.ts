@@ -17,6 +17,8 @@ const COLLECTIONS = {
   CronJob: 'apis/batch/v1/namespaces/{ns}/cronjobs',
   Job: 'apis/batch/v1/namespaces/{ns}/jobs',
   Lease: 'apis/coordination.k8s.io/v1/namespaces/{ns}/leases',
+  CnpgCluster: 'apis/postgresql.cnpg.io/v1/namespaces/{ns}/clusters',
+  CnpgBackup: 'apis/postgresql.cnpg.io/v1/namespaces/{ns}/backups',
 } as const;
 
 export type ReadKind = keyof typeof COLLECTIONS;

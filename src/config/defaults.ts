@@ -77,6 +77,8 @@ export const DEFAULTS = {
       pooler: { instances: 2, poolMode: 'transaction' },
       connectionLimit: 20,
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
+      /** Seed 000's barman-cloud setup: 30 days of base backups and WAL, a base backup nightly. */
+      continuousBackup: { retention: '30d', schedule: '0 2 * * *', compression: 'gzip' },
     },
   },
   platform: {

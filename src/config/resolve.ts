@@ -148,6 +148,17 @@ export function resolveDatabase(database: DatabaseConfig | undefined): ResolvedD
       requests: { ...d.resources.requests, ...database.resources?.requests },
       limits: { ...d.resources.limits, ...database.resources?.limits },
     },
+    continuousBackup: database.continuousBackup && {
+      s3: {
+        bucket: database.continuousBackup.store.s3.bucket,
+        endpoint: database.continuousBackup.store.s3.endpoint,
+        prefix: database.continuousBackup.store.s3.prefix ?? '',
+        credentialsSecret: database.continuousBackup.store.s3.credentialsSecret,
+      },
+      retention: database.continuousBackup.retention ?? d.continuousBackup.retention,
+      schedule: database.continuousBackup.schedule ?? d.continuousBackup.schedule,
+      compression: database.continuousBackup.compression ?? d.continuousBackup.compression,
+    },
     admin: database.admin ?? { secret: { namespace, name: `${name}-superuser`, key: 'uri' } },
     connectionLimit,
     host: pooler ? `${pooler.name}.${namespace}.svc` : rw,

@@ -179,6 +179,15 @@ export interface ResolvedCnpgDatabase extends DatabaseCommon {
   /** poolSize: server connections per app role and pooler instance, so all instances stay within connectionLimit. */
   pooler: { name: string; instances: number; poolMode: 'transaction' | 'session'; poolSize: number } | undefined;
   resources: Resources;
+  continuousBackup: ResolvedContinuousBackup | undefined;
+}
+
+export interface ResolvedContinuousBackup {
+  s3: { bucket: string; endpoint: string | undefined; prefix: string; credentialsSecret: string };
+  retention: string;
+  /** Five-field cron, UTC. */
+  schedule: string;
+  compression: 'gzip' | 'bzip2' | 'lz4' | 'snappy' | 'xz' | 'zstd';
 }
 
 export type ResolvedDatabase = ResolvedExternalDatabase | ResolvedCnpgDatabase;

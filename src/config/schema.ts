@@ -299,6 +299,43 @@ const cnpgDatabase = z.strictObject({
   operatorNamespace: dnsLabel().optional(),
   /** Per Postgres instance; defaults to 250m/512Mi requests and a 1Gi memory limit. */
   resources: resources.optional(),
+  /** CloudNativePG's own WAL archiving and base backups (point-in-time recovery of the whole server). */
+  continuousBackup: z
+    .strictObject({
+      /** barman-cloud writes to object storage only: a local directory, PVC or NFS share cannot take WAL archives. */
+      store: z
+        .looseObject({
+          s3: z
+            .strictObject({
+              bucket: z.string().min(3),
+              endpoint: z.url().optional(),
+              prefix: z.string().optional(),
+              /** A Secret in the database's namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. */
+              credentialsSecret: dnsLabel(253),
+            })
+            .optional(),
+        })
+        .check((ctx) => {
+          const other = Object.keys(ctx.value).filter((key) => key !== 's3');
+          if (!ctx.value.s3 || other.length > 0) {
+            ctx.issues.push({
+              code: 'custom',
+              input: ctx.value,
+              message: `continuous backup (barman-cloud) writes to S3-compatible object storage only${other.length ? `, not ${other.join(', ')}` : ''}: use { s3: { bucket, endpoint?, prefix?, credentialsSecret } }`,
+            });
+          }
+        })
+        .transform((store) => ({ s3: store.s3! })),
+      /** Base backups and WAL older than this are deleted by the operator, e.g. 30d, 4w, 6m. */
+      retention: z
+        .string()
+        .regex(/^[1-9][0-9]*[dwm]$/, 'must be a count and a unit: d (days), w (weeks) or m (months), e.g. 30d')
+        .optional(),
+      /** When the base backup runs, in UTC (the operator has no time zone setting). */
+      schedule: cronSchedule.optional(),
+      compression: z.enum(['gzip', 'bzip2', 'lz4', 'snappy', 'xz', 'zstd']).optional(),
+    })
+    .optional(),
 });
 
 const backupStore = z.union(

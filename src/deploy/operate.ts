@@ -57,6 +57,8 @@ export interface RollbackOptions extends EnvironmentTarget {
   lockWaitMs: number;
   message?: string;
   command: string;
+  /** Who to record (the admin page's `web:<user>`); default: the API server's name for the kubeconfig's user. */
+  user?: string;
   signal: AbortSignal;
   emit: Emit;
 }
@@ -65,7 +67,7 @@ export async function rollback(
   options: RollbackOptions,
 ): Promise<{ release: Release; ok: boolean; from: Release | undefined; to: Release; restored: string[] }> {
   const { cluster, namespace } = openEnvironment(options);
-  const user = await whoAmI(cluster).catch(() => currentUser());
+  const user = options.user ?? (await whoAmI(cluster).catch(() => currentUser()));
   const lock = await acquireLock(cluster, {
     namespace,
     environment: options.environment,

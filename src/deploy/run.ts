@@ -72,6 +72,8 @@ export interface DeployRequest {
   /** `berth promote`: where each app's build comes from, recorded with its release. */
   promotedFrom?: Record<string, Promotion>;
   kubeconfig?: string;
+  /** Who to record in the release and the lock (the admin page's `web:<user>`); default: the API server's name for the kubeconfig's user. */
+  user?: string;
   /**
    * Opens the database admin connection (for apps with `database: true`). `unavailable` says why
    * there is no admin credential here (a CI deployer usually has none): deploy then goes on when
@@ -139,7 +141,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       if (/not found/i.test(error.message)) return new Map<string, RawObject>();
       throw error;
     });
-  let [live, user] = await Promise.all([listLive(), whoAmI(cluster).catch(() => currentUser())]);
+  let [live, user] = await Promise.all([listLive(), request.user ?? whoAmI(cluster).catch(() => currentUser())]);
   // The namespace or a volume still being deleted (deleted just before this deploy) would take
   // what is applied to it along: wait for it to go, then create it afresh.
   const going = request.dryRun ? [] : terminating(live.values());

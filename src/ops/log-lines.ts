@@ -4,6 +4,7 @@
  * second seen, skip what was already printed), prefixes and their colours.
  */
 
+import type { LogTarget } from './logs.ts';
 export interface LogLine {
   /** Nanoseconds since the epoch, from the kubelet's RFC 3339 timestamp; undefined when missing. */
   at: bigint | undefined;
@@ -83,4 +84,11 @@ const PALETTE = [36, 32, 35, 33, 34, 31, 96, 92, 95, 93, 94, 91];
 /** The ANSI colour code of a pod: the same pod always gets the same colour. */
 export function podColour(pod: string): number {
   return PALETTE[fnv32(pod) % PALETTE.length]!;
+}
+
+/** `[app/process/pod-suffix]`, as `berth logs` and the admin page prefix each line. */
+export function prefixOf(target: LogTarget): string {
+  // The process's one container goes unnamed; init containers (the migration) and sidecars are named.
+  const named = target.init || target.sidecars;
+  return `[${target.app}/${target.process}/${podSuffix(target.pod)}${named ? `:${target.container}` : ''}]`;
 }

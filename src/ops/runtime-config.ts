@@ -73,6 +73,8 @@ export interface ChangeRequest extends ConfigTarget {
   message: string;
   command: string;
   webhook?: () => Promise<string | undefined>;
+  /** Who to record (the admin page's `web:<user>`); default: the API server's name for the kubeconfig's user. */
+  user?: string;
   signal: AbortSignal;
   emit: Emit;
 }
@@ -109,6 +111,7 @@ export async function releaseChange(request: ChangeRequest): Promise<ChangeResul
     kubeconfig: request.kubeconfig,
     change: request.change,
     webhook: request.webhook,
+    user: request.user,
     signal: request.signal,
     emit: request.emit,
   });
@@ -121,7 +124,7 @@ async function saveOnly(
   namespace: string,
 ): Promise<void> {
   const { change } = request;
-  const user = await whoAmI(cluster).catch(() => currentUser());
+  const user = request.user ?? (await whoAmI(cluster).catch(() => currentUser()));
   const lock = await acquireLock(cluster, {
     namespace,
     environment: request.environment,

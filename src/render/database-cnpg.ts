@@ -12,7 +12,7 @@
  * pure render cannot make). The `Database` resource records the database declaratively with
  * `databaseReclaimPolicy: retain`, so deleting the resource never drops data.
  */
-import type { ResolvedApp, ResolvedCnpgDatabase, ResolvedDatabase, ResolvedEnvironment } from '../config/resolved.ts';
+import type { ResolvedApp, ResolvedCnpgDatabase, ResolvedContinuousBackup, ResolvedDatabase, ResolvedEnvironment } from '../config/resolved.ts';
 import { appLabels, KEEP_ON_PRUNE, LABEL, MANAGED_BY } from '../model/labels.ts';
 import { kube, type KubeObject } from '../model/kube-object.ts';
 import { namespaceSelector, tcp, toWire } from './network-policy.ts';
@@ -33,6 +33,7 @@ export function renderDatabasePlatform(database: ResolvedDatabase | undefined, e
   const settings = database;
   const objects = [renderDatabaseNamespace(settings), renderCnpgCluster(settings)];
   if (settings.pooler) objects.push(renderCnpgPooler(settings, settings.pooler));
+  if (settings.continuousBackup) objects.push(renderCnpgScheduledBackup(settings, settings.continuousBackup));
   for (const env of environments) {
     for (const app of env.apps.filter((a) => a.database)) objects.push(renderCnpgDatabase(app, settings));
   }
@@ -91,6 +92,7 @@ export function renderCnpgCluster(settings: ResolvedCnpgDatabase): KubeObject {
       resources: settings.resources,
       // Instances on different nodes when there are enough of them; a one-node cluster still runs.
       affinity: { enablePodAntiAffinity: true, podAntiAffinityType: settings.antiAffinity, topologyKey: 'kubernetes.io/hostname' },
+      ...(settings.continuousBackup ? { backup: cnpgBackupSettings(settings.continuousBackup) } : {}),
       postgresql: {
         parameters: {
           // Many apps share one server; PgBouncer keeps the real count low.
@@ -102,6 +104,49 @@ export function renderCnpgCluster(settings: ResolvedCnpgDatabase): KubeObject {
           log_min_duration_statement: '1s',
         },
       },
+    },
+  };
+}
+
+/**
+ * WAL archiving and base backups by the operator's in-tree barman-cloud support (seed 000's setup):
+ * point-in-time recovery of the whole server, beside berth's logical per-app dumps. CloudNativePG
+ * 1.28 still serves `spec.backup.barmanObjectStore`; the barman-cloud plugin that replaces it needs
+ * its own operator, which berth does not install.
+ */
+function cnpgBackupSettings(backup: ResolvedContinuousBackup): Record<string, unknown> {
+  const secret = backup.s3.credentialsSecret;
+  const prefix = backup.s3.prefix.replace(/^\/+|\/+$/g, '');
+  return {
+    barmanObjectStore: {
+      destinationPath: `s3://${backup.s3.bucket}${prefix ? `/${prefix}` : ''}`,
+      ...(backup.s3.endpoint ? { endpointURL: backup.s3.endpoint } : {}),
+      // The same key names as berth's own backup store credentials, so one Secret's data serves both.
+      s3Credentials: {
+        accessKeyId: { name: secret, key: 'AWS_ACCESS_KEY_ID' },
+        secretAccessKey: { name: secret, key: 'AWS_SECRET_ACCESS_KEY' },
+      },
+      wal: { compression: backup.compression },
+      data: { compression: backup.compression },
+    },
+    retentionPolicy: backup.retention,
+  };
+}
+
+/** The nightly base backup; the operator's cron has a seconds field and runs in UTC. */
+export function renderCnpgScheduledBackup(settings: ResolvedCnpgDatabase, backup: ResolvedContinuousBackup): KubeObject {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'ScheduledBackup',
+    metadata: { name: settings.name, namespace: settings.namespace, labels: platformLabels('database-backup') },
+    spec: {
+      cluster: { name: settings.name },
+      schedule: `0 ${backup.schedule}`,
+      method: 'barmanObjectStore',
+      // Backup objects belong to the schedule: deleting it cleans them up, never the archive itself.
+      backupOwnerReference: 'self',
+      // A first base backup right away, so point-in-time recovery works from the first day.
+      immediate: true,
     },
   };
 }

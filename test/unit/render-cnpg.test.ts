@@ -161,4 +161,57 @@ describe('CloudNativePG rendering', () => {
     expect(pooler.metadata).toMatchObject({ name: 'berth-pg-pooler', namespace: 'postgres' });
     expect(pooler.spec).toMatchObject({ cluster: { name: 'berth-pg' }, instances: 2, type: 'rw', pgbouncer: { poolMode: 'transaction' } });
   });
+
+  describe('continuous backup (CloudNativePG barman-cloud)', () => {
+    const store = { s3: { bucket: 'pg-archive', endpoint: 'https://s3.example.net', prefix: '/prod/', credentialsSecret: 'pg-archive-s3' } };
+
+    it('is off unless configured: no backup settings, no ScheduledBackup', () => {
+      const objects = platformOf(cnpg());
+      expect((objects.find((o) => o.kind === 'Cluster') as any).spec.backup).toBeUndefined();
+      expect(objects.some((o) => o.kind === 'ScheduledBackup')).toBe(false);
+    });
+
+    it("archives WAL and base backups to S3 with seed 000's 30-day retention, and schedules a nightly base backup", () => {
+      const objects = platformOf(cnpg((c) => (c.database.continuousBackup = { store })));
+      const cluster = objects.find((o) => o.kind === 'Cluster') as any;
+      expect(cluster.spec.backup).toEqual({
+        barmanObjectStore: {
+          destinationPath: 's3://pg-archive/prod',
+          endpointURL: 'https://s3.example.net',
+          s3Credentials: {
+            accessKeyId: { name: 'pg-archive-s3', key: 'AWS_ACCESS_KEY_ID' },
+            secretAccessKey: { name: 'pg-archive-s3', key: 'AWS_SECRET_ACCESS_KEY' },
+          },
+          wal: { compression: 'gzip' },
+          data: { compression: 'gzip' },
+        },
+        retentionPolicy: '30d',
+      });
+      const scheduled = objects.find((o) => o.kind === 'ScheduledBackup') as any;
+      expect(scheduled.metadata).toMatchObject({ name: 'pg', namespace: 'postgres' });
+      // The operator's cron format has a leading seconds field.
+      expect(scheduled.spec).toEqual({
+        cluster: { name: 'pg' },
+        schedule: '0 0 2 * * *',
+        method: 'barmanObjectStore',
+        backupOwnerReference: 'self',
+        immediate: true,
+      });
+    });
+
+    it('takes the retention, schedule and compression given', () => {
+      const objects = platformOf(cnpg((c) => (c.database.continuousBackup = { store, retention: '4w', schedule: '30 1 * * 0', compression: 'zstd' })));
+      const cluster = objects.find((o) => o.kind === 'Cluster') as any;
+      expect(cluster.spec.backup.retentionPolicy).toBe('4w');
+      expect(cluster.spec.backup.barmanObjectStore.wal.compression).toBe('zstd');
+      expect((objects.find((o) => o.kind === 'ScheduledBackup') as any).spec.schedule).toBe('0 30 1 * * 0');
+    });
+
+    it('refuses a store barman-cloud cannot write to, and a retention the operator cannot read, naming the field', () => {
+      const nfs = () => validateConfig(cnpg((c) => (c.database.continuousBackup = { store: { nfs: { server: 'nas', path: '/pg' } } })));
+      expect(nfs).toThrow(/database\.continuousBackup\.store.*S3-compatible object storage only/s);
+      const retention = () => validateConfig(cnpg((c) => (c.database.continuousBackup = { store, retention: '30 days' })));
+      expect(retention).toThrow(/database\.continuousBackup\.retention.*e\.g\. 30d/s);
+    });
+  });
 });

@@ -1,8 +1,5 @@
 /** What the `backup` commands share: the app, its database, its backup settings and the store, opened lazily. */
-import { dirname } from 'node:path';
-import type { BackupSettings } from '../../../config/backup-settings.ts';
-import type { ObjectStore } from '../../../store/store.ts';
-import type { Notifier } from '../../../backup/notify.ts';
+import type { BackupAccess } from '../../../backup/access.ts';
 import { UsageError } from '../../../errors.ts';
 import type { CommandContext } from '../../command.ts';
 import { dbTarget, type DbCommandTarget } from '../db/common.ts';
@@ -13,11 +10,7 @@ export const STORE_DIR_OPTION = {
   description: 'use this directory as the store (a PVC or NFS share mounted here)',
 } as const;
 
-export interface BackupTarget extends DbCommandTarget {
-  settings: BackupSettings;
-  store: () => Promise<ObjectStore>;
-  notifier: () => Promise<Notifier>;
-}
+export interface BackupTarget extends DbCommandTarget, BackupAccess {}
 
 export async function backupTarget(
   context: CommandContext,
@@ -31,31 +24,13 @@ export async function backupTarget(
   const target = await dbTarget({ ...context, positionals: positionals.slice(0, 1) }, verb, { explicitEnvironment: options.explicitEnvironment });
   const { loadProject } = await import('../../project.ts');
   const loaded = await loadProject({ ...context, out: { ...context.out, warn: () => {} } as never });
-  const { backupSettings } = await import('../../../config/backup-settings.ts');
-  const settings = backupSettings(loaded.config, target.app, target.environment);
-  let store: Promise<ObjectStore> | undefined;
+  const { backupAccess } = await import('../../../backup/access.ts');
   const storeDir = typeof context.options['store-dir'] === 'string' ? (context.options['store-dir'] as string) : undefined;
-  return {
-    ...target,
-    settings,
-    store: () =>
-      (store ??= import('../../../backup/open-store.ts').then(({ openStore }) =>
-        openStore(settings.store, { configDir: dirname(loaded.file), env: context.env, storeDir, namespace: target.namespace, cluster: target.cluster }),
-      )),
-    notifier: async () => {
-      const { silentNotifier, webhookNotifier } = await import('../../../backup/notify.ts');
-      if (!settings.slackWebhook) return silentNotifier;
-      const { readCredential } = await import('../../../db/credentials.ts');
-      const url = await readCredential(settings.slackWebhook, { cwd: dirname(loaded.file), env: context.env, cluster: target.cluster }).catch(
-        (error: Error) => {
-          context.out.warn(`notifications are off: ${error.message}`);
-          return undefined;
-        },
-      );
-      if (!url) return silentNotifier;
-      return webhookNotifier({ url, failuresOnly: settings.notify === 'failures', log: (m) => context.out.warn(m) });
-    },
-  };
+  const access = backupAccess(
+    { config: loaded.config, configFile: loaded.file, env: context.env, storeDir, warn: (m) => context.out.warn(m) },
+    { app: target.app, environment: target.environment, namespace: target.namespace, cluster: target.cluster },
+  );
+  return { ...target, ...access };
 }
 
 /** The admin URL and the app's identity, as the backup engine takes them. */

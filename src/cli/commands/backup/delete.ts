@@ -1,4 +1,4 @@
-import { BerthError, ExitCode, UsageError } from '../../../errors.ts';
+import { UsageError } from '../../../errors.ts';
 import { defineCommand } from '../../command.ts';
 import { REQUIRED_ENV_OPTION } from '../../project.ts';
 import { backupTarget, STORE_DIR_OPTION } from './common.ts';
@@ -18,19 +18,8 @@ export default defineCommand({
     if (!id)
       throw new UsageError('berth backup delete takes the app and the backup id', { hint: 'berth backup delete APP BACKUP (ids: berth backup list APP)' });
     const target = await backupTarget(context, 'delete', { explicitEnvironment: true, extraPositional: true });
-    const { readCatalog, isVerified } = await import('../../../backup/catalog.ts');
-    const store = await target.store();
-    const catalog = await readCatalog(store, target.app, target.environment);
-    const entry = catalog.find((e) => e.id === id);
-    if (!entry) throw new UsageError(`No backup ${id} of ${target.app} in ${target.environment}`, { hint: 'berth backup list shows the ids.' });
-    if (catalog.find(isVerified) === entry && !context.options.force) {
-      throw new BerthError(`${id} is the newest verified backup of ${target.app} in ${target.environment}; not deleting it`, {
-        exitCode: ExitCode.conflict,
-        hint: 'Take and verify a newer one first, or pass --force.',
-      });
-    }
-    const keys = [...entry.keys].sort((a, b) => Number(a.endsWith('.meta.json')) - Number(b.endsWith('.meta.json')));
-    for (const key of keys) await store.remove(key);
+    const { deleteBackup } = await import('../../../backup/remove.ts');
+    await deleteBackup(await target.store(), { app: target.app, environment: target.environment, id, force: context.options.force === true });
     context.out.result({ ok: true, deleted: id });
     context.out.print(`Deleted backup ${id} of ${target.app} in ${target.environment}`);
   },

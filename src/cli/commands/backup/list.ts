@@ -1,7 +1,9 @@
 import { UsageError } from '../../../errors.ts';
 import { defineCommand } from '../../command.ts';
 import { ENV_OPTION } from '../../project.ts';
-import { backupTarget, formatAge, formatBytes, printTable, STORE_DIR_OPTION } from './common.ts';
+import type { ContinuousBackupState } from '../../../backup/continuous.ts';
+import type { CommandContext } from '../../command.ts';
+import { backupTarget, formatAge, formatBytes, printTable, STORE_DIR_OPTION, type BackupTarget } from './common.ts';
 
 export default defineCommand({
   name: 'backup list',
@@ -17,41 +19,29 @@ export default defineCommand({
     const format = context.options.output ?? (context.out.json ? 'json' : 'table');
     if (format !== 'table' && format !== 'json') throw new UsageError(`--output must be table or json, not "${format}"`);
     const target = await backupTarget(context, 'list');
-    const [{ readCatalog, displayStatus }, { compatibility, schemaState }, { withConnection }] = await Promise.all([
-      import('../../../backup/catalog.ts'),
-      import('../../../backup/inspect.ts'),
-      import('../../../postgres/connect.ts'),
-    ]);
-    const catalog = await readCatalog(await target.store(), target.app, target.environment);
-    // Compatibility is judged against the live database; unreachable means unknown, not failure.
-    const current = await target
-      .adminUrl()
-      .then((url) =>
-        withConnection(url, { label: 'the admin connection', database: target.identity.database, applicationName: 'berth backup list' }, (client) =>
-          schemaState(client),
-        ),
-      )
-      .catch((error: Error) => {
-        context.out.warn(`schema compatibility unknown: ${error.message}`);
-        return undefined;
-      });
+    // CloudNativePG's continuous backup of the whole server, when configured: shown beside the
+    // app's own dumps; an unreachable cluster is a warning, never a failed list.
+    const server = readServerBackup(context, target).catch(() => undefined);
+    const { listBackups } = await import('../../../backup/listing.ts');
+    const backups = await listBackups({
+      store: await target.store(),
+      app: target.app,
+      environment: target.environment,
+      identity: target.identity,
+      adminUrl: target.adminUrl,
+      warn: (m) => context.out.warn(m),
+    });
     const now = new Date();
-    const backups = catalog.map((entry) => ({
-      id: entry.id,
-      status: displayStatus(entry),
-      problem: entry.problem,
-      reason: entry.meta?.reason,
-      startedAt: entry.meta?.startedAt,
-      bytes: entry.meta?.bytes ?? entry.archiveBytes,
-      verifiedAt: entry.meta?.status === 'verified' ? entry.meta.verification?.at : undefined,
-      restoreTestedAt: entry.meta?.verification?.restoreTest?.ok ? entry.meta.verification.at : undefined,
-      compatibility: entry.meta && !entry.problem ? compatibility(entry.meta.schema, current) : 'unknown',
-      failure: entry.meta?.failure,
-      sha256: entry.meta?.sha256,
-    }));
+    const continuous = await server;
     if (format === 'json') {
-      context.out.write(`${JSON.stringify({ app: target.app, environment: target.environment, backups }, null, 2)}\n`);
+      context.out.write(
+        `${JSON.stringify({ app: target.app, environment: target.environment, backups, ...(continuous ? { continuousBackup: continuous } : {}) }, null, 2)}\n`,
+      );
       return;
+    }
+    if (continuous) {
+      const { describeContinuousBackup } = await import('../../../backup/continuous.ts');
+      context.out.print(describeContinuousBackup(continuous, (iso) => formatAge(new Date(iso), now)));
     }
     if (backups.length === 0) {
       context.out.print(`No backups of ${target.app} in ${target.environment} yet: berth backup create ${target.app} --env ${target.environment}`);
@@ -72,3 +62,18 @@ export default defineCommand({
     ]);
   },
 });
+
+async function readServerBackup(context: CommandContext, target: BackupTarget): Promise<ContinuousBackupState | undefined> {
+  const [{ loadProject }, { resolveDatabase }, { readContinuousBackup }] = await Promise.all([
+    import('../../project.ts'),
+    import('../../../config/resolve.ts'),
+    import('../../../backup/continuous-read.ts'),
+  ]);
+  const { config } = await loadProject({ ...context, out: { ...context.out, warn: () => {} } as never });
+  const database = resolveDatabase(config.database);
+  if (database?.mode !== 'cnpg' || !database.continuousBackup) return undefined;
+  return readContinuousBackup(await target.cluster(), database).catch((error: Error) => {
+    context.out.warn(`the server's continuous backup state is unknown: ${error.message}`);
+    return undefined;
+  });
+}

@@ -1,0 +1,66 @@
+/** `berth web` as a user starts it: it prints a login URL whose token works once, answers /healthz, and stops on Ctrl-C. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.ts';
+import { cli, tempDir } from './cli-harness.ts';
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+function project(): string {
+  const dir = tempDir();
+  writeFileSync(
+    join(dir, 'berth.config.json'),
+    JSON.stringify({
+      environments: { production: { namespace: 'shop' }, staging: { namespace: 'shop-staging' } },
+      apps: { web: { image: 'registry.test/web', port: 3000 } },
+    }),
+  );
+  return dir;
+}
+
+it('prints a URL on 127.0.0.1 with a one-time token that becomes an HttpOnly session cookie, once', async () => {
+  const stdout = new Capture();
+  const controller = new AbortController();
+  const running = runCli(['web', '--port', '0', '--env', 'staging'], {
+    cwd: project(),
+    env: { NO_COLOR: '1', KUBECONFIG: '/nonexistent' },
+    stdout,
+    stderr: new Capture(),
+    stdin: new PassThrough(),
+    signal: controller.signal,
+  });
+  let url: string | undefined;
+  for (let i = 0; i < 100 && !url; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    url = /Open (http:\/\/127\.0\.0\.1:\d+\/login\?token=[\w-]{43})\n/.exec(stdout.text)?.[1];
+  }
+  expect(url, stdout.text).toBeDefined();
+  expect(stdout.text).toMatch(/the admin page for staging \(Ctrl-C to stop\)/);
+  const origin = new URL(url!).origin;
+  expect(await (await fetch(`${origin}/healthz`)).text()).toBe('ok');
+  const first = await fetch(url!, { redirect: 'manual' });
+  expect(first.status).toBe(303);
+  expect(first.headers.get('set-cookie')).toMatch(/^berth_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
+  expect((await fetch(url!, { redirect: 'manual' })).status).toBe(401);
+  controller.abort();
+  expect(await running).toBe(0);
+  await expect(fetch(`${origin}/healthz`)).rejects.toThrow();
+});
+
+it('refuses a bad port and --tokens-dir without --in-cluster', async () => {
+  const dir = project();
+  const port = await cli(['web', '--port', 'eighty'], { cwd: dir });
+  expect(port.code).toBe(2);
+  expect(port.stderr).toMatch(/--port must be a port number/);
+  const tokens = await cli(['web', '--tokens-dir', '/tmp'], { cwd: dir });
+  expect(tokens.code).toBe(2);
+  expect(tokens.stderr).toMatch(/--tokens-dir is for --in-cluster/);
+});
