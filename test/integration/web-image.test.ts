@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestToken } from '../../src/cluster/access.ts';
 import { connectCluster } from '../../src/cluster/connect.ts';
 import { newToken } from '../../src/platform/web-tokens.ts';
-import { buildImage, IMAGE, type Started, startInImage } from '../../testenv/image/index.ts';
+import { buildImage, IMAGE, podman, type Started, startInImage } from '../../testenv/image/index.ts';
 import { cli, tempDir } from '../unit/cli-harness.ts';
 import { kube, requireEnv, testEnv, useNamespace, waitFor } from './helpers.ts';
 
@@ -134,8 +134,20 @@ describe.skipIf(testEnv() === null || skipImage || !hasWebServer)("the admin pag
     const html = await overview.text();
     expect(overview.status, html).toBe(200);
     expect(html).toContain('shop');
+    // Read through the ServiceAccount's Role: a refusal would show on the page.
+    expect(html).not.toMatch(/forbidden|cannot (list|get|watch)|unauthorized/i);
     expect(html).not.toContain(token);
+    if (process.env.BERTH_WEB_IMAGE_HTML) writeFileSync(process.env.BERTH_WEB_IMAGE_HTML, html);
     expect(await server!.logs()).toMatch(/"msg":"berth web listening"/);
+  });
+
+  it('runs in well under its 512Mi memory limit', async () => {
+    const { stdout } = await podman(['stats', '--no-stream', '--format', '{{.MemUsage}}', server!.name]);
+    const used = /^([\d.]+)([kMG]i?B)/.exec(stdout.trim());
+    expect(used, stdout).not.toBeNull();
+    const mib = Number(used![1]) * ({ kB: 1 / 1024, KiB: 1 / 1024, MB: 1, MiB: 1, GB: 1024, GiB: 1024 }[used![2]!] ?? Number.NaN);
+    console.log(`berth web --in-cluster in berth's image, after a login and an overview: ${stdout.trim()}`);
+    expect(mib).toBeLessThan(256);
   });
 });
 
