@@ -65,7 +65,7 @@ await new Promise<void>((resolve) => {
   child.on('close', () => resolve());
 });
 console.log(
-  `\nThe cluster keeps running. Explore it with:\n  export KUBECONFIG=${env.kubeconfigPath}\n  npm run berth -- status --env production --config ${join(katforgeDir, 'berth.config.json')}\n  npm run berth -- logs -f --env production --config ${join(katforgeDir, 'berth.config.json')}\nStop it with: npm run testenv -- down`,
+  `\nThe cluster keeps running. Explore it with:\n  export KUBECONFIG=${env.kubeconfigPath}\n  npm run berth -- status --env production --config ${join(katforgeDir, 'berth.config.json')}\n  npm run berth -- logs -f --env production --config ${join(katforgeDir, 'berth.config.json')}\n  npm run berth -- web --env production --config ${join(katforgeDir, 'berth.config.json')}   (the admin page: open the URL it prints)\nStop it with: npm run testenv -- down`,
 );
 if (failures.length) {
   console.error(`\nThe demo did not go as expected: ${failures.join('; ')}`);
