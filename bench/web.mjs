@@ -36,29 +36,45 @@ try {
   if (deployed.status !== 0) throw new Error(`berth deploy failed: ${deployed.stderr}`);
   console.log(`(set-up: berth deploy of ${APPS} apps took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
-  server = spawn(process.execPath, ['bin/berth.js', 'web', '--port', '0', '--config', config], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const loginUrl = await new Promise((resolve, reject) => {
-    let out = '';
-    server.stdout.on('data', (chunk) => {
-      out += chunk;
-      const url = /Open (http\S+)/.exec(out)?.[1];
-      if (url) resolve(url);
+  // The server as a user starts it; `get` measures one request as the client sees it.
+  async function startServer() {
+    const child = spawn(process.execPath, ['bin/berth.js', 'web', '--port', '0', '--config', config], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const loginUrl = await new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+        const url = /Open (http\S+)/.exec(out)?.[1];
+        if (url) resolve(url);
+      });
+      child.on('exit', (code) => reject(new Error(`berth web exited ${code}`)));
     });
-    server.on('exit', (code) => reject(new Error(`berth web exited ${code}`)));
-  });
-  const base = new URL(loginUrl).origin;
-  const login = await fetch(loginUrl, { redirect: 'manual' });
-  const cookie = /berth_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0];
-  if (!cookie) throw new Error('login failed');
-  const get = async (path) => {
-    const t0 = performance.now();
-    const response = await fetch(`${base}${path}`, { headers: { cookie } });
-    const body = await response.text();
-    if (response.status !== 200) throw new Error(`${path}: ${response.status}`);
-    return { ms: performance.now() - t0, bytes: Buffer.byteLength(body), body };
-  };
+    const origin = new URL(loginUrl).origin;
+    const login = await fetch(loginUrl, { redirect: 'manual' });
+    const session = /berth_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0];
+    if (!session) throw new Error('login failed');
+    const request = async (path) => {
+      const t0 = performance.now();
+      const response = await fetch(`${origin}${path}`, { headers: { cookie: session } });
+      const body = await response.text();
+      if (response.status !== 200) throw new Error(`${path}: ${response.status}`);
+      return { ms: performance.now() - t0, bytes: Buffer.byteLength(body), body };
+    };
+    return { child, base: origin, cookie: session, get: request };
+  }
 
-  // The first look reads the environment (seven API requests) and starts the shared watch.
+  // A server that has been up a few seconds (in the cluster it starts long before anyone looks):
+  // the watch it starts with has the environment in memory by the first page load.
+  const early = await startServer();
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const settledFirst = await early.get('/');
+  early.child.kill('SIGINT');
+
+  const running = await startServer();
+  server = running.child;
+  const { base, cookie, get } = running;
+
+  // The first look right after start: the watch the server started with is still reading the
+  // environment (seven API requests); the page waits for that read instead of making its own.
   const first = await get('/');
   await new Promise((resolve) => setTimeout(resolve, 2000));
   if ((first.body.match(/<tr data-app=/g) ?? []).length !== APPS)
@@ -103,15 +119,16 @@ try {
   const weight = (first.bytes + css.bytes + js.bytes) / 1024;
   console.log(`\nberth web, overview of ${APPS} apps, ${RUNS} requests each (node ${process.version}, kube-apiserver from testenv)`);
   console.log(`${'measure'.padEnd(58)}${'median'.padStart(10)}${'p90'.padStart(10)}`);
-  console.log(`${'first GET / (reads the environment: 7 API requests)'.padEnd(58)}${fmt(first.ms)}`);
-  console.log(`${'GET / after (from the watch the first one started)'.padEnd(58)}${fmt(a.median)}${fmt(a.p90)}`);
+  console.log(`${'first GET / right after start (the first read not done)'.padEnd(58)}${fmt(first.ms)}`);
+  console.log(`${'first GET / of a server up for 3 s'.padEnd(58)}${fmt(settledFirst.ms)}`);
+  console.log(`${'GET / after (from the watch)'.padEnd(58)}${fmt(a.median)}${fmt(a.p90)}`);
   console.log(`${`GET / while ${VIEWERS} viewers watch (same watch)`.padEnd(58)}${fmt(b.median)}${fmt(b.p90)}`);
   console.log(
     `page weight: HTML ${(first.bytes / 1024).toFixed(1)} KB + CSS ${(css.bytes / 1024).toFixed(1)} KB + JS ${(js.bytes / 1024).toFixed(1)} KB = ${weight.toFixed(1)} KB uncompressed (target ≤ 150 KB)`,
   );
   console.log(`first live update per viewer: ${(eventBytes[0] / 1024).toFixed(1)} KB`);
   console.log(`server memory (RSS): idle ${idle.toFixed(0)} MB; with ${VIEWERS} live viewers ${peak.toFixed(0)} MB`);
-  const ok = a.median <= 150 && weight <= 150;
+  const ok = a.median <= 150 && settledFirst.ms <= 150 && weight <= 150;
   console.log(`server time ${a.median.toFixed(0)} ms (target ≤ 150 ms), weight ${weight.toFixed(0)} KB (target ≤ 150 KB): ${ok ? 'OK' : 'OVER TARGET'}`);
   process.exitCode = ok ? 0 : 1;
 } finally {

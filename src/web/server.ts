@@ -16,7 +16,7 @@ import { appRoutes } from './routes/app.ts';
 import { backupRoutes } from './routes/backups.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { loginRoutes } from './routes/login.ts';
-import { overviewRoutes } from './routes/overview.ts';
+import { overviewRoutes, warmOverview } from './routes/overview.ts';
 import { Sessions } from './sessions.ts';
 import { HttpError, Site, type SiteOptions } from './site.ts';
 import { APP_CSS, APP_JS } from './static.ts';
@@ -97,7 +97,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const site = new Site(options);
   const deps: Deps = {
     site,
-    live: new LiveStatus(site),
+    live: new LiveStatus(site, { keepWatching: options.transport.trustProxy }),
     jobs: new Jobs({ log: options.log }),
     sessions: new Sessions(),
     tokens: options.tokens,
@@ -130,6 +130,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
   }
   const bound = (server.address() as AddressInfo).port;
+  deps.live.start(site.environments());
+  void warmOverview(deps).catch(() => undefined);
   const shown = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   return {
     url: `http://${shown}:${bound}`,

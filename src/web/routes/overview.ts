@@ -9,19 +9,30 @@ import { environmentTable, overviewBody } from '../views/overview.ts';
 /** A comment now and then keeps proxies from closing a quiet stream. */
 const KEEPALIVE_MS = 25_000;
 
+async function readAll(deps: Deps) {
+  return Promise.all(
+    deps.site.environments().map(async (name) => {
+      try {
+        return { name, status: await deps.live.read(name) };
+      } catch (error) {
+        return { name, error: (error as Error).message };
+      }
+    }),
+  );
+}
+
+/**
+ * Builds the overview once, unseen, as soon as the watches have the environments: the first
+ * person to look then meets warm code and a snapshot in memory, not a cold start.
+ */
+export async function warmOverview(deps: Deps): Promise<void> {
+  String(await page({ title: 'Apps', session: undefined }, overviewBody(await readAll(deps))));
+}
+
 export function overviewRoutes(app: Hono<WebEnv>, deps: Deps): void {
   app.get('/', async (c) => {
     const session = sessionOf(c);
-    const environments = await Promise.all(
-      deps.site.environments().map(async (name) => {
-        try {
-          return { name, status: await deps.live.read(name) };
-        } catch (error) {
-          return { name, error: (error as Error).message };
-        }
-      }),
-    );
-    return c.html(page({ title: 'Apps', session }, overviewBody(environments)));
+    return c.html(page({ title: 'Apps', session }, overviewBody(await readAll(deps))));
   });
 
   app.get('/events/overview/:env', (c) => {
