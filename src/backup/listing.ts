@@ -19,6 +19,8 @@ export interface BackupRow {
   startedAt: string | undefined;
   bytes: number | undefined;
   verifiedAt: string | undefined;
+  /** Who asked for the verification, when it was not the CLI's user. */
+  verifiedBy: string | undefined;
   restoreTestedAt: string | undefined;
   compatibility: Compatibility;
   failure: { code: string; message: string } | undefined;
@@ -60,6 +62,7 @@ export async function listBackups(request: {
     startedAt: entry.meta?.startedAt,
     bytes: entry.meta?.bytes ?? entry.archiveBytes,
     verifiedAt: entry.meta?.status === 'verified' ? entry.meta.verification?.at : undefined,
+    verifiedBy: entry.meta?.verification?.by,
     restoreTestedAt: entry.meta?.verification?.restoreTest?.ok ? entry.meta.verification.at : undefined,
     compatibility: entry.meta && !entry.problem ? compatibility(entry.meta.schema, current) : 'unknown',
     failure: entry.meta?.failure,

@@ -31,6 +31,8 @@ export interface Verification {
   readThrough: boolean;
   restoreTest?: { ok: boolean; durationMs: number; database: string };
   compatibility: Compatibility;
+  /** Who asked for it when it was not the CLI's user (`web:<user>`). */
+  by?: string;
   failure?: { code: string; message: string };
 }
 

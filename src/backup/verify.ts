@@ -23,6 +23,8 @@ export interface VerifyRequest {
   restoreTest?: (meta: BackupMeta) => Promise<{ durationMs: number; database: string }>;
   clock?: () => Date;
   signal?: AbortSignal;
+  /** Who asked for this verification when it was not the CLI's user: the admin page records `web:<user>`. */
+  by?: string;
 }
 
 export async function verifyBackup(request: VerifyRequest): Promise<BackupMeta> {
@@ -34,6 +36,7 @@ export async function verifyBackup(request: VerifyRequest): Promise<BackupMeta> 
     checksum: false,
     readThrough: false,
     compatibility: compatibility(meta.schema, request.current),
+    ...(request.by ? { by: request.by } : {}),
   };
   try {
     if (meta.status === 'running' || meta.status === 'failed' || meta.sha256 === undefined) {

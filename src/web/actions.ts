@@ -120,7 +120,7 @@ export function createBackupRun(site: Site, environment: string, app: string, ve
       });
       if (verify) {
         step('verifying: reading the whole archive back through pg_restore and comparing row counts');
-        meta = await verifyBackup({ store, meta, signal });
+        meta = await verifyBackup({ store, meta, signal, by: who });
       }
       await notifier.send('backup-succeeded', `Backup ${meta.id} of ${app} in ${environment} by ${who}: ${meta.bytes} bytes, ${meta.status}`);
       return `Backup ${meta.id}: ${meta.status} (${Object.keys(meta.tables ?? {}).length} tables, sha256 ${meta.sha256?.slice(0, 12)}…)`;
@@ -132,7 +132,7 @@ export function createBackupRun(site: Site, environment: string, app: string, ve
   };
 }
 
-export function verifyBackupRun(site: Site, environment: string, app: string, id: string, restoreTest: boolean): JobRun {
+export function verifyBackupRun(site: Site, environment: string, app: string, id: string, restoreTest: boolean, who: string): JobRun {
   return async (step, signal) => {
     const [{ readCatalog }, { selectBackup }, { verifyBackup }, { schemaState }, { withConnection }] = await Promise.all([
       import('../backup/catalog.ts'),
@@ -164,11 +164,13 @@ export function verifyBackupRun(site: Site, environment: string, app: string, id
     }
     step(`verifying ${meta.id}: checksum and a full read through pg_restore`);
     const notifier = await target.notifier();
-    const verified = await verifyBackup({ store, meta, current, restoreTest: test, signal }).catch(async (error: { code?: string; message?: string }) => {
-      // As `berth backup verify` does: a failed verification is announced.
-      await notifier.send('verify-failed', `Verification of backup ${meta.id} of ${app} in ${environment} failed (${error.code}): ${error.message}`);
-      throw error;
-    });
+    const verified = await verifyBackup({ store, meta, current, restoreTest: test, signal, by: who }).catch(
+      async (error: { code?: string; message?: string }) => {
+        // As `berth backup verify` does: a failed verification is announced.
+        await notifier.send('verify-failed', `Verification of backup ${meta.id} of ${app} in ${environment} failed (${error.code}): ${error.message}`);
+        throw error;
+      },
+    );
     const v = verified.verification!;
     return `Backup ${verified.id}: verified (checksum ok, row counts match${v.restoreTest ? ', test restore ok' : ''}; schema ${v.compatibility})`;
   };

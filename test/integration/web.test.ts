@@ -225,6 +225,7 @@ describeCluster('the admin page in Chromium', () => {
     const row = page.locator(`tr[data-backup="${id}"]`);
     expect(await row.getAttribute('data-status')).toBe('verified');
     expect(await row.textContent()).toMatch(/manual by web:otto/);
+    expect(await row.textContent()).toMatch(/ago by web:otto/);
     expect(await row.textContent()).toMatch(/compatible/);
 
     // The data changes after the backup; the restore must bring back the backup's.
@@ -266,7 +267,8 @@ describeCluster('the admin page in Chromium', () => {
     expect(await page.locator('main').textContent()).toMatch(/verified \(checksum ok, row counts match, test restore ok; schema compatible\)/);
     expect(await page.locator('ol.steps').textContent()).toMatch(/scratch database \S+ dropped/);
     await page.goto(`${appPath(SHOP)}/backups`);
-    expect(await rows.nth(0).textContent()).toMatch(/\+ test restore/);
+    // Who verified it is recorded in its sidecar: the page and `berth backup list` show it.
+    expect(await rows.nth(0).textContent()).toMatch(/\+ test restore by web:otto/);
     await rows.nth(0).getByRole('button', { name: 'Delete' }).click();
     await page.waitForURL(/\/jobs\//);
     await expect.poll(() => page.locator('[data-state]').first().getAttribute('data-state'), { timeout: 60_000 }).toBe('failed');
@@ -279,7 +281,7 @@ describeCluster('the admin page in Chromium', () => {
     await page.goto(`${appPath(SHOP)}/backups`);
     expect(await page.locator('tr[data-backup]').evaluateAll((r) => r.map((e) => e.getAttribute('data-backup')))).toEqual([newest]);
     const listed = await p.berth(['backup', 'list', SHOP, '-o', 'json'], env);
-    expect(JSON.parse(listed.stdout).backups.map((b: { id: string }) => b.id)).toEqual([newest]);
+    expect(JSON.parse(listed.stdout).backups.map((b: { id: string; verifiedBy?: string }) => [b.id, b.verifiedBy])).toEqual([[newest, 'web:otto']]);
     // The CLI refuses the same way: it calls the same function.
     const refused = await p.berth(['backup', 'delete', SHOP, newest!, '--env', 'staging'], env);
     expect(refused.code).toBe(4);

@@ -74,7 +74,7 @@ export function backupRoutes(app: Hono<WebEnv>, deps: Deps): void {
     const restoreTest = c.get('form').restoreTest === '1';
     return jobs.start(
       { title: `verify backup ${id}${restoreTest ? ' with a test restore' : ''}`, who: by, environment, app: name },
-      verifyBackupRun(site, environment, name, id, restoreTest),
+      verifyBackupRun(site, environment, name, id, restoreTest, by),
     );
   });
   action('restore', (c, environment, name, by) => {

@@ -44,7 +44,7 @@ ${
 <td>${badge(b.status)}${b.problem ? html`<div class="problem">${b.problem}</div>` : ''}${b.failure ? html`<div class="problem">${b.failure.code}: ${b.failure.message}</div>` : ''}</td>
 <td class="num">${formatBytes(b.bytes)}</td>
 <td class="num">${b.startedAt ? age(b.startedAt, now) : '-'}</td>
-<td>${b.verifiedAt ? html`${age(b.verifiedAt, now)} ago${b.restoreTestedAt ? ' + test restore' : ''}` : '-'}</td>
+<td>${b.verifiedAt ? html`${age(b.verifiedAt, now)} ago${b.restoreTestedAt ? ' + test restore' : ''}${b.verifiedBy ? ` by ${b.verifiedBy}` : ''}` : '-'}</td>
 <td>${badge(b.compatibility)}</td>
 <td>${b.reason ?? '-'}${b.by ? html` <span class="muted">by ${b.by}</span>` : ''}</td>
 ${operator ? html`<td>${actions(view, base, b)}</td>` : ''}

@@ -54,7 +54,7 @@ export default defineCommand({
         b.status,
         formatBytes(b.bytes),
         b.startedAt ? formatAge(new Date(b.startedAt), now) : '-',
-        b.verifiedAt ? `${formatAge(new Date(b.verifiedAt), now)} ago${b.restoreTestedAt ? ' +restore' : ''}` : '-',
+        b.verifiedAt ? `${formatAge(new Date(b.verifiedAt), now)} ago${b.restoreTestedAt ? ' +restore' : ''}${b.verifiedBy ? ` by ${b.verifiedBy}` : ''}` : '-',
         b.compatibility,
         b.reason ?? '-',
         b.problem ?? (b.failure ? `${b.failure.code}: ${b.failure.message}`.slice(0, 80) : ''),
