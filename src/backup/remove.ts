@@ -3,7 +3,10 @@ import { BerthError, ExitCode, UsageError } from '../errors.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { isVerified, readCatalog } from './catalog.ts';
 
-export async function deleteBackup(store: ObjectStore, request: { app: string; environment: string; id: string; force: boolean }): Promise<void> {
+export async function deleteBackup(
+  store: ObjectStore,
+  request: { app: string; environment: string; id: string; force: boolean; refusedHint?: string },
+): Promise<void> {
   const { app, environment, id } = request;
   const catalog = await readCatalog(store, app, environment);
   const entry = catalog.find((e) => e.id === id);
@@ -11,7 +14,7 @@ export async function deleteBackup(store: ObjectStore, request: { app: string; e
   if (catalog.find(isVerified) === entry && !request.force) {
     throw new BerthError(`${id} is the newest verified backup of ${app} in ${environment}; not deleting it`, {
       exitCode: ExitCode.conflict,
-      hint: 'Take and verify a newer one first, or pass --force.',
+      hint: request.refusedHint ?? 'Take and verify a newer one first, or pass --force.',
     });
   }
   // The sidecar goes last: a delete cut short leaves a backup listed as damaged, never an unlisted archive.

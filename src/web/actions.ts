@@ -212,7 +212,14 @@ export function deleteBackupRun(site: Site, environment: string, app: string, id
     const { deleteBackup } = await import('../backup/remove.ts');
     const target = site.backups(environment, app);
     step(`deleting ${id}`);
-    await deleteBackup(await target.store(), { app, environment, id, force: false });
+    // The page has no --force: the way out it offers is a newer verified backup.
+    await deleteBackup(await target.store(), {
+      app,
+      environment,
+      id,
+      force: false,
+      refusedHint: 'Take a newer backup with "Back up now" (verified), then delete this one.',
+    });
     return `Deleted backup ${id} of ${app} in ${environment}`;
   };
 }

@@ -273,6 +273,8 @@ describeCluster('the admin page in Chromium', () => {
     await page.waitForURL(/\/jobs\//);
     await expect.poll(() => page.locator('[data-state]').first().getAttribute('data-state'), { timeout: 60_000 }).toBe('failed');
     expect(await page.locator('main').textContent()).toMatch(new RegExp(`${newest} is the newest verified backup of ${SHOP} in staging; not deleting it`));
+    expect(await page.locator('main').textContent()).toMatch(/Take a newer backup with "Back up now"/);
+    expect(await page.locator('main').textContent()).not.toMatch(/--force/);
     await page.screenshot({ path: join(SCREENSHOTS, 'delete-refused.png'), fullPage: true });
     await page.goto(`${appPath(SHOP)}/backups`);
     await page.locator(`tr[data-backup="${older}"]`).getByRole('button', { name: 'Delete' }).click();
