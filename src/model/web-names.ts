@@ -17,6 +17,8 @@ export const WEB = {
   databaseAdminSecret: 'berth-web-database-admin',
   /** The Role in the database admin Secret's namespace, when that is no environment's. */
   databaseAdminRole: 'berth-web-database-admin',
+  /** The page's own claim of an NFS backup store (the backup CronJobs each have theirs). */
+  backupsClaim: 'berth-web-backups',
 } as const;
 
 export const WEB_ROLES = ['viewer', 'operator'] as const;

@@ -11,7 +11,9 @@ import { contentHash } from '../model/hash.ts';
 import { kube, type KubeObject } from '../model/kube-object.ts';
 import { ANNOTATION, KEEP_ON_PRUNE, LABEL, platformLabels } from '../model/labels.ts';
 import { WEB } from '../model/web-names.ts';
+import { DEFAULTS } from '../config/defaults.ts';
 import { BERTH_IMAGE_SECURITY } from './berth-image.ts';
+import { claimObjects } from './storage.ts';
 import { containerSecurity, failoverTolerations, imagePullPolicy, resources, tmpVolume } from './pod.ts';
 
 export const webLabels = () => ({ ...platformLabels('web'), [LABEL.name]: WEB.name });
@@ -47,10 +49,25 @@ export function renderWebServer(web: ResolvedWeb, config: ParsedConfig): KubeObj
     metadata,
     spec: { type: 'ClusterIP', selector: selector(), ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
   };
-  return [kube(namespace), kube(account), kube(configMap), renderWebDeployment(web, contentHash(json)), kube(service)];
+  const nfs = config.backups?.store && 'nfs' in config.backups.store ? config.backups.store.nfs : undefined;
+  // An NFS backup store (seed 004's NAS) reaches the page through a claim of its own, bound to a
+  // PersistentVolume of the same export: an inline nfs volume is not allowed under "restricted",
+  // and the CronJobs' claims live in the environments' namespaces. A PVC store has no such way in.
+  const claim = nfs
+    ? claimObjects({
+        name: WEB.backupsClaim,
+        namespace: web.namespace,
+        labels: webLabels(),
+        size: DEFAULTS.backups.pvcSize,
+        accessMode: 'ReadWriteMany',
+        storageClass: undefined,
+        nfs: { ...nfs, persistentVolumeName: `${web.namespace}-${WEB.backupsClaim}-pv` },
+      })
+    : [];
+  return [kube(namespace), kube(account), kube(configMap), ...claim, renderWebDeployment(web, contentHash(json), nfs !== undefined), kube(service)];
 }
 
-function renderWebDeployment(web: ResolvedWeb, configHash: string): KubeObject {
+function renderWebDeployment(web: ResolvedWeb, configHash: string, backupsClaim: boolean): KubeObject {
   const tmp = tmpVolume(SECURITY)!;
   const health: V1Probe = { httpGet: { path: '/healthz', port: 'http' }, timeoutSeconds: 3 };
   const image = web.cluster.berthImage;
@@ -86,7 +103,7 @@ function renderWebDeployment(web: ResolvedWeb, configHash: string): KubeObject {
               name: 'web',
               image,
               imagePullPolicy: imagePullPolicy(image),
-              command: ['berth', 'web', '--in-cluster'],
+              command: ['berth', 'web', '--in-cluster', ...(backupsClaim ? ['--store-dir', DEFAULTS.backups.mountPath] : [])],
               workingDir: WEB.configDir,
               env: [
                 ...databaseAdminEnv(web),
@@ -105,6 +122,7 @@ function renderWebDeployment(web: ResolvedWeb, configHash: string): KubeObject {
               volumeMounts: [
                 { name: 'config', mountPath: WEB.configDir, readOnly: true },
                 { name: 'tokens', mountPath: WEB.tokensDir, readOnly: true },
+                ...(backupsClaim ? [{ name: 'backups', mountPath: DEFAULTS.backups.mountPath }] : []),
                 tmp.mount,
               ],
             },
@@ -113,6 +131,7 @@ function renderWebDeployment(web: ResolvedWeb, configHash: string): KubeObject {
             { name: 'config', configMap: { name: WEB.configMap } },
             // Optional: the pod starts before the first `berth web token add` (and then lets no one in).
             { name: 'tokens', secret: { secretName: WEB.tokensSecret, defaultMode: 0o440, optional: true } },
+            ...(backupsClaim ? [{ name: 'backups', persistentVolumeClaim: { claimName: WEB.backupsClaim } }] : []),
             tmp.volume,
           ],
         },

@@ -30,6 +30,8 @@ export interface SiteOptions {
   warn: (message: string) => void;
   /** `berth web --env E`: only these environments (default: every one in the config). */
   only?: string[];
+  /** `--store-dir`: where a PVC or NFS backup store is mounted (in the cluster, the page's own claim). */
+  storeDir?: string;
 }
 
 export class Site {
@@ -40,6 +42,7 @@ export class Site {
   private readonly resolvedCache = new Map<string, ResolvedEnvironment>();
   private connected: Cluster | undefined;
   private readonly only: string[] | undefined;
+  private readonly storeDir: string | undefined;
 
   constructor(options: SiteOptions) {
     this.config = options.loaded.config;
@@ -47,6 +50,7 @@ export class Site {
     this.env = options.env;
     this.warn = options.warn;
     this.only = options.only;
+    this.storeDir = options.storeDir;
   }
 
   environments(): string[] {
@@ -93,7 +97,10 @@ export class Site {
       ...target,
       app,
       environment,
-      ...backupAccess({ config: this.config, configFile: this.configFile, env: this.env, warn: this.warn }, { ...target, app, environment }),
+      ...backupAccess(
+        { config: this.config, configFile: this.configFile, env: this.env, warn: this.warn, storeDir: this.storeDir },
+        { ...target, app, environment },
+      ),
     };
   }
 }

@@ -40,6 +40,8 @@ describeCluster('the admin page in the cluster (platform.web)', () => {
         production: { namespace: `${p.namespace}-prod`, apps: { web: { domains: [`prod-${p.namespace}.shop.test`] } } },
       },
       platform: { web: { host: `${p.namespace}.admin.test`, namespace: webNamespace } },
+      // Seed 004's NAS: the page gets a claim of its own of the same export.
+      backups: { store: { nfs: { server: 'nas.test', path: `/exports/${p.namespace}` } } },
     };
     p.write(config);
     await p.setSecret('web-secrets', { TOKEN: 'first' });
@@ -52,6 +54,9 @@ describeCluster('the admin page in the cluster (platform.web)', () => {
 
   afterAll(async () => {
     await p?.cleanup();
+    await kube()
+      .core.deletePersistentVolume({ name: `${webNamespace}-berth-web-backups-pv` })
+      .catch(() => undefined);
     for (const name of [webNamespace, outside])
       await kube()
         .core.deleteNamespace({ name, propagationPolicy: 'Background' })
@@ -75,6 +80,8 @@ describeCluster('the admin page in the cluster (platform.web)', () => {
       `Namespace ${webNamespace}`,
       `ServiceAccount ${webNamespace}/berth-web`,
       `ConfigMap ${webNamespace}/berth-web-config`,
+      `PersistentVolume ${webNamespace}-berth-web-backups-pv`,
+      `PersistentVolumeClaim ${webNamespace}/berth-web-backups`,
       `Deployment ${webNamespace}/berth-web`,
       `Service ${webNamespace}/berth-web`,
       `Certificate ${webNamespace}/tls-${p.namespace}-admin-test`,

@@ -220,6 +220,32 @@ describe('render --platform: the admin page', () => {
     ]);
   });
 
+  it("reaches an NFS backup store through a claim of its own (seed 004's NAS), mounted where --store-dir points", () => {
+    const objects = platformOf((c) => {
+      WEB(c);
+      c.backups = { store: { nfs: { server: 'nas.school.lan', path: '/school/backups' } } };
+    });
+    const [pv] = find(objects, 'PersistentVolume');
+    expect(pv.metadata.name).toBe('berth-system-berth-web-backups-pv');
+    expect(pv.spec).toMatchObject({ accessModes: ['ReadWriteMany'], nfs: { server: 'nas.school.lan', path: '/school/backups' }, persistentVolumeReclaimPolicy: 'Retain' });
+    const [claim] = find(objects, 'PersistentVolumeClaim', 'berth-system');
+    expect(claim.metadata.name).toBe('berth-web-backups');
+    expect(claim.spec).toMatchObject({ volumeName: pv.metadata.name, storageClassName: '', accessModes: ['ReadWriteMany'] });
+    const pod = find(objects, 'Deployment', 'berth-system')[0].spec.template.spec;
+    expect(pod.containers[0].command).toEqual(['berth', 'web', '--in-cluster', '--store-dir', '/backups']);
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'backups', mountPath: '/backups' });
+    expect(pod.volumes).toContainEqual({ name: 'backups', persistentVolumeClaim: { claimName: 'berth-web-backups' } });
+    // No inline nfs volume: Pod Security "restricted" refuses one.
+    expect(pod.volumes.some((v: Any) => v.nfs)).toBe(false);
+    // An S3 store needs no claim.
+    const s3 = platformOf((c) => {
+      WEB(c);
+      c.backups = { store: { s3: { bucket: 'shop-backups', credentialsSecret: 'backup-s3' } } };
+    });
+    expect(find(s3, 'PersistentVolumeClaim')).toEqual([]);
+    expect(find(s3, 'Deployment', 'berth-system')[0].spec.template.spec.containers[0].command).toEqual(['berth', 'web', '--in-cluster']);
+  });
+
   it('takes namespace, replicas and resources from the config, and renders nothing when disabled', () => {
     const objects = platformOf((c) => {
       WEB(c);

@@ -64,3 +64,45 @@ it('refuses a bad port and --tokens-dir without --in-cluster', async () => {
   expect(tokens.code).toBe(2);
   expect(tokens.stderr).toMatch(/--tokens-dir is for --in-cluster/);
 });
+
+it('reads an NFS or PVC backup store where --store-dir says it is mounted, and says how to reach it without', async () => {
+  const dir = tempDir();
+  writeFileSync(
+    join(dir, 'berth.config.json'),
+    JSON.stringify({
+      database: { mode: 'external', host: '127.0.0.1', admin: { env: 'ADMIN_URL' } },
+      backups: { store: { nfs: { server: 'nas.school.lan', path: '/school/backups' } } },
+      environments: { production: { namespace: 'school' } },
+      apps: { platform: { image: 'registry.test/platform', port: 3000, database: true } },
+    }),
+  );
+  const backupsPage = async (extra: string[]) => {
+    const stdout = new Capture();
+    const controller = new AbortController();
+    const running = runCli(['web', '--port', '0', ...extra], {
+      cwd: dir,
+      env: { NO_COLOR: '1', KUBECONFIG: '/nonexistent' },
+      stdout,
+      stderr: new Capture(),
+      stdin: new PassThrough(),
+      signal: controller.signal,
+    });
+    let url: string | undefined;
+    for (let i = 0; i < 100 && !url; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      url = /Open (http:\/\/127\.0\.0\.1:\d+\/login\?token=[\w-]{43})\n/.exec(stdout.text)?.[1];
+    }
+    const login = await fetch(url!, { redirect: 'manual' });
+    const cookie = /berth_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')![0];
+    const page = await fetch(`${new URL(url!).origin}/apps/production/platform/backups`, { headers: { cookie } });
+    const text = await page.text();
+    controller.abort();
+    await running;
+    return { status: page.status, text };
+  };
+  const without = await backupsPage([]);
+  expect(without.text).toMatch(/NFS share nas\.school\.lan:\/school\/backups, which this machine cannot reach directly/);
+  const mounted = await backupsPage(['--store-dir', tempDir()]);
+  expect(mounted.status).toBe(200);
+  expect(mounted.text).not.toMatch(/cannot reach directly/);
+});

@@ -14,6 +14,11 @@ export default defineCommand({
     port: { type: 'string', short: 'p', value: 'PORT', description: 'port to listen on (default 8080; locally the next free one if taken)' },
     'in-cluster': { type: 'boolean', description: 'run as the in-cluster server: 0.0.0.0, the ServiceAccount, tokens from --tokens-dir' },
     'tokens-dir': { type: 'string', value: 'DIR', description: `where the in-cluster login tokens are mounted (default ${DEFAULT_TOKENS_DIR})` },
+    'store-dir': {
+      type: 'string',
+      value: 'DIR',
+      description: "where a PVC or NFS backup store is mounted (in the cluster: the page's own claim of the NFS share)",
+    },
   },
   examples: ['berth web', 'berth web --env staging', 'berth web --port 9000 --context prod', 'berth web --in-cluster'],
   async run(context) {
@@ -39,6 +44,7 @@ export default defineCommand({
       loaded,
       env,
       only,
+      storeDir: typeof options['store-dir'] === 'string' ? options['store-dir'] : undefined,
       warn: (m) => out.warn(m),
       tokens: book,
       host: inCluster ? '0.0.0.0' : '127.0.0.1',
