@@ -227,7 +227,11 @@ describe('render --platform: the admin page', () => {
     });
     const [pv] = find(objects, 'PersistentVolume');
     expect(pv.metadata.name).toBe('berth-system-berth-web-backups-pv');
-    expect(pv.spec).toMatchObject({ accessModes: ['ReadWriteMany'], nfs: { server: 'nas.school.lan', path: '/school/backups' }, persistentVolumeReclaimPolicy: 'Retain' });
+    expect(pv.spec).toMatchObject({
+      accessModes: ['ReadWriteMany'],
+      nfs: { server: 'nas.school.lan', path: '/school/backups' },
+      persistentVolumeReclaimPolicy: 'Retain',
+    });
     const [claim] = find(objects, 'PersistentVolumeClaim', 'berth-system');
     expect(claim.metadata.name).toBe('berth-web-backups');
     expect(claim.spec).toMatchObject({ volumeName: pv.metadata.name, storageClassName: '', accessModes: ['ReadWriteMany'] });
