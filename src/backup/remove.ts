@@ -2,10 +2,11 @@
 import { BerthError, ExitCode, UsageError } from '../errors.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { isVerified, readCatalog } from './catalog.ts';
+import { recordDeletion } from './deletions.ts';
 
 export async function deleteBackup(
   store: ObjectStore,
-  request: { app: string; environment: string; id: string; force: boolean; refusedHint?: string },
+  request: { app: string; environment: string; id: string; force: boolean; refusedHint?: string; by?: string; warn?: (message: string) => void },
 ): Promise<void> {
   const { app, environment, id } = request;
   const catalog = await readCatalog(store, app, environment);
@@ -20,4 +21,8 @@ export async function deleteBackup(
   // The sidecar goes last: a delete cut short leaves a backup listed as damaged, never an unlisted archive.
   const keys = [...entry.keys].sort((a, b) => Number(a.endsWith('.meta.json')) - Number(b.endsWith('.meta.json')));
   for (const key of keys) await store.remove(key);
+  // The backup is gone whatever happens next: a record that cannot be written is a warning.
+  await recordDeletion(store, app, environment, { id, at: new Date().toISOString(), by: request.by }).catch((error: Error) =>
+    request.warn?.(`backup ${id} was deleted, but the record of who deleted it could not be written: ${error.message}`),
+  );
 }

@@ -207,7 +207,7 @@ export function restoreBackupRun(site: Site, environment: string, app: string, i
   };
 }
 
-export function deleteBackupRun(site: Site, environment: string, app: string, id: string): JobRun {
+export function deleteBackupRun(site: Site, environment: string, app: string, id: string, who: string): JobRun {
   return async (step) => {
     const { deleteBackup } = await import('../backup/remove.ts');
     const target = site.backups(environment, app);
@@ -218,6 +218,8 @@ export function deleteBackupRun(site: Site, environment: string, app: string, id
       environment,
       id,
       force: false,
+      by: who,
+      warn: site.warn,
       refusedHint: 'Take a newer backup with "Back up now" (verified), then delete this one.',
     });
     return `Deleted backup ${id} of ${app} in ${environment}`;

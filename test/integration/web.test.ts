@@ -282,8 +282,11 @@ describeCluster('the admin page in Chromium', () => {
     await expect.poll(() => page.locator('[data-state]').first().getAttribute('data-state'), { timeout: 60_000 }).toBe('succeeded');
     await page.goto(`${appPath(SHOP)}/backups`);
     expect(await page.locator('tr[data-backup]').evaluateAll((r) => r.map((e) => e.getAttribute('data-backup')))).toEqual([newest]);
+    // Who deleted it stays on record (a deleted backup has no sidecar): on the page and in the CLI's list.
+    expect(await page.locator(`li[data-deleted="${older}"]`).textContent()).toMatch(/deleted .* ago by web:otto/);
     const listed = await p.berth(['backup', 'list', SHOP, '-o', 'json'], env);
     expect(JSON.parse(listed.stdout).backups.map((b: { id: string; verifiedBy?: string }) => [b.id, b.verifiedBy])).toEqual([[newest, 'web:otto']]);
+    expect(JSON.parse(listed.stdout).deleted.map((d: { id: string; by?: string }) => [d.id, d.by])).toEqual([[older, 'web:otto']]);
     // The CLI refuses the same way: it calls the same function.
     const refused = await p.berth(['backup', 'delete', SHOP, newest!, '--env', 'staging'], env);
     expect(refused.code).toBe(4);

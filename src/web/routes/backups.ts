@@ -23,6 +23,8 @@ export function backupRoutes(app: Hono<WebEnv>, deps: Deps): void {
     const store = await target.store().catch((error: Error) => {
       throw new HttpError(502, `Could not open the backup store: ${error.message}`);
     });
+    const { readDeletions } = await import('../../backup/deletions.ts');
+    const deleted = await readDeletions(store, name, environment);
     const backups = await listBackups({
       store,
       app: name,
@@ -45,6 +47,7 @@ export function backupRoutes(app: Hono<WebEnv>, deps: Deps): void {
           database: target.identity.database,
           store: store.description,
           backups,
+          deleted,
           jobs: jobs.recent({ environment, app: name }),
           session,
         }),
@@ -84,6 +87,6 @@ export function backupRoutes(app: Hono<WebEnv>, deps: Deps): void {
   });
   action('delete', (c, environment, name, by) => {
     const id = field(c, 'backup', BACKUP_ID);
-    return jobs.start({ title: `delete backup ${id}`, who: by, environment, app: name }, deleteBackupRun(site, environment, name, id));
+    return jobs.start({ title: `delete backup ${id}`, who: by, environment, app: name }, deleteBackupRun(site, environment, name, id, by));
   });
 }

@@ -1,5 +1,6 @@
 /** An app's backups: the list (size, age, status, verification, schema) and, for operators, create, verify, restore and delete. */
 import { html } from 'hono/html';
+import type { Deletion } from '../../backup/deletions.ts';
 import type { BackupRow } from '../../backup/listing.ts';
 import { formatBytes } from '../../cli/format-bytes.ts';
 import type { Job } from '../jobs.ts';
@@ -13,6 +14,8 @@ export interface BackupsView {
   database: string;
   store: string;
   backups: BackupRow[];
+  /** Who deleted which backup lately (newest first). */
+  deleted: Deletion[];
   jobs: Job[];
   session: Session;
 }
@@ -50,6 +53,13 @@ ${
 ${operator ? html`<td>${actions(view, base, b)}</td>` : ''}
 </tr>`,
       )}</tbody></table></div>`
+}
+${
+  view.deleted.length
+    ? html`<h2>Deleted lately</h2><ul class="deleted">${view.deleted
+        .slice(0, 5)
+        .map((d) => html`<li data-deleted="${d.id}">${d.id} <span class="muted">deleted ${age(d.at, now)} ago${d.by ? ` by ${d.by}` : ''}</span></li>`)}</ul>`
+    : ''
 }
 <p class="note">A restore takes a safety backup first, restores beside the live database, checks every row count, swaps the two in one transaction and restarts the app's pods. The replaced database is kept.</p>
 ${jobList(view.jobs)}`;

@@ -18,8 +18,15 @@ export default defineCommand({
     if (!id)
       throw new UsageError('berth backup delete takes the app and the backup id', { hint: 'berth backup delete APP BACKUP (ids: berth backup list APP)' });
     const target = await backupTarget(context, 'delete', { explicitEnvironment: true, extraPositional: true });
-    const { deleteBackup } = await import('../../../backup/remove.ts');
-    await deleteBackup(await target.store(), { app: target.app, environment: target.environment, id, force: context.options.force === true });
+    const [{ deleteBackup }, { currentUser }] = await Promise.all([import('../../../backup/remove.ts'), import('../../../deploy/lock.ts')]);
+    await deleteBackup(await target.store(), {
+      app: target.app,
+      environment: target.environment,
+      id,
+      force: context.options.force === true,
+      by: currentUser(),
+      warn: (m) => context.out.warn(m),
+    });
     context.out.result({ ok: true, deleted: id });
     context.out.print(`Deleted backup ${id} of ${target.app} in ${target.environment}`);
   },

@@ -22,9 +22,11 @@ export default defineCommand({
     // CloudNativePG's continuous backup of the whole server, when configured: shown beside the
     // app's own dumps; an unreachable cluster is a warning, never a failed list.
     const server = readServerBackup(context, target).catch(() => undefined);
-    const { listBackups } = await import('../../../backup/listing.ts');
+    const [{ listBackups }, { readDeletions }] = await Promise.all([import('../../../backup/listing.ts'), import('../../../backup/deletions.ts')]);
+    const store = await target.store();
+    const deleted = await readDeletions(store, target.app, target.environment);
     const backups = await listBackups({
-      store: await target.store(),
+      store,
       app: target.app,
       environment: target.environment,
       identity: target.identity,
@@ -35,7 +37,7 @@ export default defineCommand({
     const continuous = await server;
     if (format === 'json') {
       context.out.write(
-        `${JSON.stringify({ app: target.app, environment: target.environment, backups, ...(continuous ? { continuousBackup: continuous } : {}) }, null, 2)}\n`,
+        `${JSON.stringify({ app: target.app, environment: target.environment, backups, deleted, ...(continuous ? { continuousBackup: continuous } : {}) }, null, 2)}\n`,
       );
       return;
     }
@@ -60,6 +62,7 @@ export default defineCommand({
         b.problem ?? (b.failure ? `${b.failure.code}: ${b.failure.message}`.slice(0, 80) : ''),
       ]),
     ]);
+    for (const d of deleted.slice(0, 3)) context.out.print(`deleted ${d.id} ${formatAge(new Date(d.at), now)} ago${d.by ? ` by ${d.by}` : ''}`);
   },
 });
 
