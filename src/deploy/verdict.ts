@@ -106,13 +106,18 @@ export function rolloutVerdict(input: RolloutInput): Verdict {
     notes: podNotes(newPods),
   };
 
+  // The ReplicaSet cannot create pods. Some causes clear by themselves as the controller retries
+  // (a new namespace's default ServiceAccount not made yet, a webhook restarting): fail only when
+  // it lasts, as an unschedulable pod does; a quota or a policy refusal still fails in seconds.
   const replicaFailure = condition(newRs?.status?.conditions, 'ReplicaFailure');
+  let cannotCreate: string | undefined;
   if (replicaFailure?.status === 'True') {
-    return {
-      state: 'failed',
-      progress,
-      failure: { code: 'replica-failure', message: replicaFailure.message ?? replicaFailure.reason ?? 'the ReplicaSet cannot create pods' },
-    };
+    const message = replicaFailure.message ?? replicaFailure.reason ?? 'the ReplicaSet cannot create pods';
+    const since = Date.parse(replicaFailure.lastTransitionTime ?? '') || input.now;
+    if (input.now - since >= (input.unschedulableMs ?? UNSCHEDULABLE_MS)) {
+      return { state: 'failed', progress, failure: { code: 'replica-failure', message } };
+    }
+    cannotCreate = message;
   }
   const failing = newPods.flatMap((pod) => {
     const failure = podFailure(pod, input);
@@ -132,6 +137,7 @@ export function rolloutVerdict(input: RolloutInput): Verdict {
   }
 
   if (!newRs) return { state: 'progressing', progress, waitingFor: 'the new ReplicaSet' };
+  if (cannotCreate) return { state: 'progressing', progress, waitingFor: `the ReplicaSet, which cannot create pods yet: ${cannotCreate}` };
   if (surplus > 0) return { state: 'progressing', progress, waitingFor: `${surplus} surplus pod${surplus === 1 ? '' : 's'} to stop` };
   if (progress.updated < desired) return { state: 'progressing', progress, waitingFor: `${progress.updated} of ${desired} updated` };
   if ((status.replicas ?? 0) > progress.updated || progress.old > 0) {

@@ -36,7 +36,11 @@ function deployment(
   };
 }
 
-function replicaSet(revision: string, hash: string, conditions: { type: string; status: string; message?: string }[] = []): ReplicaSet {
+function replicaSet(
+  revision: string,
+  hash: string,
+  conditions: { type: string; status: string; message?: string; lastTransitionTime?: string }[] = [],
+): ReplicaSet {
   return {
     metadata: {
       name: `web-${hash}`,
@@ -206,9 +210,33 @@ describe('rollout verdict', () => {
     const oom: ContainerStatus = { name: 'web', restartCount: 1, state: { running: {} }, lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } } };
     expect(rolloutVerdict(input({ pods: [pod('c', 'new', { containers: [oom] })] })).state === 'failed').toBe(true);
     const quota = rolloutVerdict(
-      input({ replicaSets: [replicaSet('2', 'new', [{ type: 'ReplicaFailure', status: 'True', message: 'pods "web-x" is forbidden: exceeded quota' }])] }),
+      input({
+        replicaSets: [
+          replicaSet('2', 'new', [{ type: 'ReplicaFailure', status: 'True', message: 'pods "web-x" is forbidden: exceeded quota', lastTransitionTime: at(0) }]),
+        ],
+        seconds: 15,
+      }),
     );
     expect(quota.state === 'failed' && quota.failure).toMatchObject({ code: 'replica-failure', message: expect.stringContaining('exceeded quota') });
+  });
+
+  it('waits out a ReplicaFailure that clears by itself: a new namespace whose default ServiceAccount is not there yet', () => {
+    // The ReplicaSet controller retries; the condition goes once the ServiceAccount controller has run.
+    const noAccount = [
+      replicaSet('2', 'new', [
+        {
+          type: 'ReplicaFailure',
+          status: 'True',
+          message: 'pods "web-x" is forbidden: error looking up service account shop/default',
+          lastTransitionTime: at(0),
+        },
+      ]),
+    ];
+    const early = rolloutVerdict(input({ replicaSets: noAccount, seconds: 3 }));
+    expect(early.state).toBe('progressing');
+    if (early.state === 'progressing') expect(early.waitingFor).toMatch(/cannot create pods yet: .*service account/);
+    // Still there after the grace: a real failure (quota, admission), reported in seconds, not at the deadline.
+    expect(rolloutVerdict(input({ replicaSets: noAccount, seconds: 15 })).state).toBe('failed');
   });
 
   it('fails on ProgressDeadlineExceeded and on restarts that keep climbing while running', () => {

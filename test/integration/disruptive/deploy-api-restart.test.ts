@@ -16,7 +16,8 @@ async function deployed(prefix: string): Promise<Project> {
   projects.push(p);
   p.write(shopConfig(p.namespace, { web: { replicas: 3 } }));
   await p.setSecret('web-secrets', { TOKEN: 'first' });
-  expect((await p.berth(['deploy', '--tag', 'v1'])).code).toBe(0);
+  const first = await p.berth(['deploy', '--tag', 'v1']);
+  expect(first.code, `${first.stderr}${first.stdout.slice(-2000)}`).toBe(0);
   return p;
 }
 
