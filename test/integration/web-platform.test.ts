@@ -101,6 +101,13 @@ describeCluster('the admin page in the cluster (platform.web)', () => {
       async () => (await kube().core.listNamespacedPod({ namespace: webNamespace, labelSelector: 'app.kubernetes.io/name=berth-web' })).items.length > 0,
       { timeoutMs: 30_000 },
     );
+    // The volume controller binds the page's backup claim on its own time; the second run is
+    // judged once the cluster has settled, as a re-run after a K3s upgrade would be.
+    await waitFor(
+      'the page’s backup claim to be bound',
+      async () => (await kube().core.readNamespacedPersistentVolumeClaim({ name: 'berth-web-backups', namespace: webNamespace })).status?.phase === 'Bound',
+      { timeoutMs: 30_000 },
+    );
     const again = await p.berth(['platform', 'apply', '--json']);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).applied.filter((a: { changed: boolean }) => a.changed)).toEqual([]);
