@@ -26,11 +26,12 @@ function project(): string {
   return dir;
 }
 
-it('prints a URL on 127.0.0.1 with a one-time token that becomes an HttpOnly session cookie, once', async () => {
+/** `berth web` started in-process as a user starts it, and the login URL it prints (within 5 s). */
+async function startWeb(cwd: string, extra: string[]) {
   const stdout = new Capture();
   const controller = new AbortController();
-  const running = runCli(['web', '--port', '0', '--env', 'staging'], {
-    cwd: project(),
+  const running = runCli(['web', '--port', '0', ...extra], {
+    cwd,
     env: { NO_COLOR: '1', KUBECONFIG: '/nonexistent' },
     stdout,
     stderr: new Capture(),
@@ -42,6 +43,11 @@ it('prints a URL on 127.0.0.1 with a one-time token that becomes an HttpOnly ses
     await new Promise((resolve) => setTimeout(resolve, 50));
     url = /Open (http:\/\/127\.0\.0\.1:\d+\/login\?token=[\w-]{43})\n/.exec(stdout.text)?.[1];
   }
+  return { stdout, controller, running, url };
+}
+
+it('prints a URL on 127.0.0.1 with a one-time token that becomes an HttpOnly session cookie, once', async () => {
+  const { stdout, controller, running, url } = await startWeb(project(), ['--env', 'staging']);
   expect(url, stdout.text).toBeDefined();
   expect(stdout.text).toMatch(/the admin page for staging \(Ctrl-C to stop\)/);
   const origin = new URL(url!).origin;
@@ -77,21 +83,7 @@ it('reads an NFS or PVC backup store where --store-dir says it is mounted, and s
     }),
   );
   const backupsPage = async (extra: string[]) => {
-    const stdout = new Capture();
-    const controller = new AbortController();
-    const running = runCli(['web', '--port', '0', ...extra], {
-      cwd: dir,
-      env: { NO_COLOR: '1', KUBECONFIG: '/nonexistent' },
-      stdout,
-      stderr: new Capture(),
-      stdin: new PassThrough(),
-      signal: controller.signal,
-    });
-    let url: string | undefined;
-    for (let i = 0; i < 100 && !url; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      url = /Open (http:\/\/127\.0\.0\.1:\d+\/login\?token=[\w-]{43})\n/.exec(stdout.text)?.[1];
-    }
+    const { controller, running, url } = await startWeb(dir, extra);
     const login = await fetch(url!, { redirect: 'manual' });
     const cookie = /berth_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')![0];
     const page = await fetch(`${new URL(url!).origin}/apps/production/platform/backups`, { headers: { cookie } });
