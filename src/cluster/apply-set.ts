@@ -4,7 +4,6 @@
  * KIND_ORDER), then everything else at once (applyBatches); pruning finds objects by berth's
  * ownership labels and never deletes one carrying the keep-on-prune annotation.
  */
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { BerthError, ExitCode } from '../errors.ts';
 import { compareObjects, KIND_ORDER, type KubeObject } from '../model/kube-object.ts';
 import { KEEP_ON_PRUNE_KEY } from '../model/labels.ts';
@@ -68,7 +67,7 @@ async function applyOne(cluster: Cluster, object: KubeObject, options: ApplySetO
   }
   let result: RawObject;
   try {
-    result = (await cluster.objects.applyRaw(object as unknown as KubernetesObject, {
+    result = (await cluster.objects.applyRaw(object, {
       fieldManager: FIELD_MANAGER,
       force: options.force,
       dryRun: options.dryRun,
@@ -226,7 +225,7 @@ export async function prune(
 
 export async function deleteRaw(cluster: Cluster, object: RawObject): Promise<boolean> {
   try {
-    const path = await cluster.objects.objectPath(object as unknown as KubernetesObject);
+    const path = await cluster.objects.objectPath(object);
     // Background: the ReplicaSets and pods of a pruned Deployment go with it.
     await cluster.objects.sendRaw('DELETE', path, { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background' });
     return true;

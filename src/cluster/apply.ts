@@ -3,7 +3,6 @@
  * apply-patch content type, a field manager, fieldValidation=Strict, force only when asked, and
  * the object sent as given (see object-api.ts). Deploy builds on this; today `db` and the tests use it.
  */
-import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Cluster } from './connect.ts';
 import { isNotFound, kubeError } from './errors.ts';
 import { FIELD_MANAGER, type ApplyOptions } from './secrets.ts';
@@ -18,7 +17,7 @@ export interface ApplyTarget {
 
 export async function applyObject<T extends ApplyTarget>(cluster: Cluster, object: T, options: ApplyOptions = {}): Promise<T> {
   try {
-    return (await cluster.objects.applyRaw(object as unknown as KubernetesObject, {
+    return (await cluster.objects.applyRaw(object, {
       fieldManager: options.fieldManager ?? FIELD_MANAGER,
       force: options.force,
       dryRun: options.dryRun,
@@ -31,7 +30,7 @@ export async function applyObject<T extends ApplyTarget>(cluster: Cluster, objec
 /** Deletes an object; 404 counts as done. True when something was deleted. */
 export async function deleteObject(cluster: Cluster, object: ApplyTarget): Promise<boolean> {
   try {
-    await cluster.objects.delete(object as unknown as KubernetesObject);
+    await cluster.objects.delete(object);
     return true;
   } catch (error) {
     if (isNotFound(error)) return false;

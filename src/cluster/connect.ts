@@ -1,101 +1,56 @@
 /**
- * The one module that talks to the Kubernetes API. Everything under src/cluster/ takes a
- * `Cluster` from here; nothing else imports @kubernetes/client-node at run time (it takes about
- * half a second to import, so commands load this module lazily, only when they need the API).
+ * The one way to the Kubernetes API. Everything under src/cluster/ takes a `Cluster` from here;
+ * its requests go through http.ts (one HTTP/2 connection per process) and object-api.ts.
  */
-import { AppsV1Api, CoreV1Api, KubeConfig, type RequestContext } from '@kubernetes/client-node';
-import { delimiter } from 'node:path';
 import { BerthError, ExitCode } from '../errors.ts';
 import { noteCredential } from './credential-note.ts';
+import { type KubeTarget, KubeconfigProblem, readKubeconfig, UnknownContext } from './kubeconfig.ts';
 import { ObjectApi } from './object-api.ts';
 
 export interface Cluster {
-  kubeConfig: KubeConfig;
-  core: CoreV1Api;
-  apps: AppsV1Api;
   /** Generic apply/read/delete of any kind, CRDs included. */
   objects: ObjectApi;
   context: string;
   server: string;
+  /** The kubeconfig's cluster, user and context in use. */
+  target: KubeTarget;
 }
 
 export interface ConnectClusterOptions {
   /** A kubeconfig context; default: the kubeconfig's current context. */
   context?: string;
-  /** KUBECONFIG as given (one path, or several joined by `:`); default: the process's $KUBECONFIG, then ~/.kube/config. */
+  /** KUBECONFIG as given (one path, or several joined by `:`); default: the process's $KUBECONFIG, then ~/.kube/config, then in-cluster. */
   kubeconfig?: string;
 }
 
-/**
- * client-node gives every request a connection pool of its own (a new undici Agent each time), so
- * each request opens a TCP connection and does a TLS handshake with the client certificate: ~9 ms
- * of CPU here against ~1.5 ms on a kept-alive connection, and as much again in the API server. A
- * deploy sends dozens of requests; they share one pool per context and user instead.
- */
-class PooledKubeConfig extends KubeConfig {
-  private readonly pools = new Map<string, ReturnType<RequestContext['getDispatcher']>>();
-
-  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
-    await super.applySecurityAuthentication(context);
-    const fresh = context.getDispatcher();
-    if (!fresh) return;
-    const key = JSON.stringify([this.getCurrentContext(), this.getCurrentCluster()?.name, this.getCurrentUser()?.name]);
-    const pool = this.pools.get(key);
-    if (pool) context.setDispatcher(pool);
-    else this.pools.set(key, fresh);
-  }
-}
-
+/** Reads the kubeconfig; nothing is sent until the first request. */
 export function connectCluster(options: ConnectClusterOptions = {}): Cluster {
-  const kubeConfig = new PooledKubeConfig();
+  let target: KubeTarget;
   try {
-    const files = (options.kubeconfig ?? '').split(delimiter).filter(Boolean);
-    if (files.length === 0) kubeConfig.loadFromDefault();
-    for (const [index, file] of files.entries()) {
-      if (index === 0) {
-        kubeConfig.loadFromFile(file);
-      } else {
-        // Merged as client-node's loadFromDefault merges $KUBECONFIG (a duplicate name is an error).
-        const more = new KubeConfig();
-        more.loadFromFile(file);
-        kubeConfig.mergeConfig(more, true);
-      }
-    }
+    target = readKubeconfig({ kubeconfig: options.kubeconfig || undefined, context: options.context });
   } catch (error) {
-    throw new BerthError(`Could not read the kubeconfig: ${(error as Error).message}`, {
+    if (error instanceof UnknownContext) {
+      throw new BerthError(`Kube context "${error.context}" is not in the kubeconfig`, {
+        exitCode: ExitCode.unreachable,
+        hint: `Contexts available: ${error.known.join(', ') || 'none'}. Fix cluster.context in the config or KUBECONFIG.`,
+      });
+    }
+    if (!(error instanceof KubeconfigProblem)) throw error;
+    throw new BerthError(`Could not read the kubeconfig: ${error.message}`, {
       exitCode: ExitCode.unreachable,
-      hint: 'Set KUBECONFIG to a readable kubeconfig file.',
+      hint: 'Set KUBECONFIG to a readable kubeconfig file, or cluster.context in the berth config.',
       cause: error,
     });
   }
-  if (options.context) {
-    if (!kubeConfig.getContextObject(options.context)) {
-      throw new BerthError(`Kube context "${options.context}" is not in the kubeconfig`, {
-        exitCode: ExitCode.unreachable,
-        hint: `Contexts available: ${
-          kubeConfig
-            .getContexts()
-            .map((c) => c.name)
-            .join(', ') || 'none'
-        }. Fix cluster.context in the config or KUBECONFIG.`,
-      });
-    }
-    kubeConfig.setCurrentContext(options.context);
-  }
-  const server = kubeConfig.getCurrentCluster()?.server;
-  if (!server) {
-    throw new BerthError('No Kubernetes cluster configured', {
+  const proxy = target.cluster.proxyUrl;
+  if (proxy && !proxy.startsWith('http://')) {
+    throw new BerthError(`The kubeconfig's proxy-url ${proxy.split('//')[0]}// is not supported: berth tunnels through http:// proxies only`, {
       exitCode: ExitCode.unreachable,
-      hint: 'Set KUBECONFIG, or cluster.context in the berth config.',
+      hint: `Cluster "${target.cluster.name}" sets proxy-url ${proxy}. Use an http:// proxy, or reach the API server without one (an SSH tunnel: ssh -L 6443:API-HOST:6443 …, then server: https://127.0.0.1:6443).`,
     });
   }
-  noteCredential(kubeConfig.getCurrentUser()?.token);
-  return {
-    kubeConfig,
-    core: kubeConfig.makeApiClient(CoreV1Api),
-    apps: kubeConfig.makeApiClient(AppsV1Api),
-    objects: kubeConfig.makeApiClient(ObjectApi),
-    context: kubeConfig.getCurrentContext(),
-    server,
-  };
+  noteCredential(target.user.token);
+  const cluster = { context: target.context, server: target.cluster.server, target } as Cluster;
+  cluster.objects = new ObjectApi(cluster);
+  return cluster;
 }

@@ -1,5 +1,4 @@
 /** Deployments: find an app's, and roll their pods. */
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Cluster } from './connect.ts';
 import { kubeError } from './errors.ts';
 
@@ -9,7 +8,7 @@ export async function listDeployments(cluster: Cluster, namespace: string, label
     .map(([key, value]) => `${key}=${value}`)
     .join(',');
   try {
-    const list = await cluster.apps.listNamespacedDeployment({ namespace, labelSelector });
+    const list = await cluster.objects.listRaw<{ metadata?: { name?: string } }>('apps/v1', 'Deployment', { namespace, labelSelector });
     return list.items
       .map((d) => d.metadata?.name ?? '')
       .filter(Boolean)
@@ -32,10 +31,12 @@ export async function restartDeployments(cluster: Cluster, namespace: string, na
   const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at.toISOString() } } } } };
   for (const name of names) {
     try {
-      await cluster.apps.patchNamespacedDeployment(
-        { name, namespace, body, fieldManager: ROLLOUT_MANAGER },
-        // Strategic merge: touches the one annotation and nothing else.
-        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+      // Strategic merge: touches the one annotation and nothing else.
+      await cluster.objects.sendRaw(
+        'PATCH',
+        `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments/${encodeURIComponent(name)}?fieldManager=${ROLLOUT_MANAGER}`,
+        body,
+        'application/strategic-merge-patch+json',
       );
     } catch (error) {
       throw kubeError(error, `restart Deployment ${namespace}/${name}`);

@@ -1,26 +1,30 @@
 /**
- * A lean transport for what berth reads most — lists, single objects, log streams — with the
- * kubeconfig's credentials (client-node applies them). Against an HTTPS API server every request
- * of a command shares one HTTP/2 connection, as kubectl's do: client-node opens a new TLS
- * connection per request, which is most of the time of a short read such as `berth status`. A
- * plain-HTTP server (a local proxy) is spoken to over HTTP/1.1; a kubeconfig with a proxy-url
- * goes through client-node. Writes (apply, delete) and watches stay on client-node.
+ * berth's one transport to the Kubernetes API: reads, writes, watches and log streams. Against an
+ * HTTPS API server every request of a process shares one HTTP/2 connection, as kubectl's do (a
+ * new TLS handshake with a client certificate costs ~9 ms of CPU here, and as much again in the
+ * API server). A plain-HTTP server (`kubectl proxy`) is spoken to over HTTP/1.1 with keep-alive.
+ * A kubeconfig `proxy-url` of http:// is tunnelled with CONNECT, as client-go does.
  */
-import { type ClientHttp2Session, connect, constants } from 'node:http2';
-import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
-import type { RequestOptions } from 'node:https';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
+import type { ClientHttp2Session } from 'node:http2';
+import type { Socket } from 'node:net';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { Cluster } from './connect.ts';
+import { type Credentials, credentialsFor } from './credentials.ts';
 
 export interface HttpRequest {
   path: string;
   query?: Record<string, string> | URLSearchParams;
   accept?: string;
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  body?: string;
+  contentType?: string;
 }
 
 /** How a stream stopped: the server ended it, the connection dropped, or we stopped it. */
 export type StreamEnd = 'ended' | 'dropped' | 'aborted';
 
-/** An answer that was not 2xx, shaped like client-node's ApiException so kubeError reads it. */
+/** An answer that was not 2xx: its status and body (a Status object), which kubeError reads. */
 export class HttpFailure extends Error {
   readonly code: number;
   readonly body: string;
@@ -31,50 +35,71 @@ export class HttpFailure extends Error {
   }
 }
 
+/** No answer came: `code` is the socket's (ECONNREFUSED) or ECONNRESET; `sent` when the request may have reached the server. */
+export class TransportFailure extends Error {
+  readonly code: string;
+  readonly sent: boolean;
+  constructor(message: string, code: string, sent: boolean, cause?: unknown) {
+    super(message, { cause });
+    this.code = code;
+    this.sent = sent;
+  }
+}
+
 interface Transport {
+  credentials: Credentials;
   session: ClientHttp2Session | undefined;
+  opening?: Promise<ClientHttp2Session>;
   http1: HttpAgent | undefined;
-  tls: RequestOptions;
   active: number;
   idle: NodeJS.Timeout | undefined;
   /** Why the last session failed (ECONNREFUSED, a TLS error). */
   failure?: Error;
 }
 
+/**
+ * Node's modules as CommonJS: an ESM import of node:http builds its namespace, which reads the
+ * lazy WebSocket export and loads Node's bundled undici (~60 ms at start for nothing).
+ */
+const http2 = process.getBuiltinModule('node:http2');
+const { constants } = http2;
+const http1 = () => process.getBuiltinModule('node:http');
+
 /** An idle connection is closed after this long, so long-lived processes do not hoard them. */
 const IDLE_MS = 10_000;
 
 const transports = new WeakMap<Cluster, Promise<Transport>>();
 
-async function transportFor(cluster: Cluster): Promise<Transport> {
+function transportFor(cluster: Cluster): Promise<Transport> {
   let found = transports.get(cluster);
   if (!found) {
-    found = (async () => {
-      const tls: RequestOptions = { headers: {} };
-      await cluster.kubeConfig.applyToHTTPSOptions(tls);
-      return { session: undefined, http1: undefined, tls, active: 0, idle: undefined };
-    })();
+    found = credentialsFor(cluster.target).then((credentials) => ({ credentials, session: undefined, http1: undefined, active: 0, idle: undefined }));
+    found.catch(() => transports.delete(cluster));
     transports.set(cluster, found);
   }
   return found;
 }
 
-/** True when this transport can carry the cluster's requests (else use client-node). */
-export function directTransport(cluster: Cluster): boolean {
-  return !cluster.kubeConfig.getCurrentCluster()?.proxyUrl;
+/** The shared HTTP/2 session, opened (again) when there is none or it failed. */
+async function session(cluster: Cluster, t: Transport): Promise<ClientHttp2Session> {
+  if (t.session && !t.session.closed && !t.session.destroyed) return t.session;
+  t.opening ??= open(cluster, t).finally(() => {
+    t.opening = undefined;
+  });
+  return t.opening;
 }
 
-function session(cluster: Cluster, t: Transport): ClientHttp2Session {
-  if (t.session && !t.session.closed && !t.session.destroyed) return t.session;
-  const server = cluster.kubeConfig.getCurrentCluster();
-  const created = connect(cluster.server, {
-    ca: t.tls.ca,
-    cert: t.tls.cert,
-    key: t.tls.key,
-    pfx: t.tls.pfx,
-    passphrase: t.tls.passphrase,
-    servername: t.tls.servername ?? server?.tlsServerName,
-    rejectUnauthorized: t.tls.rejectUnauthorized,
+async function open(cluster: Cluster, t: Transport): Promise<ClientHttp2Session> {
+  const { tls } = t.credentials;
+  const proxy = cluster.target.cluster.proxyUrl;
+  const socket = proxy ? await tunnel(proxy, cluster.server, tls) : undefined;
+  const created = http2.connect(cluster.server, {
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    servername: tls.servername,
+    rejectUnauthorized: tls.rejectUnauthorized,
+    ...(socket ? { createConnection: () => socket } : {}),
   });
   // A failed connection fails its requests (with this error: theirs only says "cancelled"); the next request reconnects.
   created.on('error', (error) => {
@@ -84,6 +109,42 @@ function session(cluster: Cluster, t: Transport): ClientHttp2Session {
   created.unref();
   t.session = created;
   return created;
+}
+
+/** A TLS connection to the API server through an HTTP proxy's CONNECT tunnel. */
+function tunnel(proxyUrl: string, server: string, tls: Credentials['tls']): Promise<TLSSocket> {
+  const proxy = new URL(proxyUrl);
+  if (proxy.protocol !== 'http:') {
+    return Promise.reject(
+      new TransportFailure(`the kubeconfig's proxy-url ${proxy.protocol}// is not supported: berth tunnels through http:// proxies only`, 'EPROXY', false),
+    );
+  }
+  const target = new URL(server);
+  const authority = `${target.hostname}:${target.port || 443}`;
+  const login = proxy.username ? `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}` : undefined;
+  return new Promise((resolve, reject) => {
+    const request = http1().request({
+      host: proxy.hostname,
+      port: proxy.port || 80,
+      method: 'CONNECT',
+      path: authority,
+      headers: { host: authority, ...(login ? { 'proxy-authorization': `Basic ${Buffer.from(login).toString('base64')}` } : {}) },
+    });
+    request.on('error', (error: NodeJS.ErrnoException) =>
+      reject(new TransportFailure(`proxy ${proxy.host}: ${error.message}`, error.code ?? 'EPROXY', false, error)),
+    );
+    request.on('connect', (answer: IncomingMessage, socket: Socket) => {
+      if (answer.statusCode !== 200) {
+        socket.destroy();
+        reject(new TransportFailure(`proxy ${proxy.host} refused the tunnel to ${authority} (HTTP ${answer.statusCode})`, 'EPROXY', false));
+        return;
+      }
+      const secure = tlsConnect({ ...tls, socket, servername: tls.servername ?? target.hostname, ALPNProtocols: ['h2'] });
+      secure.once('secureConnect', () => resolve(secure));
+      secure.once('error', (error: NodeJS.ErrnoException) => reject(new TransportFailure(error.message, error.code ?? 'ECONNRESET', false, error)));
+    });
+    request.end();
+  });
 }
 
 /** Keeps the process alive while requests are in flight, not after (the session is unref'd). */
@@ -106,20 +167,23 @@ function url(request: HttpRequest, base: string): string {
 }
 
 /**
- * Sends a GET and calls `onData` with the body as it arrives. Resolves with how the body ended;
- * rejects with HttpFailure for a non-2xx answer and with the socket error when nothing answered.
+ * Sends a request and calls `onData` with the answer's body as it arrives. Resolves with how the
+ * body ended; rejects with HttpFailure for a non-2xx answer and TransportFailure when nothing answered.
  */
 export async function streamGet(cluster: Cluster, request: HttpRequest, signal: AbortSignal | undefined, onData: (text: string) => void): Promise<StreamEnd> {
   if (signal?.aborted) return 'aborted';
   const t = await transportFor(cluster);
   const server = new URL(cluster.server);
   const base = server.pathname.replace(/\/$/, '');
-  // Credentials per request: a token from an exec plugin or OIDC expires during a long `logs -f`.
-  const auth: RequestOptions = { headers: {} };
-  await cluster.kubeConfig.applyToHTTPSOptions(auth);
-  const headers = { ...(auth.headers as Record<string, string>), accept: request.accept ?? 'application/json' };
-  if (server.protocol === 'http:') return streamHttp1(t, server, url(request, base), headers, signal, onData);
-  const h2 = session(cluster, t);
+  // Credentials per request: a token from a plugin or a token file changes during a long `logs -f`.
+  const headers: Record<string, string> = { ...(await t.credentials.headers()), accept: request.accept ?? 'application/json' };
+  if (request.body !== undefined) headers['content-type'] = request.contentType ?? 'application/json';
+  const method = request.method ?? 'GET';
+  // Stopped while the credentials were read: the abort listener below would never hear of it.
+  if (signal?.aborted) return 'aborted';
+  if (server.protocol === 'http:') return streamHttp1(t, server, method, url(request, base), headers, request.body, signal, onData);
+  const h2 = await session(cluster, t);
+  if (signal?.aborted) return 'aborted';
   track(t, 1);
   return new Promise<StreamEnd>((resolve, reject) => {
     let settled = false;
@@ -133,7 +197,11 @@ export async function streamGet(cluster: Cluster, request: HttpRequest, signal: 
       if (end instanceof Error) reject(end);
       else resolve(end);
     };
-    const stream = h2.request({ ...lowercase(headers), [constants.HTTP2_HEADER_PATH]: url(request, base), [constants.HTTP2_HEADER_METHOD]: 'GET' });
+    const stream = h2.request(
+      { ...headers, [constants.HTTP2_HEADER_PATH]: url(request, base), [constants.HTTP2_HEADER_METHOD]: method },
+      // Node ends GET and DELETE requests at once unless told that a body follows.
+      { endStream: request.body === undefined },
+    );
     const onAbort = () => {
       stream.close(constants.NGHTTP2_CANCEL);
       done('aborted');
@@ -151,21 +219,30 @@ export async function streamGet(cluster: Cluster, request: HttpRequest, signal: 
       if (status && (status < 200 || status >= 300)) done(new HttpFailure(status, failureBody));
       else done(signal?.aborted ? 'aborted' : 'ended');
     });
-    const cause = (error: Error) => (h2.destroyed && t.failure ? t.failure : error);
-    stream.on('error', (error) => done(signal?.aborted ? 'aborted' : status ? 'dropped' : cause(error)));
-    stream.on('close', () => done(signal?.aborted ? 'aborted' : status ? 'dropped' : cause(new Error('the API server closed the connection'))));
+    // The session's own error says why (ECONNREFUSED, a certificate problem); the stream's only "cancelled".
+    const failure = (error: Error) => {
+      const cause = h2.destroyed && t.failure ? t.failure : error;
+      const code = (cause as NodeJS.ErrnoException).code ?? 'ECONNRESET';
+      // Refused: the request never left. Otherwise it may have reached the server.
+      return new TransportFailure(cause.message, code, code !== 'ECONNREFUSED' && code !== 'ENOTFOUND', cause);
+    };
+    stream.on('error', (error) => done(signal?.aborted ? 'aborted' : status ? 'dropped' : failure(error)));
+    stream.on('close', () => done(signal?.aborted ? 'aborted' : status ? 'dropped' : failure(new Error('the API server closed the connection'))));
+    if (request.body !== undefined) stream.end(request.body);
   });
 }
 
 function streamHttp1(
   t: Transport,
   server: URL,
+  method: string,
   path: string,
   headers: Record<string, string>,
+  body: string | undefined,
   signal: AbortSignal | undefined,
   onData: (text: string) => void,
 ): Promise<StreamEnd> {
-  t.http1 ??= new HttpAgent({ keepAlive: true });
+  t.http1 ??= new (http1().Agent)({ keepAlive: true });
   const agent = t.http1;
   return new Promise<StreamEnd>((resolve, reject) => {
     let settled = false;
@@ -177,13 +254,18 @@ function streamHttp1(
       if (end instanceof Error) reject(end);
       else resolve(end);
     };
-    const req = httpRequest({ agent, host: server.hostname, port: server.port || 80, method: 'GET', path, headers });
+    const req = http1().request({ agent, host: server.hostname, port: server.port || 80, method, path, headers });
     const onAbort = () => {
       req.destroy();
       done('aborted');
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    req.on('error', (error) => done(signal?.aborted ? 'aborted' : responded ? 'dropped' : error));
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      const code = error.code ?? 'ECONNRESET';
+      done(
+        signal?.aborted ? 'aborted' : responded ? 'dropped' : new TransportFailure(error.message, code, code !== 'ECONNREFUSED' && code !== 'ENOTFOUND', error),
+      );
+    });
     req.on('response', (response: IncomingMessage) => {
       responded = true;
       const code = response.statusCode ?? 0;
@@ -196,8 +278,18 @@ function streamHttp1(
       response.on('end', () => done(code < 200 || code >= 300 ? new HttpFailure(code, failureBody) : signal?.aborted ? 'aborted' : 'ended'));
       response.on('close', () => done(signal?.aborted ? 'aborted' : response.complete ? 'ended' : 'dropped'));
     });
-    req.end();
+    req.end(body);
   });
+}
+
+/** A whole answer as text; a body cut off counts as a connection reset. */
+export async function sendText(cluster: Cluster, request: HttpRequest): Promise<string> {
+  let text = '';
+  const end = await streamGet(cluster, request, undefined, (chunk) => {
+    text += chunk;
+  });
+  if (end !== 'ended') throw new TransportFailure('the connection to the API server dropped', 'ECONNRESET', true);
+  return text;
 }
 
 /**
@@ -206,13 +298,8 @@ function streamHttp1(
  */
 export async function getJson<T>(cluster: Cluster, request: HttpRequest): Promise<T> {
   for (let attempt = 0; ; attempt++) {
-    let text = '';
     try {
-      const end = await streamGet(cluster, request, undefined, (chunk) => {
-        text += chunk;
-      });
-      if (end !== 'ended') throw new Error('the connection to the API server dropped');
-      return JSON.parse(text) as T;
+      return JSON.parse(await sendText(cluster, request)) as T;
     } catch (error) {
       // A broken session is closed by now; the retry opens a new one (see session()).
       if (error instanceof HttpFailure || attempt > 0) throw error;
@@ -225,11 +312,7 @@ export async function closeTransport(cluster: Cluster): Promise<void> {
   const found = transports.get(cluster);
   if (!found) return;
   transports.delete(cluster);
-  const t = await found;
-  t.session?.close();
-  t.http1?.destroy();
-}
-
-function lowercase(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const t = await found.catch(() => undefined);
+  t?.session?.close();
+  t?.http1?.destroy();
 }

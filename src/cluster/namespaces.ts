@@ -9,7 +9,7 @@ import { httpStatus, kubeError } from './errors.ts';
  */
 export async function ensureNamespace(cluster: Cluster, name: string, labels: Record<string, string> = {}): Promise<boolean> {
   try {
-    await cluster.core.createNamespace({ body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } } });
+    await cluster.objects.sendRaw('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
     return true;
   } catch (error) {
     if (httpStatus(error) === 409) return false;

@@ -1,21 +1,12 @@
 /**
- * Generic access to any kind, sending and receiving objects exactly as JSON. client-node's
- * KubernetesObjectApi runs objects through its typed serializer, which silently drops fields its
- * model does not know (a misspelt `targetPrt` never reaches the server, so fieldValidation=Strict
- * cannot reject it) and turns timestamps into Dates on the way back, unlike watch events. This
- * subclass reuses its resource discovery (plural, namespaced, cached) and request pipeline (auth,
- * TLS), but not the serializer: what berth applies, lists, reads and watches is plain JSON.
+ * Generic access to any kind, sending and receiving objects exactly as JSON: what berth applies
+ * reaches the server as written (fieldValidation=Strict rejects a misspelt `targetPrt`; a typed
+ * serializer would silently drop it), and what it reads comes back as the server sent it, as in
+ * watch events. A kind's URL comes from a table for the built-in kinds berth uses and from the
+ * API server's discovery for custom resources (whether their CRD is installed is the answer).
  */
-import {
-  ApiException,
-  type Configuration,
-  HttpMethod,
-  KubernetesObjectApi,
-  type KubernetesObject,
-  type RequestContext,
-  type ResponseContext,
-  type V1APIResource,
-} from '@kubernetes/client-node';
+import type { Cluster } from './connect.ts';
+import { HttpFailure, type HttpRequest, sendText, TransportFailure } from './http.ts';
 
 export interface RawApplyOptions {
   fieldManager: string;
@@ -29,24 +20,19 @@ export interface RawList<T> {
   resourceVersion: string;
 }
 
-const RAW = '__berth_raw__';
+/** What an object is and where it lives: enough to find its URL. */
+export interface ObjectRef {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+}
+
 /** How long a request keeps trying through an outage before its error is reported. */
 const RETRY_BUDGET_MS = 30_000;
 
-function retryable(error: unknown, method: string): boolean {
-  const failure = error as { code?: number | string; cause?: { code?: string } };
-  if (typeof failure.code === 'number') return failure.code === 429 || failure.code === 503;
-  const code = failure.cause?.code ?? (typeof failure.code === 'string' ? failure.code : undefined);
-  if (code === 'ECONNREFUSED') return true;
-  return method !== HttpMethod.POST && (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE');
-}
-const TEXT = '__berth_text__';
-
 /**
- * Built-in kinds berth reads and writes, whose REST names Kubernetes fixes: client-node would ask
- * the API server for each group's resource list first (one more round trip before a deploy's
- * first read, ten requests). Custom resources are still looked up: whether their CRD is installed
- * is the answer.
+ * Built-in kinds berth reads and writes, whose REST names Kubernetes fixes: discovery would cost
+ * one more round trip per API group before a deploy's first read.
  */
 const BUILT_IN: Record<string, Record<string, [plural: string, namespaced: boolean]>> = {
   v1: {
@@ -56,6 +42,7 @@ const BUILT_IN: Record<string, Record<string, [plural: string, namespaced: boole
     PersistentVolume: ['persistentvolumes', false],
     PersistentVolumeClaim: ['persistentvolumeclaims', true],
     Pod: ['pods', true],
+    ResourceQuota: ['resourcequotas', true],
     Secret: ['secrets', true],
     Service: ['services', true],
     ServiceAccount: ['serviceaccounts', true],
@@ -66,39 +53,66 @@ const BUILT_IN: Record<string, Record<string, [plural: string, namespaced: boole
   'coordination.k8s.io/v1': { Lease: ['leases', true] },
   'networking.k8s.io/v1': { Ingress: ['ingresses', true], NetworkPolicy: ['networkpolicies', true] },
   'policy/v1': { PodDisruptionBudget: ['poddisruptionbudgets', true] },
+  'rbac.authorization.k8s.io/v1': {
+    ClusterRole: ['clusterroles', false],
+    ClusterRoleBinding: ['clusterrolebindings', false],
+    Role: ['roles', true],
+    RoleBinding: ['rolebindings', true],
+  },
+  'storage.k8s.io/v1': { StorageClass: ['storageclasses', false] },
 };
 
-export class ObjectApi extends KubernetesObjectApi {
+interface Resource {
+  plural: string;
+  namespaced: boolean;
+}
+
+function retryable(error: unknown, method: string): boolean {
+  if (error instanceof HttpFailure) return error.code === 429 || error.code === 503;
+  if (!(error instanceof TransportFailure) || error.code === 'EPROXY') return false;
+  // A refused connection never reached the server; a lost one may have: repeat all but a create.
+  return !error.sent || method !== 'POST';
+}
+
+export class ObjectApi {
   /** The API server answered once: later connection failures are an outage, not a wrong address. */
   private reached = false;
+  private readonly discovered = new Map<string, Promise<Map<string, Resource>>>();
 
-  protected override async resource(apiVersion: string, kind: string, options?: Configuration): Promise<V1APIResource | undefined> {
-    const known = BUILT_IN[apiVersion]?.[kind];
-    if (known) return { kind, name: known[0], namespaced: known[1], singularName: kind.toLowerCase(), verbs: [] };
-    return super.resource(apiVersion, kind, options);
+  private readonly cluster: Cluster;
+  constructor(cluster: Cluster) {
+    this.cluster = cluster;
   }
 
-  async applyRaw(object: KubernetesObject, options: RawApplyOptions): Promise<KubernetesObject> {
-    const path = await this.specUriPath(object, 'patch');
-    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
-    request.setHeaderParam('Content-Type', 'application/apply-patch+yaml');
-    request.setQueryParam('fieldManager', options.fieldManager);
-    request.setQueryParam('fieldValidation', 'Strict');
-    if (options.force) request.setQueryParam('force', 'true');
-    if (options.dryRun) request.setQueryParam('dryRun', 'All');
+  async applyRaw<T = unknown>(object: ObjectRef, options: RawApplyOptions): Promise<T> {
+    const query: Record<string, string> = { fieldManager: options.fieldManager, fieldValidation: 'Strict' };
+    if (options.force) query.force = 'true';
+    if (options.dryRun) query.dryRun = 'All';
     // JSON is YAML: the apply-patch content type accepts it as is.
-    request.setBody(JSON.stringify(object));
-    return this.send(request);
+    return this.json<T>({
+      method: 'PATCH',
+      path: await this.objectPath(object),
+      query,
+      body: JSON.stringify(object),
+      contentType: 'application/apply-patch+yaml',
+    });
   }
 
   /** The collection URL of a kind (`/apis/apps/v1/namespaces/shop/deployments`), for lists and watches. */
   async collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string> {
-    return this.specUriPath({ apiVersion, kind, metadata: { namespace } }, 'list');
+    const resource = await this.resource(apiVersion, kind);
+    const group = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    return resource.namespaced && namespace ? `${group}/namespaces/${encodeURIComponent(namespace)}/${resource.plural}` : `${group}/${resource.plural}`;
   }
 
   /** The object's own URL (`…/deployments/web`). */
-  async objectPath(object: KubernetesObject): Promise<string> {
-    return this.specUriPath(object, 'read');
+  async objectPath(object: ObjectRef): Promise<string> {
+    const { apiVersion, kind, metadata } = object;
+    if (!apiVersion || !kind || !metadata?.name)
+      throw new Error(`An object needs apiVersion, kind and metadata.name (got ${JSON.stringify({ apiVersion, kind, metadata })})`);
+    const resource = await this.resource(apiVersion, kind);
+    const namespace = resource.namespaced ? (metadata.namespace ?? 'default') : undefined;
+    return `${await this.collectionPath(apiVersion, kind, namespace)}/${encodeURIComponent(metadata.name)}`;
   }
 
   async listRaw<T>(
@@ -106,36 +120,38 @@ export class ObjectApi extends KubernetesObjectApi {
     kind: string,
     options: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {},
   ): Promise<RawList<T>> {
-    const path = await this.collectionPath(apiVersion, kind, options.namespace);
-    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
-    if (options.labelSelector) request.setQueryParam('labelSelector', options.labelSelector);
-    if (options.fieldSelector) request.setQueryParam('fieldSelector', options.fieldSelector);
-    const list = (await this.send(request)) as unknown as { items?: T[]; metadata?: { resourceVersion?: string } };
+    const query: Record<string, string> = {};
+    if (options.labelSelector) query.labelSelector = options.labelSelector;
+    if (options.fieldSelector) query.fieldSelector = options.fieldSelector;
+    const list = await this.json<{ items?: T[]; metadata?: { resourceVersion?: string } }>({
+      path: await this.collectionPath(apiVersion, kind, options.namespace),
+      query,
+    });
     return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
   }
 
   /** `accept` asks for another representation, such as metadata only (PartialObjectMetadataList). */
-  async getRaw<T>(path: string, query: Record<string, string> = {}, accept = 'application/json'): Promise<T> {
-    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
-    for (const [key, value] of Object.entries(query)) request.setQueryParam(key, value);
-    return (await this.send(request, accept)) as unknown as T;
+  getRaw<T>(path: string, query: Record<string, string> = {}, accept = 'application/json'): Promise<T> {
+    return this.json<T>({ path, query, accept });
   }
 
   /** A text answer, such as a pod's log. */
-  async getText(path: string, query: Record<string, string> = {}): Promise<string> {
-    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
-    for (const [key, value] of Object.entries(query)) request.setQueryParam(key, value);
-    request.setHeaderParam('Accept', '*/*');
-    return (await this.requestPromise(request, TEXT)) as unknown as string;
+  getText(path: string, query: Record<string, string> = {}): Promise<string> {
+    return this.send({ path, query, accept: '*/*' });
   }
 
-  async sendRaw<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body: unknown, contentType = 'application/json'): Promise<T> {
-    const request = this.configuration.baseServer.makeRequestContext(path, method as HttpMethod);
-    if (body !== undefined) {
-      request.setHeaderParam('Content-Type', contentType);
-      request.setBody(JSON.stringify(body));
-    }
-    return (await this.send(request)) as unknown as T;
+  sendRaw<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body: unknown, contentType = 'application/json'): Promise<T> {
+    return this.json<T>({ method, path, body: body === undefined ? undefined : JSON.stringify(body), contentType });
+  }
+
+  /** Deletes the object, with the server's default propagation for its kind. */
+  async delete(object: ObjectRef): Promise<void> {
+    await this.send({ method: 'DELETE', path: await this.objectPath(object) });
+  }
+
+  private async json<T>(request: HttpRequest): Promise<T> {
+    const text = await this.send(request);
+    return (text ? JSON.parse(text) : {}) as T;
   }
 
   /**
@@ -144,31 +160,45 @@ export class ObjectApi extends KubernetesObjectApi {
    * connection lost mid-request is retried only when repeating it is harmless (not a create).
    * Only once this process has reached the API server: a wrong kubeconfig fails at once.
    */
-  private async send(request: RequestContext, accept = 'application/json'): Promise<KubernetesObject> {
-    request.setHeaderParam('Accept', accept);
+  private async send(request: HttpRequest): Promise<string> {
     const deadline = Date.now() + RETRY_BUDGET_MS;
     for (let delay = 200; ; delay = Math.min(delay * 2, 2_000)) {
       try {
-        const answer = await this.requestPromise(request, RAW);
+        const answer = await sendText(this.cluster, request);
         this.reached = true;
         return answer;
       } catch (error) {
-        if (!this.reached || !retryable(error, request.getHttpMethod()) || Date.now() + delay > deadline) throw error;
+        if (error instanceof HttpFailure) this.reached = true;
+        if (!this.reached || !retryable(error, request.method ?? 'GET') || Date.now() + delay > deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
   }
 
-  protected override async processResponse<T extends KubernetesObject>(response: ResponseContext, type?: string): Promise<T> {
-    if (type !== RAW && type !== TEXT) return super.processResponse(response, type);
-    const text = await response.body.text();
-    if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) return (type === TEXT ? text : text ? JSON.parse(text) : {}) as T;
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // Not JSON (a proxy's error page): keep the text for the message.
+  /** A kind's plural and scope: from the table, else from the API server's discovery (cached per group version). */
+  private async resource(apiVersion: string, kind: string): Promise<Resource> {
+    const known = BUILT_IN[apiVersion]?.[kind];
+    if (known) return { plural: known[0], namespaced: known[1] };
+    let served = this.discovered.get(apiVersion);
+    if (!served) {
+      served = this.json<{ resources?: { name: string; kind: string; namespaced: boolean }[] }>({
+        path: apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`,
+      }).then(
+        (list) => new Map((list.resources ?? []).filter((r) => !r.name.includes('/')).map((r) => [r.kind, { plural: r.name, namespaced: r.namespaced }])),
+        (error: unknown) => {
+          // A group the server does not serve at all: no kind of it exists.
+          if (error instanceof HttpFailure && error.code === 404) return new Map<string, Resource>();
+          throw error;
+        },
+      );
+      served.catch(() => this.discovered.delete(apiVersion));
+      this.discovered.set(apiVersion, served);
     }
-    throw new ApiException(response.httpStatusCode, 'Unsuccessful HTTP Request', body, response.headers);
+    const found = (await served).get(kind);
+    // Asked again next time: the CRD may be installed meanwhile (a long-running `berth web`).
+    if (!found) this.discovered.delete(apiVersion);
+    // Worded as client-node words it: kubeError recognizes it and names the operator to install.
+    if (!found) throw new Error(`Unrecognized API version and kind: ${apiVersion} ${kind}`);
+    return found;
   }
 }

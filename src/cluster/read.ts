@@ -5,7 +5,7 @@
  */
 import type { Cluster } from './connect.ts';
 import { isNotFound, kubeError } from './errors.ts';
-import { directTransport, getJson } from './http.ts';
+import { getJson } from './http.ts';
 
 const COLLECTIONS = {
   Deployment: 'apis/apps/v1/namespaces/{ns}/deployments',
@@ -80,5 +80,5 @@ export async function getIn<T>(cluster: Cluster, kind: ReadKind, namespace: stri
 }
 
 function get<T>(cluster: Cluster, path: string, query: Record<string, string> = {}, accept = 'application/json'): Promise<T> {
-  return directTransport(cluster) ? getJson<T>(cluster, { path, query, accept }) : cluster.objects.getRaw<T>(path, query, accept);
+  return getJson<T>(cluster, { path, query, accept });
 }

@@ -1,5 +1,5 @@
 /** Secrets: read decoded, written by server-side apply, deleted idempotently. */
-import { PatchStrategy, setHeaderOptions, type V1Secret } from '@kubernetes/client-node';
+import type { V1Secret } from '@kubernetes/client-node';
 import type { Cluster } from './connect.ts';
 import { isNotFound, kubeError } from './errors.ts';
 import { FIELD_MANAGER } from './field-manager.ts';
@@ -19,7 +19,7 @@ export interface SecretSpec {
 export async function readSecret(cluster: Cluster, namespace: string, name: string): Promise<Record<string, string> | undefined> {
   let secret: V1Secret;
   try {
-    secret = await cluster.core.readNamespacedSecret({ name, namespace });
+    secret = await cluster.objects.getRaw<V1Secret>(secretPath(namespace, name));
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw kubeError(error, `read Secret ${namespace}/${name}`);
@@ -46,18 +46,7 @@ export async function applySecret(cluster: Cluster, spec: SecretSpec, options: A
     data: Object.fromEntries(Object.entries(spec.data).map(([key, value]) => [key, Buffer.from(value, 'utf8').toString('base64')])),
   };
   try {
-    await cluster.core.patchNamespacedSecret(
-      {
-        name: spec.name,
-        namespace: spec.namespace,
-        body,
-        fieldManager: options.fieldManager ?? FIELD_MANAGER,
-        fieldValidation: 'Strict',
-        force: options.force,
-        dryRun: options.dryRun ? 'All' : undefined,
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-    );
+    await cluster.objects.applyRaw(body, { fieldManager: options.fieldManager ?? FIELD_MANAGER, force: options.force, dryRun: options.dryRun });
   } catch (error) {
     throw kubeError(error, `apply Secret ${spec.namespace}/${spec.name}`);
   }
@@ -66,10 +55,14 @@ export async function applySecret(cluster: Cluster, spec: SecretSpec, options: A
 /** True when it was deleted, false when it did not exist. */
 export async function deleteSecret(cluster: Cluster, namespace: string, name: string): Promise<boolean> {
   try {
-    await cluster.core.deleteNamespacedSecret({ name, namespace });
+    await cluster.objects.sendRaw('DELETE', secretPath(namespace, name), undefined);
     return true;
   } catch (error) {
     if (isNotFound(error)) return false;
     throw kubeError(error, `delete Secret ${namespace}/${name}`);
   }
+}
+
+function secretPath(namespace: string, name: string): string {
+  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`;
 }

@@ -3,7 +3,6 @@
  * would only update them in their last seconds, and the object would vanish after the deploy. A
  * deploy waits for them to be gone first, then creates them afresh.
  */
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { BerthError, ExitCode } from '../errors.ts';
 import type { Cluster } from './connect.ts';
 import { isNotFound, kubeError } from './errors.ts';
@@ -25,7 +24,7 @@ export async function waitUntilGone(
     const present = await Promise.all(
       left.map(async (object) => {
         try {
-          await cluster.objects.getRaw(await cluster.objects.objectPath(object as unknown as KubernetesObject));
+          await cluster.objects.getRaw(await cluster.objects.objectPath(object));
           return object;
         } catch (error) {
           if (isNotFound(error)) return undefined;

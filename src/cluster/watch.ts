@@ -5,10 +5,10 @@
  * connection or an API server restart means re-watch from the last resourceVersion seen, with a
  * short backoff; an abort signal ends it. Never sleep-polling.
  */
-import { Watch } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster } from './connect.ts';
 import { httpStatus, kubeError } from './errors.ts';
+import { streamGet } from './http.ts';
 
 export interface RawObject {
   apiVersion?: string;
@@ -84,7 +84,7 @@ export async function watchObjects<T extends RawObject>(cluster: Cluster, target
 type Ended = 'closed' | 'gone' | Error;
 
 /** One watch request, until the server closes it, it fails, or the signal aborts. */
-function watchOnce<T extends RawObject>(
+async function watchOnce<T extends RawObject>(
   cluster: Cluster,
   path: string,
   target: WatchTarget,
@@ -92,46 +92,40 @@ function watchOnce<T extends RawObject>(
   signal: AbortSignal,
   onEvent: (type: string, object: T) => void,
 ): Promise<Ended> {
-  return new Promise((resolve) => {
-    let gone = false;
-    let controller: AbortController | undefined;
-    // Resolve at once: some transports report the aborted request only when the connection closes.
-    const abort = () => {
-      controller?.abort();
-      finish('closed');
-    };
-    signal.addEventListener('abort', abort, { once: true });
-    const finish = (ended: Ended) => {
-      signal.removeEventListener('abort', abort);
-      resolve(ended);
-    };
-    new Watch(cluster.kubeConfig)
-      .watch(
-        path,
-        { resourceVersion, allowWatchBookmarks: true, labelSelector: target.labelSelector, fieldSelector: target.fieldSelector },
-        (type: string, object: T & { code?: number }) => {
-          if (type === 'ERROR') {
-            // A Status object: 410 means our resourceVersion is too old; anything else, start over too.
-            gone = true;
-            controller?.abort();
-            return;
-          }
-          onEvent(type, object);
-        },
-        (error: unknown) => {
-          if (gone) finish('gone');
-          else if (!error || signal.aborted || (error as Error).name === 'TimeoutError') finish('closed');
-          else finish(error instanceof Error ? error : new Error(String(error)));
-        },
-      )
-      .then(
-        (c) => {
-          controller = c;
-          if (signal.aborted) c.abort();
-        },
-        (error: unknown) => finish(error instanceof Error ? error : new Error(String(error))),
-      );
-  });
+  const query: Record<string, string> = { watch: '1', resourceVersion, allowWatchBookmarks: 'true' };
+  if (target.labelSelector) query.labelSelector = target.labelSelector;
+  if (target.fieldSelector) query.fieldSelector = target.fieldSelector;
+  // Ends this request on an ERROR event (a Status: 410 means our resourceVersion is too old; anything else, start over too).
+  if (signal.aborted) return 'closed';
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  let gone = false;
+  let partial = '';
+  try {
+    const end = await streamGet(cluster, { path, query }, stop.signal, (chunk) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.trim() || gone) continue;
+        const event = JSON.parse(line) as { type: string; object: T };
+        if (event.type === 'ERROR') {
+          gone = true;
+          stop.abort();
+          return;
+        }
+        onEvent(event.type, event.object);
+      }
+    });
+    if (gone) return 'gone';
+    // The server ends a watch after its timeout (minutes): watch again from where it stopped.
+    if (end === 'ended' || end === 'aborted') return 'closed';
+    return new Error('the watch connection dropped');
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 export function key(object: RawObject): string {

@@ -20,5 +20,5 @@ export async function whoAmI(cluster: Cluster): Promise<string> {
   } catch {
     // Fall through to the kubeconfig's own name for the user.
   }
-  return cluster.kubeConfig.getCurrentUser()?.name ?? 'unknown';
+  return cluster.target.user.name || 'unknown';
 }

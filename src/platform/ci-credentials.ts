@@ -51,9 +51,9 @@ export async function issueCiCredentials(request: IssueRequest): Promise<IssuedC
   // berth alone owns these objects: force takes back anything edited by hand.
   for (const object of objects) await applyObject(cluster, object as KubeObject & { apiVersion: string }, { force: true });
   const token = await requestToken(cluster, namespace, CI_ACCOUNT, request.ttlSeconds);
-  const current = cluster.kubeConfig.getCurrentCluster();
+  const current = cluster.target.cluster;
   const server = request.server ?? cluster.server;
-  const caData = current?.caData ?? (current?.caFile ? (await readFile(current.caFile)).toString('base64') : undefined);
+  const caData = current.caData ?? (current.caFile ? (await readFile(current.caFile)).toString('base64') : undefined);
   return {
     namespace,
     serviceAccount: CI_ACCOUNT,
@@ -64,7 +64,7 @@ export async function issueCiCredentials(request: IssueRequest): Promise<IssuedC
       name: `berth-${request.environment}`,
       server,
       caData,
-      insecure: current?.skipTLSVerify === true,
+      insecure: current.insecure,
       namespace,
       user: `${CI_ACCOUNT}@${namespace}`,
       token: token.token,

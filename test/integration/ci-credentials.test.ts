@@ -126,9 +126,9 @@ describeCluster('berth ci credentials', () => {
 
     // What status and logs read: pods and their logs.
     const cluster = connectCluster({ kubeconfig: ciPath });
-    const pods = await cluster.core.listNamespacedPod({ namespace: home.namespace, labelSelector: 'berth.dev/app=web' });
+    const pods = await cluster.objects.listRaw<{ metadata: { name: string } }>('v1', 'Pod', { namespace: home.namespace, labelSelector: 'berth.dev/app=web' });
     expect(pods.items.length).toBeGreaterThan(0);
-    const log = await tailLog(cluster, home.namespace, pods.items[0]!.metadata!.name!, 'web', { lines: 5, previous: false });
+    const log = await tailLog(cluster, home.namespace, pods.items[0]!.metadata.name, 'web', { lines: 5, previous: false });
     expect(log?.lines.length).toBeGreaterThan(0);
   });
 

@@ -62,7 +62,7 @@ describe.skipIf(testEnv() === null || skipImage || !hasWebServer)("the admin pag
     for (const [key, value] of Object.entries(configMap.data!)) writeFileSync(join(volumes.config, key), value, { mode: 0o644 });
     writeFileSync(join(volumes.tokens, 'alice'), `operator:${token}`, { mode: 0o644 });
     const cluster = connectCluster({ kubeconfig: harness.kubeconfigPath });
-    const current = cluster.kubeConfig.getCurrentCluster()!;
+    const current = cluster.target.cluster;
     writeFileSync(join(volumes.account, 'token'), (await requestToken(cluster, webNamespace, 'berth-web', 600)).token, { mode: 0o644 });
     writeFileSync(join(volumes.account, 'ca.crt'), current.caData ? Buffer.from(current.caData, 'base64') : readFileSync(current.caFile!), { mode: 0o644 });
     writeFileSync(join(volumes.account, 'namespace'), webNamespace, { mode: 0o644 });

@@ -126,7 +126,7 @@ describeCluster('the admin page in the cluster (platform.web)', () => {
   it("the page's account reads status and history, and restarts an app, in the environment's namespace", async () => {
     const admin = connectCluster({ kubeconfig: requireEnv().kubeconfigPath });
     const { token } = await requestToken(admin, webNamespace, 'berth-web', 600);
-    const current = admin.kubeConfig.getCurrentCluster()!;
+    const current = admin.target.cluster;
     const file = join(p.dir, 'web.kubeconfig');
     writeFileSync(
       file,
@@ -135,7 +135,7 @@ describeCluster('the admin page in the cluster (platform.web)', () => {
           name: 'web',
           server: admin.server,
           caData: current.caData ?? (current.caFile ? readFileSync(current.caFile).toString('base64') : undefined),
-          insecure: current.skipTLSVerify === true,
+          insecure: current.insecure,
           namespace: p.namespace,
           user: 'berth-web',
           token,
@@ -162,12 +162,12 @@ describeCluster('the admin page in the cluster (platform.web)', () => {
         () => 'allowed',
         (e: { code?: number }) => e.code,
       );
-    expect(await refused(asPage.core.readNamespacedSecret({ name: 'other-team', namespace: outside }))).toBe(403);
-    expect(await refused(asPage.core.listNamespacedSecret({ namespace: outside }))).toBe(403);
-    expect(await refused(asPage.core.listNamespacedSecret({ namespace: webNamespace }))).toBe(403);
-    expect(await refused(asPage.core.listSecretForAllNamespaces())).toBe(403);
-    expect(await refused(asPage.apps.listNamespacedDeployment({ namespace: outside }))).toBe(403);
-    expect(await refused(asPage.core.listNamespacedSecret({ namespace: p.namespace }))).toBe('allowed');
+    expect(await refused(asPage.objects.getRaw(`/api/v1/namespaces/${outside}/secrets/other-team`))).toBe(403);
+    expect(await refused(asPage.objects.listRaw('v1', 'Secret', { namespace: outside }))).toBe(403);
+    expect(await refused(asPage.objects.listRaw('v1', 'Secret', { namespace: webNamespace }))).toBe(403);
+    expect(await refused(asPage.objects.listRaw('v1', 'Secret'))).toBe(403);
+    expect(await refused(asPage.objects.listRaw('apps/v1', 'Deployment', { namespace: outside }))).toBe(403);
+    expect(await refused(asPage.objects.listRaw('v1', 'Secret', { namespace: p.namespace }))).toBe('allowed');
 
     // Every permission the page needs, and every probe that must be refused, asked of the authorizer.
     const web = resolveWeb(validateConfig(config).config)!;
@@ -205,6 +205,6 @@ describeCluster('the admin page in the cluster (platform.web)', () => {
     expect((await p.berth(['web', 'token', 'list'])).stdout).toBe('bob  viewer\n');
     // The page's own account may not read them through the API (only the kubelet mounts them).
     const asPage = connectCluster({ kubeconfig: asWeb.KUBECONFIG });
-    await expect(asPage.core.readNamespacedSecret({ name: 'berth-web-tokens', namespace: webNamespace })).rejects.toMatchObject({ code: 403 });
+    await expect(asPage.objects.getRaw(`/api/v1/namespaces/${webNamespace}/secrets/berth-web-tokens`)).rejects.toMatchObject({ code: 403 });
   });
 });

@@ -92,6 +92,19 @@ describe('applies a dry run found would change nothing', () => {
     expect(noopApplies([service], answer({}, more), live).size).toBe(0);
   });
 
+  it('reads the live objects without changing them (they are the next comparison and the rollback record)', () => {
+    const deployment = served(object('Deployment', 'web', { spec: { replicas: 2 } }));
+    deployment.metadata.annotations = { 'deployment.kubernetes.io/revision': '7' };
+    const before = structuredClone(deployment);
+    const liveDeployment = new Map([[ref({ ...deployment, kind: 'Deployment' }), deployment]]);
+    noopApplies(
+      [object('Deployment', 'web', { spec: { replicas: 2 } })],
+      [{ object: served(object('Deployment', 'web', { spec: { replicas: 2 } })), before: '1', changed: false }],
+      liveDeployment,
+    );
+    expect(deployment).toEqual(before);
+  });
+
   it('sends an object berth has never applied, or that does not exist yet', () => {
     const byKubectl = served(service);
     (byKubectl.metadata.managedFields as { manager: string }[])[0]!.manager = 'kubectl';

@@ -7,6 +7,23 @@ interface Metafile {
   outputs: Record<string, { imports: { path: string; kind: string }[]; inputs: Record<string, unknown> }>;
 }
 
+/** Every source file the output holding `input` loads statically, its own included. */
+function staticInputs(meta: Metafile, input: string): string[] {
+  const start = Object.keys(meta.outputs).find((o) => meta.outputs[o]!.inputs[input]);
+  expect(start, `${input} is in the bundle`).toBeDefined();
+  const seen = new Set<string>();
+  const queue = [start!];
+  while (queue.length) {
+    const output = queue.pop()!;
+    if (seen.has(output)) continue;
+    seen.add(output);
+    for (const imported of meta.outputs[output]?.imports ?? []) {
+      if (imported.kind === 'import-statement' && meta.outputs[imported.path]) queue.push(imported.path);
+    }
+  }
+  return [...seen].flatMap((output) => Object.keys(meta.outputs[output]!.inputs));
+}
+
 describe('CLI start-up', () => {
   it("statically loads no heavy library (they load inside a command's run)", () => {
     const meta = JSON.parse(readFileSync(new URL('../../dist/metafile.json', import.meta.url), 'utf8')) as Metafile;
@@ -42,5 +59,15 @@ describe('CLI start-up', () => {
     const inputs = [...seen].flatMap((output) => Object.keys(meta.outputs[output]!.inputs));
     expect(inputs).toContain('src/platform/web-access.ts');
     expect(inputs.filter((i) => /node_modules\/(@kubernetes|pg|@aws-sdk)\//.test(i))).toEqual([]);
+  });
+
+  it('deploys, reads and watches without client-node (its import alone took ~200 ms of a deploy): only a credential plugin user loads it', () => {
+    const meta = JSON.parse(readFileSync(new URL('../../dist/metafile.json', import.meta.url), 'utf8')) as Metafile;
+    for (const entry of ['src/deploy/run.ts', 'src/ops/status.ts', 'src/cluster/watch.ts', 'src/cluster/pod-logs.ts']) {
+      expect(
+        staticInputs(meta, entry).filter((i) => /node_modules\/(@kubernetes|undici|ws)\//.test(i)),
+        entry,
+      ).toEqual([]);
+    }
   });
 });
