@@ -80,6 +80,12 @@ export interface RolloutInput {
 
 export const DEFAULT_GRACE_MS = 10_000;
 const UNSCHEDULABLE_MS = 15_000;
+/**
+ * A claim still binding: when the PersistentVolume controller's cache has not yet seen a volume
+ * created just before its claim (a busy control plane), it looks again only at its next resync
+ * (--pvclaimbinder-sync-period, 15 s). Three resyncs, then it is a claim that will not bind.
+ */
+const UNBOUND_CLAIM_MS = 45_000;
 const MAX_RESTARTS = 3;
 
 export function rolloutVerdict(input: RolloutInput): Verdict {
@@ -165,7 +171,9 @@ export function podFailure(pod: Pod, input: Pick<RolloutInput, 'now' | 'graceMs'
   const scheduled = condition(pod.status?.conditions, 'PodScheduled');
   if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
     const since = Date.parse(scheduled.lastTransitionTime ?? pod.metadata.creationTimestamp ?? '') || input.now;
-    if (input.now - since >= (input.unschedulableMs ?? UNSCHEDULABLE_MS)) {
+    const unbound = /unbound immediate PersistentVolumeClaims/.test(scheduled.message ?? '');
+    const patience = input.unschedulableMs ?? (unbound ? UNBOUND_CLAIM_MS : UNSCHEDULABLE_MS);
+    if (input.now - since >= patience) {
       return { code: 'unschedulable', message: scheduled.message ?? 'no node can take the pod', pod: name };
     }
   }

@@ -191,6 +191,22 @@ describe('rollout verdict', () => {
     expect(v.state === 'failed' && v.failure).toMatchObject({ code: 'unschedulable', message: '0/2 nodes are available: 2 Insufficient cpu.' });
   });
 
+  it('gives a claim waiting to bind 45 s: the volume binder retries a missed match only every 15 s', () => {
+    // Seen under load: the claim is created right after its PersistentVolume, the binder's cache
+    // has not seen the volume yet, and it looks again at its next 15 s resync.
+    const scheduled = {
+      status: 'False',
+      reason: 'Unschedulable',
+      message: '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. not found',
+      since: 0,
+    };
+    const pods = [pod('c', 'new', { scheduled, containers: [] })];
+    expect(rolloutVerdict(input({ pods, seconds: 20 })).state).toBe('progressing');
+    expect(rolloutVerdict(input({ pods, seconds: 40 })).state).toBe('progressing');
+    const v = rolloutVerdict(input({ pods, seconds: 46 }));
+    expect(v.state === 'failed' && v.failure).toMatchObject({ code: 'unschedulable', message: scheduled.message });
+  });
+
   it('scaling back down does not fail on the surplus pods the ReplicaSet is about to delete', () => {
     // A scale to 6 that could not schedule, rolled back to 2: the ReplicaSet controller has not yet
     // deleted the four Pending pods, which have been Unschedulable for longer than 15 s.

@@ -1,13 +1,15 @@
-// A kubeconfig whose cluster sits behind an HTTP proxy (`proxy-url`), as kubectl supports it:
-// berth's requests, its watches included, go through the proxy's CONNECT tunnel to the real API
-// server; a proxy scheme berth cannot tunnel through is named in the error.
+// Kubeconfigs berth reads itself, against the real API server: a cluster behind an HTTP proxy
+// (`proxy-url`: requests and watches go through its CONNECT tunnel; a scheme berth cannot tunnel
+// through is named), and a user whose credentials an exec plugin makes.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { requestToken } from '../../src/cluster/access.ts';
 import { connectCluster } from '../../src/cluster/connect.ts';
+import { whoAmI } from '../../src/cluster/whoami.ts';
 import { closeTransport } from '../../src/cluster/http.ts';
 import { watchObjects } from '../../src/cluster/watch.ts';
 import { ExitCode } from '../../src/errors.ts';
@@ -15,7 +17,7 @@ import { describeCluster, requireEnv } from './helpers.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
-describeCluster('a kubeconfig with proxy-url', () => {
+describeCluster('kubeconfigs as kubectl reads them', () => {
   const tunnels: string[] = [];
   const sockets = new Set<Socket>();
   const proxy = createServer((_req, res) => res.writeHead(405).end());
@@ -85,5 +87,24 @@ describeCluster('a kubeconfig with proxy-url', () => {
         exitCode: ExitCode.unreachable,
       }),
     );
+  });
+  it('runs an exec credential plugin (client-node runs it) and is who its token says', async () => {
+    const admin = connectCluster({ kubeconfig: requireEnv().kubeconfigPath });
+    const { token } = await requestToken(admin, 'default', 'default', 600);
+    writeFileSync(join(dir, 'token'), token, { mode: 0o600 });
+    const plugin = join(dir, 'credential-plugin.sh');
+    writeFileSync(
+      plugin,
+      `#!/bin/sh\necho ran >> '${join(dir, 'ran')}'\nprintf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}' "$(cat '${join(dir, 'token')}')"\n`,
+      { mode: 0o700 },
+    );
+    const config = load(readFileSync(requireEnv().kubeconfigPath, 'utf8')) as { users: { user: Record<string, unknown> }[] };
+    for (const entry of config.users) entry.user = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never' } };
+    const path = join(dir, 'kubeconfig-exec');
+    writeFileSync(path, dump(config), { mode: 0o600 });
+    const cluster = connectCluster({ kubeconfig: path });
+    expect(await whoAmI(cluster)).toBe('system:serviceaccount:default:default');
+    await closeTransport(cluster);
+    expect(readFileSync(join(dir, 'ran'), 'utf8')).toMatch(/ran/);
   });
 });
