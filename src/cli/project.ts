@@ -1,5 +1,5 @@
 /** What most commands start with: the validated config, its warnings shown, and the environment. */
-import type { LoadedConfig } from '../config/load.ts';
+import type { LoadedConfig, LoadOptions } from '../config/load.ts';
 import { UsageError } from '../errors.ts';
 import { closest } from '../suggest.ts';
 import type { CommandContext } from './command.ts';
@@ -8,10 +8,13 @@ export const ENV_OPTION = { type: 'string', short: 'e', value: 'ENV', descriptio
 /** For commands that change things: no default when the config has several environments. */
 export const REQUIRED_ENV_OPTION = { ...ENV_OPTION, description: 'environment (required when the config has several)' } as const;
 
-export async function loadProject(context: Pick<CommandContext, 'cwd' | 'configFile' | 'out'> & { options?: { context?: string } }): Promise<LoadedConfig> {
+export async function loadProject(
+  context: Pick<CommandContext, 'cwd' | 'configFile' | 'out'> & { options?: { context?: string } },
+  hooks: Pick<LoadOptions, 'onRead'> = {},
+): Promise<LoadedConfig> {
   // zod and the config loader load here, not at start-up.
   const { loadConfig } = await import('../config/load.ts');
-  const loaded = await loadConfig({ cwd: context.cwd, file: context.configFile });
+  const loaded = await loadConfig({ cwd: context.cwd, file: context.configFile, onRead: hooks.onRead });
   for (const warning of loaded.warnings) context.out.warn(`${warning.path}: ${warning.message}`);
   // --context wins over cluster.context, as kubectl's flag wins over the kubeconfig.
   const kubeContext = context.options?.context;

@@ -40,6 +40,11 @@ export interface ApplySetOptions {
    * not queued behind a hundred no-op applies. See noopApplies in deploy/plan.ts.
    */
   unchanged?: ReadonlyMap<string, string>;
+  /**
+   * The answers of the dry run just before (by ref()): fresher than `live`, which was read before
+   * the deploy took its lock. A controller may have changed an object since (a claim bound).
+   */
+  dryRunAnswers?: ReadonlyMap<string, RawObject>;
 }
 
 /** `Deployment shop/web`: how objects are named in messages and maps. */
@@ -80,7 +85,7 @@ async function applyOne(cluster: Cluster, object: KubeObject, options: ApplySetO
     }
     throw failure;
   }
-  const applied = { object: result, before, changed: changedBy(options.live?.get(ref(object)), result) };
+  const applied = { object: result, before, changed: changedBy(live, result, options.dryRunAnswers?.get(ref(object))) };
   options.onApplied?.(applied);
   return applied;
 }
@@ -88,12 +93,15 @@ async function applyOne(cluster: Cluster, object: KubeObject, options: ApplySetO
 /**
  * Whether the apply changed the object. Controllers keep writing the status of Deployments and
  * PDBs, which moves resourceVersion without any change of ours: where an object has a generation
- * (bumped on spec changes only), that is what counts.
+ * (bumped on spec changes only), that is what counts. Elsewhere a new resourceVersion is a write,
+ * judged against the dry run's answer when there is one: a dry run answers with the stored
+ * resourceVersion, so a write by a controller since `before` was read is not taken for berth's.
  */
-function changedBy(before: RawObject | undefined, after: RawObject): boolean {
+export function changedBy(before: RawObject | undefined, after: RawObject, dryRun?: RawObject): boolean {
   if (!before) return true;
   if (before.metadata.generation !== undefined && after.metadata.generation !== undefined) return before.metadata.generation !== after.metadata.generation;
-  return before.metadata.resourceVersion !== after.metadata.resourceVersion;
+  const base = dryRun?.metadata.resourceVersion ? dryRun : before;
+  return base.metadata.resourceVersion !== after.metadata.resourceVersion;
 }
 
 /** Server-side apply errors that need their own words: field conflicts and missing CRDs. */

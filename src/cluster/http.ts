@@ -216,8 +216,10 @@ export async function streamGet(cluster: Cluster, request: HttpRequest, signal: 
       else failureBody += chunk;
     });
     stream.on('end', () => {
-      if (status && (status < 200 || status >= 300)) done(new HttpFailure(status, failureBody));
-      else done(signal?.aborted ? 'aborted' : 'ended');
+      if (signal?.aborted) done('aborted');
+      else if (!status) done(failure(new Error('the API server ended the stream without an answer')));
+      else if (status < 200 || status >= 300) done(new HttpFailure(status, failureBody));
+      else done('ended');
     });
     // The session's own error says why (ECONNREFUSED, a certificate problem); the stream's only "cancelled".
     const failure = (error: Error) => {
@@ -304,6 +306,29 @@ export async function getJson<T>(cluster: Cluster, request: HttpRequest): Promis
       // A broken session is closed by now; the retry opens a new one (see session()).
       if (error instanceof HttpFailure || attempt > 0) throw error;
     }
+  }
+}
+
+/**
+ * Opens the connection now and resolves once it is up (or failed: the first request reports
+ * that), after requests already made are sent. A command that is about to spend CPU on
+ * something else (validating its config) lets the API server work on those requests meanwhile.
+ */
+export async function connectEarly(cluster: Cluster): Promise<void> {
+  if (new URL(cluster.server).protocol !== 'https:') return;
+  try {
+    const t = await transportFor(cluster);
+    const h2 = await session(cluster, t);
+    if (!h2.connecting) return;
+    await new Promise<void>((resolve) => {
+      h2.once('connect', () => resolve());
+      h2.once('error', () => resolve());
+      h2.once('close', () => resolve());
+    });
+    // The queued requests go out in the turns after the handshake.
+    await new Promise((resolve) => setImmediate(resolve));
+  } catch {
+    // The requests themselves report it.
   }
 }
 

@@ -2,7 +2,7 @@
  * Field-level schemas shared by the config schema: names, domains, quantities, schedules.
  * Each refusal says what a valid value looks like.
  */
-import { z } from 'zod';
+import { z } from './zod.ts';
 import { cronProblem } from './cron.ts';
 
 /** DNS-1123 label: what Kubernetes accepts as a namespace, Service or label-safe name. */

@@ -7,7 +7,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BerthError, ConfigError, ExitCode } from '../errors.ts';
 import { treatAsTypeScriptModule } from './typescript-hook.ts';
-import { validateConfig, type ValidConfig } from './validate.ts';
+import type { ValidConfig } from './validate.ts';
 
 export const CONFIG_FILES = [
   'berth.config.ts',
@@ -91,9 +91,22 @@ export async function readConfigFile(file: string): Promise<unknown> {
   return module.default;
 }
 
-export async function loadConfig(options: { cwd?: string; file?: string } = {}): Promise<LoadedConfig> {
+export interface LoadOptions {
+  cwd?: string;
+  file?: string;
+  /**
+   * Sees the config as read, before it is validated (unvalidated: read defensively). A command
+   * can start its read-only cluster requests here, so that the API server answers while zod
+   * loads and validates (the validator is imported only after this returns).
+   */
+  onRead?: (raw: unknown) => Promise<void>;
+}
+
+export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
   const file = await findConfigFile(options.cwd ?? process.cwd(), options.file);
   const raw = await readConfigFile(file);
+  await options.onRead?.(raw);
+  const { validateConfig } = await import('./validate.ts');
   return { file, ...validateConfig(raw, file) };
 }
 

@@ -3,7 +3,7 @@
  * names it rather than a silently ignored setting. Defaults live in defaults.ts, not here:
  * this schema describes what a user may write.
  */
-import { z } from 'zod';
+import { z } from './zod.ts';
 import { cidr, command, cronSchedule, dnsLabel, domain, envVarName, image, quantity, timeZone, urlPath } from './fields.ts';
 import { TAG_SCHEME_HELP, tagSchemePattern } from './tag-scheme.ts';
 

@@ -2,7 +2,7 @@
  * Turns zod's issues into `apps.api.domains[1]: message` lines, with a spelling suggestion
  * for unknown fields, since a typo is the commonest config mistake.
  */
-import type { z } from 'zod';
+import type { z } from './zod.ts';
 import type { ConfigIssue } from '../errors.ts';
 import { closest } from '../suggest.ts';
 import { join } from './field-path.ts';

@@ -20,6 +20,8 @@ export interface RolloutContext {
   watcher: RolloutWatcher;
   /** berth-managed objects of the environment as they were before this deploy. */
   live: ReadonlyMap<string, RawObject>;
+  /** The preflight dry run's answers, by ref(): the freshest copy before the apply (see applySet). */
+  dryRun?: ReadonlyMap<string, RawObject>;
   timeoutMs: number;
   force: boolean;
   emit: Emit;
@@ -45,6 +47,7 @@ export async function applyApp(ctx: RolloutContext, objects: KubeObject[], uncha
     live: ctx.live,
     force: ctx.force,
     unchanged,
+    dryRunAnswers: ctx.dryRun,
     onClusterScopedForbidden: clusterScopedWarning(ctx.emit),
   });
   const deployments = applied

@@ -27,7 +27,8 @@ export async function rollbackTo(ctx: RolloutContext, request: RollbackRequest):
   const { target } = request;
   // Take back whatever the failed release set, and keep going even if Ctrl-C was pressed: a
   // rollback half-done is the one state worse than either release.
-  const rollbackCtx: RolloutContext = { ...ctx, force: true, interrupt: never };
+  // The preflight's answers were for the failed release's objects, not these.
+  const rollbackCtx: RolloutContext = { ...ctx, force: true, interrupt: never, dryRun: undefined };
   const applied = await applyApp(rollbackCtx, target.objects);
   const record = await createRelease(
     ctx.cluster,

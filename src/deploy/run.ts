@@ -4,11 +4,12 @@
  * release → prune → notify → unlock. Apps deploy in parallel; an app that fails is rolled back on
  * its own (the whole release: images, env, secrets, objects) and the others keep their new one.
  */
-import { type AppliedObject, applySet, listManaged, prune, ref } from '../cluster/apply-set.ts';
+import { type AppliedObject, applySet, prune, ref } from '../cluster/apply-set.ts';
 import { freeVolume, releasedVolumes } from '../cluster/released-volumes.ts';
 import { describe as describeObject, terminating, waitUntilGone } from '../cluster/terminating.ts';
 import { type Cluster, connectCluster } from '../cluster/connect.ts';
 import { httpStatus } from '../cluster/errors.ts';
+import { closeTransport } from '../cluster/http.ts';
 import { ensureNamespace } from '../cluster/namespaces.ts';
 import { whoAmI } from '../cluster/whoami.ts';
 import type { RawObject } from '../cluster/watch.ts';
@@ -16,7 +17,7 @@ import { resolveEnvironment } from '../config/resolve.ts';
 import type { ResolvedApp } from '../config/resolved.ts';
 import type { ParsedConfig } from '../config/schema.ts';
 import { BerthError, UsageError } from '../errors.ts';
-import { ANNOTATION, environmentLabels, LABEL, MANAGED_BY } from '../model/labels.ts';
+import { ANNOTATION, environmentLabels, LABEL } from '../model/labels.ts';
 import { databaseSecretName } from '../model/names.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { secretName } from '../model/names.ts';
@@ -25,6 +26,8 @@ import { applyApp, clusterScopedWarning, imagesOf, pruneApp, type RolloutContext
 import { type Diagnosis, diagnose } from './diagnose.ts';
 import type { Emit } from './events.ts';
 import { runHealthCheck, type HealthCheck } from './health-check.ts';
+import { sameTarget } from '../config/peek.ts';
+import { type EarlyReads, readLive } from './early-reads.ts';
 import { acquireLock, currentUser } from './lock.ts';
 import { pinConfigAndSecrets } from './pin.ts';
 import { comparable, diffObjects, type FieldChange, keepRestartStamps, noopApplies, pruneCandidates, splitByApp, withRestart } from './plan.ts';
@@ -72,6 +75,8 @@ export interface DeployRequest {
   /** `berth promote`: where each app's build comes from, recorded with its release. */
   promotedFrom?: Record<string, Promotion>;
   kubeconfig?: string;
+  /** First reads already under way (startEarlyReads), used when they are for this environment. */
+  early?: EarlyReads;
   /** Who to record in the release and the lock (the admin page's `web:<user>`); default: the API server's name for the kubeconfig's user. */
   user?: string;
   /**
@@ -130,18 +135,15 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   }
   const selected = request.apps.length ? request.apps : enabled;
   const namespace = resolved.namespace;
-  const cluster = connectCluster({ context: request.config.cluster?.context, kubeconfig: request.kubeconfig });
-  const envLabels = { [LABEL.managedBy]: MANAGED_BY, [LABEL.environment]: request.environment };
-
+  const context = request.config.cluster?.context;
+  const early = request.early;
+  const reuse = early && sameTarget(early, request.environment, namespace, context) && !request.user;
+  if (early && !reuse) await closeTransport(early.cluster);
+  const cluster = reuse ? early.cluster : connectCluster({ context, kubeconfig: request.kubeconfig });
+  const listLive = () => readLive(cluster, namespace, request.environment);
   // Read what runs (so apps not given a tag keep theirs; render, pure, refuses anything else) and
   // who is deploying, together.
-  const listLive = () =>
-    listManaged(cluster, namespace, envLabels).catch((error: BerthError) => {
-      // A namespace that does not exist yet simply has nothing running.
-      if (/not found/i.test(error.message)) return new Map<string, RawObject>();
-      throw error;
-    });
-  let [live, user] = await Promise.all([listLive(), request.user ?? whoAmI(cluster).catch(() => currentUser())]);
+  let [live, user] = await (reuse ? early.reads : Promise.all([listLive(), request.user ?? whoAmI(cluster).catch(() => currentUser())]));
   // The namespace or a volume still being deleted (deleted just before this deploy) would take
   // what is applied to it along: wait for it to go, then create it afresh.
   const going = request.dryRun ? [] : terminating(live.values());
@@ -267,6 +269,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       namespace,
       watcher,
       live,
+      dryRun: new Map(preflight.map((a) => [ref(a.object), a.object])),
       timeoutMs: request.timeoutMs ?? defaultTimeout(apps),
       force: request.forceConflicts,
       emit: request.emit,

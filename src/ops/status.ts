@@ -257,20 +257,36 @@ function cronStatus(cronJob: CronJob, jobs: Job[], now: number): CronStatus {
 function missedRun(cronJob: CronJob, newest: Job | undefined, now: number): string | undefined {
   const schedule = cronJob.spec?.schedule;
   if (!schedule || cronJob.spec?.suspend) return undefined;
-  let due: number | undefined;
-  try {
-    // croner reads 5-part schedules as the CronJob controller does (either day field matches when both are set).
-    const job = new Cron(schedule, { timezone: cronJob.spec?.timeZone ?? 'UTC', paused: true, mode: '5-part' });
-    due = job.previousRuns(1, new Date(now + 1))[0]?.getTime();
-  } catch {
-    return undefined;
-  }
+  const due = previousFire(schedule, cronJob.spec?.timeZone ?? 'UTC', now);
   if (due === undefined) return undefined;
   const grace = ((cronJob.spec?.startingDeadlineSeconds ?? 300) + 60) * 1000;
   const created = Date.parse(cronJob.metadata.creationTimestamp ?? '') || now;
   const lastStart = Math.max(Date.parse(cronJob.status?.lastScheduleTime ?? '') || 0, newest ? started(newest) : 0);
   if (created > due || now < due + grace || lastStart >= due - 60_000) return undefined;
   return new Date(due).toISOString();
+}
+
+/**
+ * Apps mostly share a few schedules (every nightly task at 03:00), and croner steps back through
+ * the calendar in the time zone to find a previous fire time: computed once per schedule, a
+ * 50-app status no longer spends a tenth of its time here.
+ */
+const previousFires = new Map<string, number | undefined>();
+
+function previousFire(schedule: string, timeZone: string, now: number): number | undefined {
+  const key = `${schedule}\n${timeZone}\n${now}`;
+  if (previousFires.has(key)) return previousFires.get(key);
+  let due: number | undefined;
+  try {
+    // croner reads 5-part schedules as the CronJob controller does (either day field matches when both are set).
+    const job = new Cron(schedule, { timezone: timeZone, paused: true, mode: '5-part' });
+    due = job.previousRuns(1, new Date(now + 1))[0]?.getTime();
+  } catch {
+    due = undefined;
+  }
+  if (previousFires.size > 1000) previousFires.clear();
+  previousFires.set(key, due);
+  return due;
 }
 
 function started(job: Job): number {

@@ -1,7 +1,7 @@
 // How a deploy sends its objects: what pods need first, then the Deployments, then the rest; and
 // which objects a dry run found would not change, so they are not sent again.
 import { describe, expect, it } from 'vitest';
-import { applyBatches, ref } from '../../src/cluster/apply-set.ts';
+import { applyBatches, changedBy, ref } from '../../src/cluster/apply-set.ts';
 import type { RawObject } from '../../src/cluster/watch.ts';
 import { noopApplies } from '../../src/deploy/plan.ts';
 import { compareObjects, type KubeObject } from '../../src/model/kube-object.ts';
@@ -110,5 +110,34 @@ describe('applies a dry run found would change nothing', () => {
     (byKubectl.metadata.managedFields as { manager: string }[])[0]!.manager = 'kubectl';
     expect(noopApplies([service], answer({}), new Map([[ref(service), byKubectl]])).size).toBe(0);
     expect(noopApplies([service], answer({}), new Map()).size).toBe(0);
+  });
+});
+
+describe('what an apply changed', () => {
+  const claim = (resourceVersion: string, volumeName?: string): RawObject => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data', namespace: 'shop', resourceVersion },
+    spec: { volumeName },
+  });
+
+  it("is nothing when a controller changed the object after berth read it (a claim bound meanwhile) and berth's apply wrote nothing", () => {
+    // Read before the deploy: unbound. The dry run just before the apply saw it bound (rv 12); the
+    // apply, a no-op, answers with that same resourceVersion.
+    expect(changedBy(claim('10'), claim('12', 'pv-1'), claim('12', 'pv-1'))).toBe(false);
+    expect(changedBy(claim('10'), claim('13', 'pv-1'), claim('12', 'pv-1'))).toBe(true);
+  });
+
+  it('is a new object, a new resourceVersion without a dry run, or a new generation', () => {
+    expect(changedBy(undefined, claim('12'))).toBe(true);
+    expect(changedBy(claim('10'), claim('12'))).toBe(true);
+    expect(changedBy(claim('10'), claim('10'))).toBe(false);
+    const deployment = (generation: number, resourceVersion: string): RawObject => ({
+      kind: 'Deployment',
+      metadata: { name: 'web', generation, resourceVersion },
+    });
+    // Controllers write a Deployment's status all the time; only a new generation is berth's change.
+    expect(changedBy(deployment(3, '10'), deployment(3, '15'), deployment(3, '14'))).toBe(false);
+    expect(changedBy(deployment(3, '10'), deployment(4, '15'), deployment(4, '10'))).toBe(true);
   });
 });

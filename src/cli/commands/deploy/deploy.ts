@@ -1,7 +1,9 @@
+import type { EarlyReads } from '../../../deploy/early-reads.ts';
 import { ExitCode } from '../../../errors.ts';
 import { defineCommand } from '../../command.ts';
 import { databaseEnsurer, preMigrationBackup, webhookReader } from '../../deploy-hooks.ts';
 import { formatDuration, parseDuration } from '../../duration.ts';
+import { peekTarget } from '../../../config/peek.ts';
 import { parseTagFlags } from '../../tag-flags.ts';
 import { ENV_OPTION, loadProject, pickEnvironment, stringList } from '../../project.ts';
 
@@ -37,7 +39,22 @@ export default defineCommand({
   ],
   async run(context) {
     const { out, options } = context;
-    const loaded = await loadProject(context);
+    // What runs and who deploys are read while zod loads and checks the config (deploy uses the
+    // answers only for the same environment, namespace and context).
+    let early: EarlyReads | undefined;
+    const loaded = await loadProject(context, {
+      onRead: async (raw) => {
+        const target = peekTarget(raw, options.env, options.context);
+        if (!target) return;
+        const [{ startEarlyReads }, { connectEarly }] = await Promise.all([import('../../../deploy/early-reads.ts'), import('../../../cluster/http.ts')]);
+        try {
+          early = startEarlyReads(target, context.env.KUBECONFIG);
+        } catch {
+          return; // The deploy's own connection reports it, after the config's own errors.
+        }
+        await connectEarly(early.cluster);
+      },
+    });
     const environment = pickEnvironment(loaded, options.env);
     const apps = context.positionals;
     const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout', 0);
@@ -66,6 +83,7 @@ export default defineCommand({
       gitSha: options['git-sha'],
       command: ['berth deploy', ...apps, '--env', environment, ...stringList(options.tag).flatMap((t) => ['--tag', t])].join(' '),
       kubeconfig: context.env.KUBECONFIG,
+      early,
       ensureDatabase: databaseEnsurer(context, loaded, environment),
       webhook: webhookReader(context, loaded),
       backupBeforeMigrate: options['skip-backup'] ? undefined : preMigrationBackup(context, loaded, environment, options['store-dir']),
