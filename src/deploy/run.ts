@@ -232,6 +232,8 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       live,
       dryRun: true,
       force: request.forceConflicts,
+      // Every request shares one HTTP/2 connection: 20 apps' 200 objects go in a few round trips, not 25.
+      concurrency: 32,
       // Reported when the real apply skips them.
       onClusterScopedForbidden: () => undefined,
     });
