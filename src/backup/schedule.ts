@@ -5,13 +5,9 @@
  * still dumping is not yet missed; one that fired longer ago than the tolerance must have
  * produced a verified backup that started at or after its fire time.
  */
-import { Cron } from 'croner';
+import { previousFire } from '../model/cron-fire.ts';
 
-/** The schedule's latest fire time at or before `at`, in the schedule's time zone. */
-export function previousFire(cron: string, timeZone: string | undefined, at: Date): Date | undefined {
-  const job = new Cron(cron, { timezone: timeZone, paused: true, mode: '5-part' });
-  return job.previousRuns(1, new Date(at.getTime() + 1))[0];
-}
+export { previousFire };
 
 export interface Staleness {
   stale: boolean;

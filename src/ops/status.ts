@@ -4,7 +4,7 @@
  * an older release, restarts and crash loops, the cron tasks' last runs, the deploy lock. The
  * lists are read once for the whole environment (status-read.ts), never per app.
  */
-import { Cron } from 'croner';
+import { previousFire as cronPreviousFire } from '../model/cron-fire.ts';
 import { ANNOTATION, LABEL } from '../model/labels.ts';
 import {
   type ContainerStatus,
@@ -278,9 +278,7 @@ function previousFire(schedule: string, timeZone: string, now: number): number |
   if (previousFires.has(key)) return previousFires.get(key);
   let due: number | undefined;
   try {
-    // croner reads 5-part schedules as the CronJob controller does (either day field matches when both are set).
-    const job = new Cron(schedule, { timezone: timeZone, paused: true, mode: '5-part' });
-    due = job.previousRuns(1, new Date(now + 1))[0]?.getTime();
+    due = cronPreviousFire(schedule, timeZone, new Date(now))?.getTime();
   } catch {
     due = undefined;
   }
