@@ -48,10 +48,11 @@ export interface UploadOptions {
 }
 
 /** Signs the request without hashing its body (the CRC32 header, which is signed, covers it). */
-function unsignedPayload<T extends { middlewareStack: { add: (...args: never[]) => void } }>(command: T): T {
-  (command.middlewareStack as { add: (middleware: unknown, options: unknown) => void }).add(
-    (next: (args: { request: { headers?: Record<string, string> } }) => Promise<unknown>) => (args: { request: { headers?: Record<string, string> } }) => {
-      if (args.request.headers) args.request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+function unsignedPayload<C extends PutObjectCommand | UploadPartCommand>(command: C): C {
+  (command as UploadPartCommand).middlewareStack.add(
+    (next) => (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
       return next(args);
     },
     { step: 'build', name: 'berthUnsignedPayload' },
@@ -69,6 +70,7 @@ export async function uploadStream(client: S3Client, target: UploadTarget, body:
   const requests = new AbortController();
   const pool: Buffer[] = [];
   let allocated = 0;
+  let parts = 0;
   const inFlight = new Set<Promise<void>>();
   const completed: CompletedPart[] = [];
   let created: Promise<string> | undefined;
@@ -92,7 +94,7 @@ export async function uploadStream(client: S3Client, target: UploadTarget, body:
     return Buffer.allocUnsafeSlow(partSize);
   };
   const startPart = (part: Buffer, length: number) => {
-    const number = completed.length + inFlight.size + 1;
+    const number = ++parts;
     if (number > MAX_PARTS) throw options.describe(new Error(`the archive needs more than ${MAX_PARTS} parts of ${partSize} bytes`));
     const data = part.subarray(0, length);
     const checksum = crc32(data);
@@ -146,6 +148,8 @@ export async function uploadStream(client: S3Client, target: UploadTarget, body:
     if (filled > 0) startPart(part, filled);
     while (inFlight.size) await Promise.race(inFlight);
     if (requestFailure) throw requestFailure;
+    // Never complete an upload that lacks a part (aws-sdk-js-v3 #2311).
+    if (completed.length !== parts) throw options.describe(new Error(`${parts - completed.length} of ${parts} parts did not arrive`));
     completed.sort((a, b) => a.PartNumber! - b.PartNumber!);
     const UploadId = await created;
     await send(new CompleteMultipartUploadCommand({ ...target, UploadId, MultipartUpload: { Parts: completed } })).catch(fail);
