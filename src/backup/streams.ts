@@ -25,7 +25,10 @@ export function decompressor(kind: Compression): Transform {
   return kind === 'gzip' ? createGunzip({ chunkSize: CHUNK }) : createZstdDecompress({ chunkSize: CHUNK });
 }
 
-/** Counts and (unless `hash: false`: a SHA-256 of pg_dump's raw output is a second of CPU per GB for nothing) hashes what passes through. */
+/**
+ * Counts and hashes what passes through; `hash: false` where no one reads the digest (a SHA-256
+ * of pg_dump's raw output cost a second of CPU per GB).
+ */
 export class Meter extends Transform {
   bytes = 0;
   private readonly hash: Hash | undefined;
