@@ -15,6 +15,7 @@ import { ensureDatabase, startBenchPostgres } from './backup-db.mjs';
 import { startS3Server, stopS3Server } from '../testenv/s3.ts';
 
 const root = new URL('..', import.meta.url).pathname;
+const loadAtStart = (await import('node:os')).loadavg();
 const runs = Number(process.env.BENCH_RUNS ?? 2);
 const server = await startBenchPostgres();
 let s3;
@@ -151,10 +152,10 @@ try {
     `peak RSS as the CronJob runs it (NODE_OPTIONS=--max-semi-space-size=2): backup of 100 MB ${samples.podSmallRss[0].toFixed(0)} MB, of 1 GB ${samples.podRss[0].toFixed(0)} MB, to S3 ${samples.podS3Rss[0].toFixed(0)} MB`,
   );
   console.log(
-    `load average at the end: ${(await import('node:os'))
+    `load average at the start: ${loadAtStart.map((l) => l.toFixed(1)).join(' ')}, at the end: ${(await import('node:os'))
       .loadavg()
       .map((l) => l.toFixed(1))
-      .join(' ')} (2 cores; other work on the machine slows both sides alike)`,
+      .join(' ')} (2 cores; other work on the machine slows both sides, berth's more threads a little more)`,
   );
   console.log(
     `peak RSS of the berth CLI (defaults): backup of 100 MB ${Math.max(...samples.smallRss).toFixed(0)} MB, of 1 GB ${Math.max(...samples.berthRss).toFixed(0)} MB, to S3 ${Math.max(...samples.s3Rss).toFixed(0)} MB, restore ${Math.max(...restore.berthRss).toFixed(0)} MB (limit 150 MB, flat)`,

@@ -134,7 +134,7 @@ async function dumpInto(request: BackupRequest, meta: BackupMeta, compression: C
     const counted = (async () => ({ tables: await countRows(client, tables, signal), schema: await schemaState(client) }))();
     counted.catch(() => {});
 
-    const raw = new Meter();
+    const raw = new Meter({ hash: false });
     const stored = new Meter();
     const body = new PassThrough({ highWaterMark: 1 << 18 });
     const gate = gateEnd(async () => {

@@ -10,6 +10,7 @@ import type { ObjectStore } from '../store/store.ts';
 import { BackupError, rootCause } from './failure.ts';
 import { archiveKey } from './layout.ts';
 import type { BackupMeta } from './meta.ts';
+import { scavengeAfter } from './scavenge.ts';
 import { decompressor, Meter } from './streams.ts';
 
 /** Streams the archive into `sink` (pg_restore's stdin); resolves once the checksum matched. */
@@ -60,6 +61,8 @@ function tolerant(stdin: Writable): Writable {
   return new Writable({
     highWaterMark: 1 << 20,
     write(chunk: Buffer, _encoding, done) {
+      // The decompressed chunks are the bulk of a restore's garbage.
+      scavengeAfter(chunk.length);
       if (closed || stdin.destroyed) return done();
       if (stdin.write(chunk)) return done();
       const go = () => {

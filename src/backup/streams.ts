@@ -5,10 +5,11 @@
  * stream until the producer (pg_dump) has exited cleanly, so a store never publishes the output
  * of a failed dump.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { constants, createGunzip, createGzip, createZstdCompress, createZstdDecompress } from 'node:zlib';
 import type { Compression } from './meta.ts';
+import { scavengeAfter } from './scavenge.ts';
 
 const CHUNK = 1 << 18;
 
@@ -24,22 +25,32 @@ export function decompressor(kind: Compression): Transform {
   return kind === 'gzip' ? createGunzip({ chunkSize: CHUNK }) : createZstdDecompress({ chunkSize: CHUNK });
 }
 
-/** Counts and hashes what passes through. */
+/**
+ * Counts and hashes what passes through; `hash: false` where no one reads the digest (a SHA-256
+ * of pg_dump's raw output cost a second of CPU per GB).
+ */
 export class Meter extends Transform {
   bytes = 0;
-  private readonly hash = createHash('sha256');
+  private readonly hash: Hash | undefined;
   private digest: string | undefined;
   /** The first bytes seen, for format checks. */
   head = Buffer.alloc(0);
 
+  constructor(options: { hash?: boolean } = {}) {
+    super();
+    if (options.hash !== false) this.hash = createHash('sha256');
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
-    this.hash.update(chunk);
+    scavengeAfter(chunk.length);
+    this.hash?.update(chunk);
     if (this.head.length < 16) this.head = Buffer.concat([this.head, chunk.subarray(0, 16 - this.head.length)]);
     done(null, chunk);
   }
 
   sha256(): string {
+    if (!this.hash) throw new Error('this meter does not hash');
     this.digest ??= this.hash.digest('hex');
     return this.digest;
   }

@@ -1,19 +1,18 @@
 /**
  * An S3-compatible store (AWS, MinIO, Versity, Hetzner/Backblaze/R2 and the like). Archives go up
- * as a streamed multipart upload (lib-storage): the object only exists once CompleteMultipartUpload
+ * as a streamed multipart upload (s3-upload.ts): the object only exists once CompleteMultipartUpload
  * succeeded, and a failed body or part aborts the upload, so nothing partial is ever visible.
- * After the upload the object's length and CRC32 checksum (computed here per part, as S3 composes
- * it) are read back with HeadObject and compared; a mismatch deletes the object (a part missing
- * from a "successful" upload, aws-sdk-js-v3 #2311, is caught here). The part size grows with the
- * expected size so the 10,000-part limit is never reached; memory stays at about two parts.
+ * Each part carries its CRC32, which the server checks. After the upload the object's length and
+ * CRC32 checksum (composed from berth's per-part CRC32s as S3 composes it) are read back with
+ * HeadObject and compared; a mismatch deletes the object (a part missing from a "successful"
+ * upload, aws-sdk-js-v3 #2311, is caught here). The part size grows with the expected size so the
+ * 10,000-part limit is never reached; memory stays at three parts (two uploading, one filling).
  */
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { crc32 } from 'node:zlib';
+import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type _Object } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { BerthError } from '../errors.ts';
 import { redactText } from '../redact.ts';
+import { uploadStream } from './s3-upload.ts';
 import { checkKey, type ObjectStore, StoreError, type StoredObject, type WriteOptions } from './store.ts';
 
 export interface S3Settings {
@@ -35,47 +34,6 @@ const TARGET_PARTS = 2_000;
 export function partSizeFor(sizeHint: number | undefined): number {
   if (!sizeHint || sizeHint <= MIN_PART * TARGET_PARTS) return MIN_PART;
   return Math.ceil(sizeHint / TARGET_PARTS / MIB) * MIB;
-}
-
-/** CRC32 per part and of the whole body, to compare with what the server composed. */
-class PartChecksums extends Transform {
-  bytes = 0;
-  whole = 0;
-  readonly parts: number[] = [];
-  private current = 0;
-  private inPart = 0;
-  private readonly partSize: number;
-  constructor(partSize: number) {
-    super({ highWaterMark: 1 << 20 });
-    this.partSize = partSize;
-  }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null, data?: Buffer) => void): void {
-    this.bytes += chunk.length;
-    this.whole = crc32(chunk, this.whole);
-    let offset = 0;
-    while (offset < chunk.length) {
-      const take = Math.min(chunk.length - offset, this.partSize - this.inPart);
-      this.current = crc32(chunk.subarray(offset, offset + take), this.current);
-      this.inPart += take;
-      offset += take;
-      if (this.inPart === this.partSize) this.closePart();
-    }
-    done(null, chunk);
-  }
-  private closePart(): void {
-    this.parts.push(this.current);
-    this.current = 0;
-    this.inPart = 0;
-  }
-  /** The checksum S3 reports for the object: whole-object for a single PUT, composite for multipart. */
-  expected(type: string | undefined): string {
-    if (this.inPart > 0 || this.parts.length === 0) this.closePart();
-    const b64 = (value: number) => Buffer.from([value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255]).toString('base64');
-    if (this.parts.length === 1 || type === 'FULL_OBJECT') return b64(this.whole);
-    const joined = Buffer.alloc(this.parts.length * 4);
-    for (const [i, part] of this.parts.entries()) joined.writeUInt32BE(part >>> 0, i * 4);
-    return `${b64(crc32(joined))}-${this.parts.length}`;
-  }
 }
 
 export class S3Store implements ObjectStore {
@@ -105,34 +63,16 @@ export class S3Store implements ObjectStore {
   }
 
   async write(key: string, body: Readable, options: WriteOptions = {}): Promise<{ bytes: number }> {
-    const partSize = partSizeFor(options.sizeHint);
-    const sums = new PartChecksums(partSize);
-    const feeding = pipeline(body, sums);
-    feeding.catch(() => {});
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: this.key(key), Body: sums, ChecksumAlgorithm: 'CRC32' },
-      partSize,
-      queueSize: 2,
-      leavePartsOnError: false,
+    const doing = `upload ${this.description}${key}`;
+    const sums = await uploadStream(this.client, { Bucket: this.bucket, Key: this.key(key) }, body, {
+      partSize: partSizeFor(options.sizeHint),
+      concurrency: 2,
+      signal: options.signal,
+      describe: (error) => this.error(error, doing, 'UPLOAD_INCOMPLETE'),
+    }).catch((error: unknown) => {
+      // The body's own failure (a failed dump) explains an aborted upload best.
+      throw error instanceof BerthError ? error : this.error(error, doing, 'UPLOAD_INCOMPLETE');
     });
-    const abort = () => void upload.abort().catch(() => {});
-    options.signal?.addEventListener('abort', abort, { once: true });
-    // A failed upload stops reading its body: fail the body too, so the producer (pg_dump) is stopped.
-    const uploading = upload.done().catch((error: unknown) => {
-      const failure = this.error(error, `upload ${this.description}${key}`, 'UPLOAD_INCOMPLETE');
-      sums.destroy(failure);
-      throw failure;
-    });
-    try {
-      const [fed, uploaded] = await Promise.allSettled([feeding, uploading]);
-      // The body's own failure (a failed dump) explains an aborted upload best; a store failure explains a broken body.
-      if (fed.status === 'rejected' && fed.reason instanceof BerthError && !(fed.reason instanceof StoreError)) throw fed.reason;
-      if (uploaded.status === 'rejected') throw uploaded.reason;
-      if (fed.status === 'rejected') throw fed.reason;
-    } finally {
-      options.signal?.removeEventListener('abort', abort);
-    }
     const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(key), ChecksumMode: 'ENABLED' })).catch((error: unknown) => {
       throw this.error(error, `check ${this.description}${key}`, 'UPLOAD_INCOMPLETE');
     });
