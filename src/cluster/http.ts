@@ -208,12 +208,20 @@ export async function streamGet(cluster: Cluster, request: HttpRequest, signal: 
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     stream.setEncoding('utf8');
-    stream.on('response', (answer) => {
-      status = Number(answer[constants.HTTP2_HEADER_STATUS] ?? 0);
-    });
-    stream.on('data', (chunk: string) => {
+    // Node emits 'response' a tick after the headers arrive; body bytes read with them come first.
+    let early: string[] = [];
+    const take = (chunk: string) => {
       if (status >= 200 && status < 300) onData(chunk);
       else failureBody += chunk;
+    };
+    stream.on('response', (answer) => {
+      status = Number(answer[constants.HTTP2_HEADER_STATUS] ?? 0);
+      for (const chunk of early) take(chunk);
+      early = [];
+    });
+    stream.on('data', (chunk: string) => {
+      if (status) take(chunk);
+      else early.push(chunk);
     });
     stream.on('end', () => {
       if (signal?.aborted) done('aborted');
