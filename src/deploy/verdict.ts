@@ -86,6 +86,8 @@ const UNSCHEDULABLE_MS = 15_000;
  * (--pvclaimbinder-sync-period, 15 s). Three resyncs, then it is a claim that will not bind.
  */
 const UNBOUND_CLAIM_MS = 45_000;
+/** A namespace's default ServiceAccount not made yet (the ServiceAccount controller was restarting: 17 s seen in CI). */
+const MISSING_ACCOUNT_MS = 60_000;
 const MAX_RESTARTS = 3;
 
 export function rolloutVerdict(input: RolloutInput): Verdict {
@@ -120,7 +122,10 @@ export function rolloutVerdict(input: RolloutInput): Verdict {
   if (replicaFailure?.status === 'True') {
     const message = replicaFailure.message ?? replicaFailure.reason ?? 'the ReplicaSet cannot create pods';
     const since = Date.parse(replicaFailure.lastTransitionTime ?? '') || input.now;
-    if (input.now - since >= (input.unschedulableMs ?? UNSCHEDULABLE_MS)) {
+    // A ServiceAccount not there yet comes once the ServiceAccount controller runs, which may itself be restarting.
+    const patience =
+      input.unschedulableMs ?? (/error looking up service account|serviceaccount "[^"]+" not found/.test(message) ? MISSING_ACCOUNT_MS : UNSCHEDULABLE_MS);
+    if (input.now - since >= patience) {
       return { state: 'failed', progress, failure: { code: 'replica-failure', message } };
     }
     cannotCreate = message;

@@ -21,6 +21,7 @@ import type { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import {
   AbortMultipartUploadCommand,
+  ListMultipartUploadsCommand,
   type CompletedPart,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
@@ -162,10 +163,24 @@ export async function uploadStream(client: S3Client, target: UploadTarget, body:
     await Promise.allSettled([...inFlight]);
     if (created) {
       const UploadId = await created.catch(() => undefined);
-      if (UploadId) await client.send(new AbortMultipartUploadCommand({ ...target, UploadId })).catch(() => {});
+      if (UploadId) await abortUpload(client, target, UploadId);
     }
     throw requestFailure ?? error;
   } finally {
     options.signal?.removeEventListener('abort', interrupt);
+  }
+}
+
+/**
+ * Drops a multipart upload. A part still being written when the abort arrives may bring it back
+ * (S3's AbortMultipartUpload: "it might be necessary to abort a given multipart upload multiple
+ * times"), so abort until the store lists it no more, a few times at most.
+ */
+async function abortUpload(client: S3Client, target: { Bucket: string; Key: string }, UploadId: string): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await client.send(new AbortMultipartUploadCommand({ ...target, UploadId })).catch(() => {});
+    const listed = await client.send(new ListMultipartUploadsCommand({ Bucket: target.Bucket, Prefix: target.Key })).catch(() => undefined);
+    if (!listed?.Uploads?.some((u) => u.UploadId === UploadId)) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -251,8 +251,10 @@ describe('rollout verdict', () => {
     const early = rolloutVerdict(input({ replicaSets: noAccount, seconds: 3 }));
     expect(early.state).toBe('progressing');
     if (early.state === 'progressing') expect(early.waitingFor).toMatch(/cannot create pods yet: .*service account/);
-    // Still there after the grace: a real failure (quota, admission), reported in seconds, not at the deadline.
-    expect(rolloutVerdict(input({ replicaSets: noAccount, seconds: 15 })).state).toBe('failed');
+    // The ServiceAccount controller may itself be restarting (seen in CI right after an API server
+    // restart: 17 s): a missing ServiceAccount gets 60 s, then it is one that will not come.
+    expect(rolloutVerdict(input({ replicaSets: noAccount, seconds: 30 })).state).toBe('progressing');
+    expect(rolloutVerdict(input({ replicaSets: noAccount, seconds: 61 })).state).toBe('failed');
   });
 
   it('fails on ProgressDeadlineExceeded and on restarts that keep climbing while running', () => {
