@@ -1,6 +1,7 @@
 /** Deployments: find an app's, and roll their pods. */
 import type { Cluster } from './connect.ts';
 import { kubeError } from './errors.ts';
+import { collectionUrl } from './read.ts';
 
 /** Names of the Deployments in a namespace carrying every given label. */
 export async function listDeployments(cluster: Cluster, namespace: string, labels: Record<string, string>): Promise<string[]> {
@@ -34,7 +35,7 @@ export async function restartDeployments(cluster: Cluster, namespace: string, na
       // Strategic merge: touches the one annotation and nothing else.
       await cluster.objects.sendRaw(
         'PATCH',
-        `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments/${encodeURIComponent(name)}?fieldManager=${ROLLOUT_MANAGER}`,
+        `${collectionUrl('Deployment', namespace)}/${encodeURIComponent(name)}?fieldManager=${ROLLOUT_MANAGER}`,
         body,
         'application/strategic-merge-patch+json',
       );

@@ -3,6 +3,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { Cluster } from './connect.ts';
 import { isNotFound, kubeError } from './errors.ts';
 import { FIELD_MANAGER } from './field-manager.ts';
+import { collectionUrl } from './read.ts';
 
 export { FIELD_MANAGER };
 
@@ -19,7 +20,7 @@ export interface SecretSpec {
 export async function readSecret(cluster: Cluster, namespace: string, name: string): Promise<Record<string, string> | undefined> {
   let secret: V1Secret;
   try {
-    secret = await cluster.objects.getRaw<V1Secret>(secretPath(namespace, name));
+    secret = await cluster.objects.getRaw<V1Secret>(`${collectionUrl('Secret', namespace)}/${encodeURIComponent(name)}`);
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw kubeError(error, `read Secret ${namespace}/${name}`);
@@ -55,14 +56,10 @@ export async function applySecret(cluster: Cluster, spec: SecretSpec, options: A
 /** True when it was deleted, false when it did not exist. */
 export async function deleteSecret(cluster: Cluster, namespace: string, name: string): Promise<boolean> {
   try {
-    await cluster.objects.sendRaw('DELETE', secretPath(namespace, name), undefined);
+    await cluster.objects.sendRaw('DELETE', `${collectionUrl('Secret', namespace)}/${encodeURIComponent(name)}`, undefined);
     return true;
   } catch (error) {
     if (isNotFound(error)) return false;
     throw kubeError(error, `delete Secret ${namespace}/${name}`);
   }
-}
-
-function secretPath(namespace: string, name: string): string {
-  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`;
 }
