@@ -86,10 +86,12 @@ describeCluster('backups when things break', () => {
         reason: 'manual',
       });
       running.catch(() => {});
-      // Kill it once the first multipart parts are arriving (versitygw stages them under .sgwtmp).
+      // Kill it once the first multipart part has landed (versitygw keeps parts under
+      // .sgwtmp/multipart). Not anything under .sgwtmp: when O_TMPFILE is refused, versitygw
+      // stages a plain PutObject there too, and a kill then cut the `running` sidecar's own write.
       const bucketDir = join(s3.dataDir, 'root', s3.bucket);
       const deadline = Date.now() + 60_000;
-      while (!files(join(bucketDir, '.sgwtmp')).some((f) => statSync(f).size > 0) && Date.now() < deadline) await sleep(10);
+      while (!files(join(bucketDir, '.sgwtmp', 'multipart')).some((f) => statSync(f).size > 0) && Date.now() < deadline) await sleep(10);
       process.kill(s3.pid, 'SIGKILL');
       const failure = await running.then(
         () => undefined,
@@ -101,7 +103,7 @@ describeCluster('backups when things break', () => {
       const client = new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: s3 });
       const catalog = await readCatalog(store, 'web', 'it');
       expect(catalog.some(isGood)).toBe(false);
-      expect(catalog[0]?.meta?.status).toBe('running');
+      expect(catalog[0]?.meta?.status, JSON.stringify(catalog)).toBe('running');
       await expect(client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: `it/web/${catalog[0]!.meta!.archive}` }))).rejects.toMatchObject({
         name: 'NotFound',
       });
