@@ -91,7 +91,8 @@ describeCluster('backups when things break', () => {
       // stages a plain PutObject there too, and a kill then cut the `running` sidecar's own write.
       const bucketDir = join(s3.dataDir, 'root', s3.bucket);
       const deadline = Date.now() + 60_000;
-      while (!files(join(bucketDir, '.sgwtmp', 'multipart')).some((f) => statSync(f).size > 0) && Date.now() < deadline) await sleep(10);
+      while (!files(join(bucketDir, '.sgwtmp', 'multipart')).some((f) => (statSync(f, { throwIfNoEntry: false })?.size ?? 0) > 0) && Date.now() < deadline)
+        await sleep(10);
       process.kill(s3.pid, 'SIGKILL');
       const failure = await running.then(
         () => undefined,
