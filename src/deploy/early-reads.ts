@@ -1,11 +1,11 @@
 /**
- * A deploy's first reads — what runs in the environment, and who is deploying — started by the
- * command while it is still validating its config, so the API server answers meanwhile. Both are
- * read-only; deploy uses them only when the validated config names the same environment,
- * namespace and kube context. Kept apart from run.ts, which loads the renderer and zod.
+ * A deploy's first reads — what runs in the environment, and who is deploying — which the command
+ * starts early (cluster/early.ts) while it is still validating its config. Kept apart from
+ * run.ts, which loads the renderer and zod.
  */
 import { listManaged } from '../cluster/apply-set.ts';
-import { type Cluster, connectCluster } from '../cluster/connect.ts';
+import type { Cluster } from '../cluster/connect.ts';
+import type { Early } from '../cluster/early.ts';
 import type { RawObject } from '../cluster/watch.ts';
 import { whoAmI } from '../cluster/whoami.ts';
 import type { BerthError } from '../errors.ts';
@@ -20,22 +20,9 @@ export function readLive(cluster: Cluster, namespace: string, environment: strin
   });
 }
 
-export interface EarlyReads {
-  cluster: Cluster;
-  namespace: string;
-  environment: string;
-  context: string | undefined;
-  reads: Promise<[Map<string, RawObject>, string]>;
-}
+export type EarlyReads = Early<[Map<string, RawObject>, string]>;
 
-/**
- * Starts what a deploy reads first (what runs, and who is deploying) while the command is still
- * validating its config: both are read-only, and deploy uses them only when the validated config
- * names the same environment, namespace and context.
- */
-export function startEarlyReads(target: { namespace: string; environment: string; context: string | undefined }, kubeconfig: string | undefined): EarlyReads {
-  const cluster = connectCluster({ context: target.context, kubeconfig });
-  const reads = Promise.all([readLive(cluster, target.namespace, target.environment), whoAmI(cluster).catch(() => currentUser())]);
-  reads.catch(() => undefined);
-  return { ...target, cluster, reads };
+/** What a deploy reads first: what runs, and who is deploying. */
+export function readFirst(cluster: Cluster, namespace: string, environment: string): Promise<[Map<string, RawObject>, string]> {
+  return Promise.all([readLive(cluster, namespace, environment), whoAmI(cluster).catch(() => currentUser())]);
 }

@@ -9,9 +9,8 @@ import { freeVolume, releasedVolumes } from '../cluster/released-volumes.ts';
 import { describe as describeObject, terminating, waitUntilGone } from '../cluster/terminating.ts';
 import { type Cluster, connectCluster } from '../cluster/connect.ts';
 import { httpStatus } from '../cluster/errors.ts';
-import { closeTransport } from '../cluster/http.ts';
+import { takeEarly } from '../cluster/early.ts';
 import { ensureNamespace } from '../cluster/namespaces.ts';
-import { whoAmI } from '../cluster/whoami.ts';
 import type { RawObject } from '../cluster/watch.ts';
 import { resolveEnvironment } from '../config/resolve.ts';
 import type { ResolvedApp } from '../config/resolved.ts';
@@ -26,9 +25,8 @@ import { applyApp, clusterScopedWarning, imagesOf, pruneApp, type RolloutContext
 import { type Diagnosis, diagnose } from './diagnose.ts';
 import type { Emit } from './events.ts';
 import { runHealthCheck, type HealthCheck } from './health-check.ts';
-import { sameTarget } from '../config/peek.ts';
-import { type EarlyReads, readLive } from './early-reads.ts';
-import { acquireLock, currentUser } from './lock.ts';
+import { type EarlyReads, readFirst, readLive } from './early-reads.ts';
+import { acquireLock } from './lock.ts';
 import { pinConfigAndSecrets } from './pin.ts';
 import { comparable, diffObjects, type FieldChange, keepRestartStamps, noopApplies, pruneCandidates, splitByApp, withRestart } from './plan.ts';
 import { createRelease, currentRelease, DEFAULT_HISTORY, listReleases, type Promotion, type Release, trimHistory, updateRelease } from './releases.ts';
@@ -75,7 +73,7 @@ export interface DeployRequest {
   /** `berth promote`: where each app's build comes from, recorded with its release. */
   promotedFrom?: Record<string, Promotion>;
   kubeconfig?: string;
-  /** First reads already under way (startEarlyReads), used when they are for this environment. */
+  /** First reads already under way (cluster/early.ts), used when they are for this environment. */
   early?: EarlyReads;
   /** Who to record in the release and the lock (the admin page's `web:<user>`); default: the API server's name for the kubeconfig's user. */
   user?: string;
@@ -136,14 +134,13 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   const selected = request.apps.length ? request.apps : enabled;
   const namespace = resolved.namespace;
   const context = request.config.cluster?.context;
-  const early = request.early;
-  const reuse = early && sameTarget(early, request.environment, namespace, context) && !request.user;
-  if (early && !reuse) await closeTransport(early.cluster);
-  const cluster = reuse ? early.cluster : connectCluster({ context, kubeconfig: request.kubeconfig });
+  // A deploy for someone else (the admin page's user) reads who it is for from the request.
+  const reuse = await takeEarly(request.early, { environment: request.environment, namespace, context }, !request.user);
+  const cluster = reuse?.cluster ?? connectCluster({ context, kubeconfig: request.kubeconfig });
   const listLive = () => readLive(cluster, namespace, request.environment);
   // Read what runs (so apps not given a tag keep theirs; render, pure, refuses anything else) and
   // who is deploying, together.
-  let [live, user] = await (reuse ? early.reads : Promise.all([listLive(), request.user ?? whoAmI(cluster).catch(() => currentUser())]));
+  let [live, user] = await (reuse?.reads ?? (request.user ? Promise.all([listLive(), request.user]) : readFirst(cluster, namespace, request.environment)));
   // The namespace or a volume still being deleted (deleted just before this deploy) would take
   // what is applied to it along: wait for it to go, then create it afresh.
   const going = request.dryRun ? [] : terminating(live.values());

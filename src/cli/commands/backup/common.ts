@@ -22,8 +22,7 @@ export async function backupTarget(
     throw new UsageError(`berth backup ${verb} takes one app name`, { hint: `berth backup ${verb} APP [--env ENV]` });
   }
   const target = await dbTarget({ ...context, positionals: positionals.slice(0, 1) }, verb, { explicitEnvironment: options.explicitEnvironment });
-  const { loadProject } = await import('../../project.ts');
-  const loaded = await loadProject({ ...context, out: { ...context.out, warn: () => {} } as never });
+  const { loaded } = target;
   const { backupAccess } = await import('../../../backup/access.ts');
   const storeDir = typeof context.options['store-dir'] === 'string' ? (context.options['store-dir'] as string) : undefined;
   const access = backupAccess(

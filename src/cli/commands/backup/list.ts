@@ -67,13 +67,11 @@ export default defineCommand({
 });
 
 async function readServerBackup(context: CommandContext, target: BackupTarget): Promise<ContinuousBackupState | undefined> {
-  const [{ loadProject }, { resolveDatabase }, { readContinuousBackup }] = await Promise.all([
-    import('../../project.ts'),
+  const [{ resolveDatabase }, { readContinuousBackup }] = await Promise.all([
     import('../../../config/resolve.ts'),
     import('../../../backup/continuous-read.ts'),
   ]);
-  const { config } = await loadProject({ ...context, out: { ...context.out, warn: () => {} } as never });
-  const database = resolveDatabase(config.database);
+  const database = resolveDatabase(target.loaded.config.database);
   if (database?.mode !== 'cnpg' || !database.continuousBackup) return undefined;
   return readContinuousBackup(await target.cluster(), database).catch((error: Error) => {
     context.out.warn(`the server's continuous backup state is unknown: ${error.message}`);

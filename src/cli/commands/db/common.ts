@@ -1,5 +1,6 @@
 /** What the `db` commands share: the app argument, the environment, the target from the config. */
 import type { AppTarget, AppTargetOptions } from '../../../db/app-target.ts';
+import type { LoadedConfig } from '../../../config/load.ts';
 import { UsageError } from '../../../errors.ts';
 import type { CommandContext } from '../../command.ts';
 import { loadProject, pickEnvironment } from '../../project.ts';
@@ -7,6 +8,8 @@ import { loadProject, pickEnvironment } from '../../project.ts';
 export interface DbCommandTarget extends AppTarget {
   environment: string;
   app: string;
+  /** The config as loaded for this target, so a command reads the file once. */
+  loaded: LoadedConfig;
 }
 
 export interface DbTargetOptions extends AppTargetOptions {
@@ -32,7 +35,7 @@ export async function dbTarget(context: CommandContext, command: string, options
   const environment = pickEnvironment(loaded, context.options.env);
   const { appTarget } = await import('../../../db/app-target.ts');
   const target = appTarget({ config: loaded.config, configFile: loaded.file, env: context.env, warn: (m) => context.out.warn(m) }, environment, app, options);
-  return { ...target, environment, app };
+  return { ...target, environment, app, loaded };
 }
 
 /** What the provisioning functions need, with the admin URL read and the cluster connected. */

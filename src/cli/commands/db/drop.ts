@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import { BerthError, UsageError } from '../../../errors.ts';
 import { databaseSecretName } from '../../../model/names.ts';
 import { defineCommand, type CommandContext } from '../../command.ts';
-import { loadProject, REQUIRED_ENV_OPTION } from '../../project.ts';
+import { REQUIRED_ENV_OPTION } from '../../project.ts';
 import { dbTarget } from './common.ts';
 
 /** Drops after the user types the app name, or with `--yes APP` (the name again, so a stray --yes in a script cannot drop the wrong app). */
@@ -22,7 +22,7 @@ export default defineCommand({
     const target = await dbTarget(context, 'drop', { requireDatabase: false, explicitEnvironment: true });
     const { out } = context;
     const what = `database ${target.identity.database} and role ${target.identity.role} of ${target.app} in ${target.environment}`;
-    const loaded = await loadProject({ ...context, out: { warn: () => {} } as never });
+    const { loaded } = target;
     const skipBackup = context.options['skip-backup'] === true;
     if (!loaded.config.backups && !skipBackup) {
       out.warn('no backup is taken before dropping: no backup store is configured (backups.store). Take one yourself (pg_dump) if you may need the data.');
@@ -75,7 +75,7 @@ async function finalBackup(context: CommandContext, target: Awaited<ReturnType<t
     import('../../../backup/dump.ts'),
     import('../../../backup/verify.ts'),
   ]);
-  const loaded = await loadProject({ ...context, out: { warn: () => {} } as never });
+  const { loaded } = target;
   const settings = backupSettings(loaded.config, target.app, target.environment);
   const store = await openStore(settings.store, {
     configDir: dirname(loaded.file),

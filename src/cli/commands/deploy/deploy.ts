@@ -46,13 +46,8 @@ export default defineCommand({
       onRead: async (raw) => {
         const target = peekTarget(raw, options.env, options.context);
         if (!target) return;
-        const [{ startEarlyReads }, { connectEarly }] = await Promise.all([import('../../../deploy/early-reads.ts'), import('../../../cluster/http.ts')]);
-        try {
-          early = startEarlyReads(target, context.env.KUBECONFIG);
-        } catch {
-          return; // The deploy's own connection reports it, after the config's own errors.
-        }
-        await connectEarly(early.cluster);
+        const [{ readFirst }, { startEarly }] = await Promise.all([import('../../../deploy/early-reads.ts'), import('../../../cluster/early.ts')]);
+        early = await startEarly(target, context.env.KUBECONFIG, (cluster) => readFirst(cluster, target.namespace, target.environment));
       },
     });
     const environment = pickEnvironment(loaded, options.env);

@@ -1,8 +1,8 @@
-import type { Cluster } from '../../../cluster/connect.ts';
 import { UsageError } from '../../../errors.ts';
 import type { EnvironmentSnapshot } from '../../../ops/status.ts';
 import { defineCommand } from '../../command.ts';
-import { type PeekedTarget, peekTarget, sameTarget } from '../../../config/peek.ts';
+import { peekTarget } from '../../../config/peek.ts';
+import type { Early } from '../../../cluster/early.ts';
 import { ENV_OPTION, loadProject, pickEnvironment } from '../../project.ts';
 
 export default defineCommand({
@@ -29,26 +29,18 @@ export default defineCommand({
       import('../../../ops/status.ts'),
       import('../../status-output.ts'),
       import('../../../suggest.ts'),
+      import('../../../cluster/early.ts'),
       import('../../../cluster/http.ts'),
     ]);
     // Without --watch, the reads start as soon as the config is read: the API server answers
     // while zod loads and checks the config (a tenth of a second or more on a small machine).
-    let early: { target: PeekedTarget; cluster: Cluster; snapshot: Promise<EnvironmentSnapshot> } | undefined;
+    let early: Early<EnvironmentSnapshot> | undefined;
     const loaded = await loadProject(context, {
       onRead: async (raw) => {
         const target = options.watch ? undefined : peekTarget(raw, options.env, options.context);
         if (!target) return;
-        const [, { connectCluster }, { readEnvironment }, , , , { connectEarly }] = await modules;
-        let cluster: Cluster;
-        try {
-          cluster = connectCluster({ context: target.context, kubeconfig: context.env.KUBECONFIG });
-        } catch {
-          return; // The same call below reports it, after the config's own errors.
-        }
-        const snapshot = readEnvironment(cluster, target.namespace, target.environment);
-        snapshot.catch(() => undefined);
-        early = { target, cluster, snapshot };
-        await connectEarly(cluster);
+        const [{ readEnvironment }, { startEarly }] = await Promise.all([import('../../../ops/status-read.ts'), import('../../../cluster/early.ts')]);
+        early = await startEarly(target, context.env.KUBECONFIG, (cluster) => readEnvironment(cluster, target.namespace, target.environment));
       },
     });
     const environment = pickEnvironment(loaded, options.env);
@@ -59,6 +51,7 @@ export default defineCommand({
       { summarise },
       { formatStatus },
       { closest },
+      { takeEarly },
       { closeTransport },
     ] = await modules;
     const resolved = resolveEnvironment(loaded.config, environment);
@@ -68,8 +61,7 @@ export default defineCommand({
       cron: a.cron.map((c) => ({ name: c.name, objectName: c.objectName })),
     }));
     const namespace = resolved.namespace;
-    const reuse = early && sameTarget(early.target, environment, namespace, loaded.config.cluster?.context) ? early : undefined;
-    if (early && !reuse) await closeTransport(early.cluster);
+    const reuse = await takeEarly(early, { environment, namespace, context: loaded.config.cluster?.context });
     const cluster = reuse?.cluster ?? connectCluster({ context: loaded.config.cluster?.context, kubeconfig: context.env.KUBECONFIG });
     const only = context.positionals;
     const paint = out.paintOut.bind(out);
@@ -92,7 +84,7 @@ export default defineCommand({
     };
 
     if (!options.watch) {
-      const snapshot = await (reuse?.snapshot ?? readEnvironment(cluster, namespace, environment)).finally(() => closeTransport(cluster));
+      const snapshot = await (reuse?.reads ?? readEnvironment(cluster, namespace, environment)).finally(() => closeTransport(cluster));
       const { status, text } = await render(snapshot);
       out.write(text);
       return status.apps.every((a) => a.state === 'healthy') ? undefined : 1;
