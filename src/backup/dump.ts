@@ -6,8 +6,8 @@
  * Order of events, and why:
  *  1. a sidecar with status `running` (a run that dies still shows up, as running);
  *  2. one connection opens a REPEATABLE READ transaction and exports its snapshot; pg_dump dumps
- *     that snapshot, and the same transaction counts every table's rows, so the counts in the
- *     sidecar describe exactly what is in the archive;
+ *     that snapshot; every table's rows are counted in the archive as it streams by
+ *     (archive-rows.ts), or, for an archive that counter cannot read, in the same snapshot;
  *  3. the stream's end is held until pg_dump exited 0 and its output looks like a custom-format
  *     archive of plausible size; otherwise the store discards it (nothing is published);
  *  4. the store's byte count must equal the meter's; then the sidecar says `complete`.
@@ -26,6 +26,7 @@ import { archiveKey, archiveName, newBackupId } from './layout.ts';
 import { type BackupMeta, type BackupReason, type Compression, META_FORMAT } from './meta.ts';
 import { writeMeta } from './sidecar-store.ts';
 import { compressor, gateEnd, Meter } from './streams.ts';
+import { ArchiveRowCounter } from './archive-rows.ts';
 
 /** Where to read the app's database from. */
 export interface DatabaseSource {
@@ -121,7 +122,6 @@ async function dumpInto(request: BackupRequest, meta: BackupMeta, compression: C
 
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
     const snapshot = (await client.query('SELECT pg_export_snapshot() AS s')).rows[0].s as string;
-    const tables = await listTables(client);
     const sizeHint = Number((await client.query('SELECT pg_database_size(current_database()) AS n')).rows[0].n);
     const env = libpqEnv(source.url, { label: source.label, database: source.database, applicationName: 'berth backup' });
     const dump = start([pgDump.path, '--format=custom', '--compress=0', `--snapshot=${snapshot}`, ...(role ? [`--role=${role}`] : []), '--no-password'], {
@@ -130,11 +130,11 @@ async function dumpInto(request: BackupRequest, meta: BackupMeta, compression: C
       secrets: [env.PGPASSWORD],
       signal,
     });
-    // Counted in the exported snapshot while pg_dump streams it.
-    const counted = (async () => ({ tables: await countRows(client, tables, signal), schema: await schemaState(client) }))();
-    counted.catch(() => {});
+    const schemaRead = schemaState(client);
+    schemaRead.catch(() => {});
 
     const raw = new Meter({ hash: false });
+    const rowCounter = new ArchiveRowCounter();
     const stored = new Meter();
     const body = new PassThrough({ highWaterMark: 1 << 18 });
     const gate = gateEnd(async () => {
@@ -145,7 +145,7 @@ async function dumpInto(request: BackupRequest, meta: BackupMeta, compression: C
     });
     const key = archiveKey(meta.app, meta.environment, meta.archive);
     const results = await Promise.allSettled([
-      pipeline(dump.stdout!, raw, compressor(compression), stored, gate, body),
+      pipeline(dump.stdout!, raw, rowCounter, compressor(compression), stored, gate, body),
       request.store.write(key, body, { signal, sizeHint }),
     ]);
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
@@ -167,7 +167,10 @@ async function dumpInto(request: BackupRequest, meta: BackupMeta, compression: C
     if (written.bytes !== stored.bytes) {
       throw new BackupError('UPLOAD_INCOMPLETE', `The store holds ${written.bytes} bytes of an archive of ${stored.bytes}`);
     }
-    const { tables: counts, schema } = await counted;
+    const schema = await schemaRead;
+    // The rows seen in the archive; an archive the counter cannot read is counted in the
+    // database, in the snapshot pg_dump read (the transaction is still open).
+    const counts = rowCounter.counts() ?? (await countRows(client, await listTables(client), signal));
     await client.query('COMMIT');
     return { bytes: stored.bytes, sha256: stored.sha256(), dumpBytes: raw.bytes, tables: counts, schema };
   } finally {

@@ -1,24 +1,21 @@
 /**
- * The stream stages of a backup: compression with Node's own zlib (zstd by default, with its
- * frame checksum on, so a damaged archive fails to decompress; gzip as an option), a meter that
+ * The stream stages of a backup: compression with Node's own zlib (zstd by default, in frames
+ * with their checksum on, so a damaged archive fails to decompress; gzip as an option), a meter that
  * counts bytes and computes the sha256 on the way, and a gate that holds back the end of the
  * stream until the producer (pg_dump) has exited cleanly, so a store never publishes the output
  * of a failed dump.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { constants, createGunzip, createGzip, createZstdCompress, createZstdDecompress } from 'node:zlib';
+import { createGunzip, createGzip, createZstdDecompress } from 'node:zlib';
 import type { Compression } from './meta.ts';
 import { scavengeAfter } from './scavenge.ts';
+import { ZstdFrames } from './zstd-frames.ts';
 
 const CHUNK = 1 << 18;
 
 export function compressor(kind: Compression): Transform {
-  if (kind === 'gzip') return createGzip({ chunkSize: CHUNK });
-  return createZstdCompress({
-    chunkSize: CHUNK,
-    params: { [constants.ZSTD_c_compressionLevel]: 3, [constants.ZSTD_c_checksumFlag]: 1 },
-  });
+  return kind === 'gzip' ? createGzip({ chunkSize: CHUNK }) : new ZstdFrames();
 }
 
 export function decompressor(kind: Compression): Transform {
