@@ -58,9 +58,10 @@ class Lane {
 }
 
 export class ZstdFrames extends Transform {
-  #frame = Buffer.allocUnsafe(FRAME);
+  #frame: Buffer = Buffer.allocUnsafe(FRAME);
   #filled = 0;
   #sent = 0;
+  readonly #spare: Buffer[] = [];
   readonly #lanes = Array.from({ length: LANES }, () => new Lane());
   /** Frames being compressed, oldest first: their output goes out in this order. */
   readonly #compressing: Promise<Buffer[]>[] = [];
@@ -94,10 +95,14 @@ export class ZstdFrames extends Transform {
   }
 
   #compressFilled(): void {
-    const input = this.#frame.subarray(0, this.#filled);
-    this.#frame = Buffer.allocUnsafe(FRAME);
+    const frame = this.#frame;
+    const input = frame.subarray(0, this.#filled);
+    this.#frame = this.#spare.pop() ?? Buffer.allocUnsafe(FRAME);
     this.#filled = 0;
     const compressed = this.#lanes[this.#sent++ % LANES]!.compress(input);
+    // Once its lane is done with it the frame's memory takes the next frame: a gigabyte of dump is
+    // not a thousand fresh megabytes for the garbage collector.
+    compressed.then(() => this.#spare.push(frame), () => undefined);
     // Awaited in order; a failure while an older frame is awaited must not go unhandled meanwhile.
     compressed.catch(() => undefined);
     this.#compressing.push(compressed);

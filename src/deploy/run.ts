@@ -410,11 +410,14 @@ async function deployApp(
   }
 
   if (outcome.ok) {
-    await pruneApp(ctx, app.name, pinned.objects);
     release = { ...release, result: 'succeeded', finishedAt: new Date().toISOString(), images: imagesOf(pinned.objects, (d) => ctx.watcher.podsOf(d)) };
-    await updateRelease(ctx.cluster, release);
+    // Independent writes, sent together: the deploy's last step before its exit.
+    await Promise.all([
+      pruneApp(ctx, app.name, pinned.objects),
+      updateRelease(ctx.cluster, release),
+      trimHistory(ctx.cluster, [release, ...history.releases], request.config.releaseHistory ?? DEFAULT_HISTORY).catch(() => 0),
+    ]);
     ctx.emit({ type: 'release', app: app.name, revision: release.revision, kind: release.kind, result: 'succeeded' });
-    await trimHistory(ctx.cluster, [release, ...history.releases], request.config.releaseHistory ?? DEFAULT_HISTORY).catch(() => 0);
     return { app: app.name, outcome: 'deployed', revision: release.revision, tag: history.tag };
   }
 
