@@ -133,6 +133,7 @@ const BLOB_OID = 3;
 export class ArchiveRowCounter extends Transform {
   #head: Buffer[] = [];
   #headBytes = 0;
+  #nextTry = 0;
   #tables: Map<number, string> | undefined;
   #intSize = 4;
   // The block reader's state, in plain fields: pg_dump writes every row as a chunk of its own, so
@@ -174,19 +175,35 @@ export class ArchiveRowCounter extends Transform {
     done(null, chunk);
   }
 
+  override _flush(done: TransformCallback): void {
+    // A small archive can end before the head was tried again.
+    if (this.#off === undefined && this.#tables === undefined && this.#headBytes > 0) {
+      this.#nextTry = 0;
+      try {
+        this.#read(Buffer.alloc(0));
+      } catch (error) {
+        this.#off = error instanceof Error ? error.message : String(error);
+      }
+    }
+    done();
+  }
+
   #read(chunk: Buffer): void {
     if (this.#tables === undefined) {
       this.#head.push(chunk);
       this.#headBytes += chunk.length;
+      // The head is read from the start again once the bytes held have doubled: a large table of
+      // contents costs a few reads, not one per pipe read.
+      if (this.#headBytes < this.#nextTry) return;
       const buffer = Buffer.concat(this.#head, this.#headBytes);
+      this.#head = [buffer];
       let head: Head | string;
       try {
         head = readHead(buffer);
       } catch (error) {
         if (!(error instanceof NeedMore)) throw error;
         if (this.#headBytes > MAX_HEAD) throw new Error('table of contents too large');
-        // The head is read again from the start when more arrives: it is small, and rarely spans reads.
-        this.#head = [buffer];
+        this.#nextTry = this.#headBytes * 2;
         return;
       }
       if (typeof head === 'string') throw new Error(head);
