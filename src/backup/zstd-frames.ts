@@ -102,7 +102,10 @@ export class ZstdFrames extends Transform {
     const compressed = this.#lanes[this.#sent++ % LANES]!.compress(input);
     // Once its lane is done with it the frame's memory takes the next frame: a gigabyte of dump is
     // not a thousand fresh megabytes for the garbage collector.
-    compressed.then(() => this.#spare.push(frame), () => undefined);
+    compressed.then(
+      () => this.#spare.push(frame),
+      () => undefined,
+    );
     // Awaited in order; a failure while an older frame is awaited must not go unhandled meanwhile.
     compressed.catch(() => undefined);
     this.#compressing.push(compressed);
