@@ -81,6 +81,9 @@ export async function createBackup(request: BackupRequest): Promise<BackupMeta> 
     compression,
     versions: { berth: BERTH_VERSION },
   };
+  // pg_dump's version probe (a process start) runs while the sidecar is written and the database
+  // connected; dumpInto awaits the same answer, and reports a missing pg_dump.
+  findTool('pg_dump').catch(() => undefined);
   await writeMeta(request.store, meta);
   request.onProgress?.({ phase: 'started', id: backupId });
   try {
