@@ -11,6 +11,7 @@
 //   node bench/deploy.mjs --quick                   peers' timeout 1m in the crash-loop section (labelled)
 //   node bench/deploy.mjs --only one,latency        some sections: one, crash, latency, many (run in that order)
 //   node bench/deploy.mjs --runs 7 --runs-many 3 --crash-runs 3 --apps 20 --peer-timeout 5m   (the defaults)
+//   node bench/deploy.mjs --only many --no-helm-many   20 apps beside kubectl only (Helm's runs load the 2 cores between berth's)
 //
 // Sections (targets from the issue):
 //   one      one app (2 replicas), apply → healthy, a new tag each run: berth ≤ 1.0× helm upgrade
@@ -44,6 +45,7 @@ const { values: args } = parseArgs({
     'peer-timeout': { type: 'string' },
     quick: { type: 'boolean', default: false },
     only: { type: 'string', default: 'one,crash,latency,many' },
+    'no-helm-many': { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(args.runs);
@@ -335,14 +337,18 @@ async function manyApps() {
       return performance.now() - started;
     },
   };
+  if (args['no-helm-many']) {
+    delete tools.helmOne;
+    delete tools.helmMany;
+  }
   const phases = { toLocked: [], toSeen: [], toApplied: [], detect: [], exit: [] };
   const observerOf = { berth: b.observer, kubectl: k.observer, helmOne: h1.observer, helmMany: hn.observer };
   const rss = [];
   // First installs, untimed.
   await tools.berth('v0');
   await tools.kubectl('v0');
-  await tools.helmOne('v0');
-  await tools.helmMany('v0');
+  await tools.helmOne?.('v0');
+  await tools.helmMany?.('v0');
   rss.length = 0;
   for (const list of Object.values(phases)) list.length = 0;
 
