@@ -41,3 +41,40 @@ export async function findKubectl() {
   }
   return undefined;
 }
+
+/**
+ * A namespace of `apps` apps (each a web process and a cron task) on the testenv cluster, deployed
+ * with `berth deploy` as a user would: what the status and admin-page benchmarks measure against.
+ * `remove()` deletes the namespace without waiting.
+ */
+export async function deployedEnvironment(prefix, apps) {
+  const [{ ensureUp }, { randomBytes }, { mkdtempSync, writeFileSync }, { tmpdir }, { join }, { spawnSync }] = await Promise.all([
+    import('../testenv/index.ts'),
+    import('node:crypto'),
+    import('node:fs'),
+    import('node:os'),
+    import('node:path'),
+    import('node:child_process'),
+  ]);
+  const harness = await ensureUp();
+  const kubectl = await findKubectl();
+  const namespace = `${prefix}-${randomBytes(3).toString('hex')}`;
+  const config = join(mkdtempSync(join(tmpdir(), 'berth-bench-')), 'berth.config.json');
+  const list = Object.fromEntries(
+    Array.from({ length: apps }, (_, i) => [
+      `app${String(i).padStart(2, '0')}`,
+      { image: 'registry.test/app', port: 3000, cron: { nightly: { schedule: '0 3 * * *', command: ['run'] } } },
+    ]),
+  );
+  writeFileSync(config, JSON.stringify({ cluster: { certIssuer: false }, environments: { bench: { namespace } }, apps: list }));
+  const env = { ...process.env, KUBECONFIG: harness.kubeconfigPath, NO_COLOR: '1' };
+  const remove = () => spawnSync(kubectl, ['delete', 'namespace', namespace, '--wait=false'], { env });
+  const started = Date.now();
+  const deployed = spawnSync(process.execPath, ['bin/berth.js', 'deploy', '--tag', 'v1', '--config', config], { env, encoding: 'utf8' });
+  if (deployed.status !== 0) {
+    remove();
+    throw new Error(`berth deploy failed: ${deployed.stderr}`);
+  }
+  console.log(`(set-up: berth deploy of ${apps} apps took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return { harness, kubectl, namespace, config, env, remove };
+}

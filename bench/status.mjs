@@ -2,36 +2,14 @@
 // deployed with `berth deploy`) must take no longer than
 // `kubectl get deploy,rs,pods,cronjobs,jobs -n NS -o json` on the same cluster, and make at most
 // 8 API requests. Both run as fresh processes, interleaved, against the testenv API server.
-import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { compare, findKubectl, fmt } from './lib.mjs';
-import { ensureUp } from '../testenv/index.ts';
+import { spawn } from 'node:child_process';
+import { compare, deployedEnvironment, fmt } from './lib.mjs';
 
 const APPS = Number(process.env.APPS ?? 50);
 const RUNS = Number(process.env.RUNS ?? 15);
-const harness = await ensureUp();
-const kubectl = await findKubectl();
-const namespace = `bench-status-${randomBytes(3).toString('hex')}`;
-const dir = mkdtempSync(join(tmpdir(), 'berth-bench-'));
-const config = join(dir, 'berth.config.json');
-const apps = Object.fromEntries(
-  Array.from({ length: APPS }, (_, i) => [
-    `app${String(i).padStart(2, '0')}`,
-    { image: 'registry.test/app', port: 3000, cron: { nightly: { schedule: '0 3 * * *', command: ['run'] } } },
-  ]),
-);
-writeFileSync(config, JSON.stringify({ cluster: { certIssuer: false }, environments: { bench: { namespace } }, apps }));
-const env = { ...process.env, KUBECONFIG: harness.kubeconfigPath, NO_COLOR: '1' };
+const { harness, kubectl, namespace, config, env, remove } = await deployedEnvironment('bench-status', APPS);
 
 try {
-  const started = Date.now();
-  const deployed = spawnSync(process.execPath, ['bin/berth.js', 'deploy', '--tag', 'v1', '--config', config], { env, encoding: 'utf8' });
-  if (deployed.status !== 0) throw new Error(`berth deploy failed: ${deployed.stderr}`);
-  console.log(`(set-up: berth deploy of ${APPS} apps took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-
   // Request counts, through a counting proxy in front of the API server (timings go direct).
   const { startApiProxy } = await import('../test/integration/api-proxy.ts');
   const proxy = await startApiProxy(harness.kubeconfigPath);
@@ -67,5 +45,5 @@ try {
   console.log(`ratio berth/kubectl: ${(berth / peer).toFixed(2)}× (limit 1.00×) ${ok ? 'OK' : 'OVER LIMIT'}`);
   process.exitCode = ok ? 0 : 1;
 } finally {
-  spawnSync(kubectl, ['delete', 'namespace', namespace, '--wait=false'], { env });
+  remove();
 }

@@ -4,38 +4,17 @@
 // open (server-sent events). The server is `berth web` as a user starts it, a process of its own.
 // Times are measured by the client on the same machine (server time plus a local round trip).
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { findKubectl, fmt, stats } from './lib.mjs';
-import { ensureUp } from '../testenv/index.ts';
+import { readFileSync } from 'node:fs';
+import { deployedEnvironment, fmt, stats } from './lib.mjs';
 
 const APPS = Number(process.env.APPS ?? 50);
 const RUNS = Number(process.env.RUNS ?? 30);
 const VIEWERS = Number(process.env.VIEWERS ?? 20);
-const harness = await ensureUp();
-const kubectl = await findKubectl();
-const namespace = `bench-web-${randomBytes(3).toString('hex')}`;
-const dir = mkdtempSync(join(tmpdir(), 'berth-bench-'));
-const config = join(dir, 'berth.config.json');
-const apps = Object.fromEntries(
-  Array.from({ length: APPS }, (_, i) => [
-    `app${String(i).padStart(2, '0')}`,
-    { image: 'registry.test/app', port: 3000, cron: { nightly: { schedule: '0 3 * * *', command: ['run'] } } },
-  ]),
-);
-writeFileSync(config, JSON.stringify({ cluster: { certIssuer: false }, environments: { bench: { namespace } }, apps }));
-const env = { ...process.env, KUBECONFIG: harness.kubeconfigPath, NO_COLOR: '1' };
+const { config, env, remove } = await deployedEnvironment('bench-web', APPS);
 const rss = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 let server;
 try {
-  const started = Date.now();
-  const deployed = spawnSync(process.execPath, ['bin/berth.js', 'deploy', '--tag', 'v1', '--config', config], { env, encoding: 'utf8' });
-  if (deployed.status !== 0) throw new Error(`berth deploy failed: ${deployed.stderr}`);
-  console.log(`(set-up: berth deploy of ${APPS} apps took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-
   // The server as a user starts it; `get` measures one request as the client sees it.
   async function startServer() {
     const child = spawn(process.execPath, ['bin/berth.js', 'web', '--port', '0', '--config', config], { env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -133,5 +112,5 @@ try {
   process.exitCode = ok ? 0 : 1;
 } finally {
   server?.kill('SIGINT');
-  spawnSync(kubectl, ['delete', 'namespace', namespace, '--wait=false'], { env });
+  remove();
 }
