@@ -1,7 +1,9 @@
 // Shared helpers for benchmarks: wall-clock timing of whole commands, interleaved so both sides
 // see the same machine load, reported as median and p90.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export function timeCommand(argv, options = {}) {
@@ -48,14 +50,8 @@ export async function findKubectl() {
  * `remove()` deletes the namespace without waiting.
  */
 export async function deployedEnvironment(prefix, apps) {
-  const [{ ensureUp }, { randomBytes }, { mkdtempSync, writeFileSync }, { tmpdir }, { join }, { spawnSync }] = await Promise.all([
-    import('../testenv/index.ts'),
-    import('node:crypto'),
-    import('node:fs'),
-    import('node:os'),
-    import('node:path'),
-    import('node:child_process'),
-  ]);
+  // The test environment loads only for the benchmarks that use it.
+  const { ensureUp } = await import('../testenv/index.ts');
   const harness = await ensureUp();
   const kubectl = await findKubectl();
   const namespace = `${prefix}-${randomBytes(3).toString('hex')}`;
