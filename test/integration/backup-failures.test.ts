@@ -134,9 +134,11 @@ describeCluster('backups when things break', () => {
     const catalog = await readCatalog(store, 'web', 'it');
     expect(catalog[0]?.meta).toMatchObject({ status: 'failed', failure: { code: 'INTERRUPTED' } });
     expect(files(root).filter((f) => !f.endsWith('.meta.json'))).toEqual([]);
-    // pg_dump's session is gone too.
+    // pg_dump's session is gone too (this database's: other test files back up beside this one).
     await sleep(500);
-    const { rows } = await withClient(env.pgUrl, (c) => c.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'berth backup'`));
+    const { rows } = await withClient(env.pgUrl, (c) =>
+      c.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'berth backup' AND datname = $1`, [shared.name]),
+    );
     expect(rows).toEqual([]);
   });
 
