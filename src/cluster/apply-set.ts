@@ -7,6 +7,7 @@
 import { BerthError, ExitCode } from '../errors.ts';
 import { compareObjects, KIND_ORDER, type KubeObject } from '../model/kube-object.ts';
 import { KEEP_ON_PRUNE_KEY } from '../model/labels.ts';
+import { stamped } from './applied-stamp.ts';
 import type { Cluster } from './connect.ts';
 import { httpStatus, isNotFound, kubeError } from './errors.ts';
 import { FIELD_MANAGER } from './field-manager.ts';
@@ -72,7 +73,7 @@ async function applyOne(cluster: Cluster, object: KubeObject, options: ApplySetO
   }
   let result: RawObject;
   try {
-    result = (await cluster.objects.applyRaw(object, {
+    result = (await cluster.objects.applyRaw(stamped(object), {
       fieldManager: FIELD_MANAGER,
       force: options.force,
       dryRun: options.dryRun,

@@ -3,6 +3,7 @@
  * and how a live object differs from what berth would apply (for --dry-run and diff).
  */
 import { type AppliedObject, ref } from '../cluster/apply-set.ts';
+import { appliedHash } from '../cluster/applied-stamp.ts';
 import { FIELD_MANAGER } from '../cluster/secrets.ts';
 import type { RawObject } from '../cluster/watch.ts';
 import type { KubeObject } from '../model/kube-object.ts';
@@ -81,7 +82,8 @@ export function comparable(object: RawObject | KubeObject): Record<string, unkno
   for (const key of VOLATILE_METADATA) delete metadata[key];
   const annotations = metadata.annotations as Record<string, string> | undefined;
   if (annotations) {
-    const { 'deployment.kubernetes.io/revision': _revision, ...kept } = annotations;
+    // The applied stamp changes with every change: a diff shows the change itself.
+    const { 'deployment.kubernetes.io/revision': _revision, [ANNOTATION.applied]: _stamp, ...kept } = annotations;
     if (Object.keys(kept).length === 0) delete metadata.annotations;
     else metadata.annotations = kept;
   }
@@ -151,7 +153,41 @@ export function noopApplies(desired: KubeObject[], dryRun: AppliedObject[], live
     const after = answers.get(key);
     if (!before || !after || ownedByBerth(before) === undefined) continue;
     if (!same(ownedByBerth(before), ownedByBerth(after)) || !same(comparable(before), comparable(after))) continue;
+    // An object not stamped yet (applied by an older berth) is applied once to get its stamp.
+    if (stampOf(before) !== stampOf(after)) continue;
     noop.set(key, JSON.stringify(object));
   }
   return noop;
+}
+
+function stampOf(object: RawObject): string | undefined {
+  return (object.metadata.annotations as Record<string, string> | undefined)?.[ANNOTATION.applied];
+}
+
+/** Kinds with a pod template: always dry-run, since the deploy reads their answers (rollouts, backups before migrations). */
+const POD_TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']);
+
+/**
+ * The objects a deploy need not even dry-run: berth last applied exactly this object (the live
+ * stamp is the hash of what it would send now) and no one else has written it since (berth's
+ * Apply is the only writer in managedFields, status aside), so applying it again would change
+ * nothing. Anything else, a `kubectl edit` or `kubectl label` included, goes through the dry run.
+ * Keyed by ref(), with the object as rendered (as noopApplies). Pure.
+ */
+export function untouchedSinceApplied(desired: KubeObject[], live: ReadonlyMap<string, RawObject>): Map<string, string> {
+  const untouched = new Map<string, string>();
+  for (const object of desired) {
+    if (POD_TEMPLATE_KINDS.has(object.kind)) continue;
+    const key = ref(object);
+    const before = live.get(key);
+    if (!before || before.metadata.deletionTimestamp || stampOf(before) !== appliedHash(object) || !onlyBerthWrote(before)) continue;
+    untouched.set(key, JSON.stringify(object));
+  }
+  return untouched;
+}
+
+function onlyBerthWrote(object: RawObject): boolean {
+  const entries = (object.metadata.managedFields ?? []) as ManagedFieldsEntry[];
+  const berth = (e: ManagedFieldsEntry) => e.manager === FIELD_MANAGER && e.operation === 'Apply' && !e.subresource;
+  return entries.some(berth) && entries.every((e) => berth(e) || e.subresource === 'status');
 }

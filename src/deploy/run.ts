@@ -28,7 +28,17 @@ import { runHealthCheck, type HealthCheck } from './health-check.ts';
 import { type EarlyReads, readFirst, readLive } from './early-reads.ts';
 import { acquireLock } from './lock.ts';
 import { pinConfigAndSecrets } from './pin.ts';
-import { comparable, diffObjects, type FieldChange, keepRestartStamps, noopApplies, pruneCandidates, splitByApp, withRestart } from './plan.ts';
+import {
+  comparable,
+  diffObjects,
+  type FieldChange,
+  keepRestartStamps,
+  noopApplies,
+  pruneCandidates,
+  splitByApp,
+  untouchedSinceApplied,
+  withRestart,
+} from './plan.ts';
 import { createRelease, currentRelease, DEFAULT_HISTORY, listReleases, type Promotion, type Release, trimHistory, updateRelease } from './releases.ts';
 import { rollbackTo } from './rollback.ts';
 import { RolloutWatcher } from './rollout-watcher.ts';
@@ -223,8 +233,11 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     if (request.dryRun || !watcher) return await dryRun(cluster, request, resolved.namespace, live, shared, pinned, selected, enabled);
 
     // A server-side dry run of every object first: a field conflict, a refused object, a missing
-    // CRD or permission stops the deploy here, with nothing applied.
-    const checked = [...shared.filter((o) => o.kind !== 'Namespace'), ...[...pinned.values()].flatMap((p) => p.objects)];
+    // CRD or permission stops the deploy here, with nothing applied. Objects berth applied exactly
+    // so and no one has written since would not change: they are neither dry-run nor applied.
+    const desired = [...shared.filter((o) => o.kind !== 'Namespace'), ...[...pinned.values()].flatMap((p) => p.objects)];
+    const untouched = untouchedSinceApplied(desired, live);
+    const checked = desired.filter((o) => !untouched.has(ref(o)));
     const preflight = await applySet(cluster, checked, {
       live,
       dryRun: true,
@@ -235,7 +248,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       onClusterScopedForbidden: () => undefined,
     });
     // What the dry run found would not change is not sent again.
-    const unchanged = noopApplies(checked, preflight, live);
+    const unchanged = new Map([...untouched, ...noopApplies(checked, preflight, live)]);
 
     const apps = resolved.apps.filter((a) => selected.includes(a.name));
     // A config or secret change releases an app that runs already: its database exists.

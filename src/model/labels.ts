@@ -26,6 +26,8 @@ export const ANNOTATION = {
   imageTag: 'berth.dev/image-tag',
   /** Set by `berth deploy --restart` and `berth restart` on pod templates: rolls the pods. */
   restartedAt: 'berth.dev/restarted-at',
+  /** On every object berth applies: a hash of what it sent (cluster/applied-stamp.ts). */
+  applied: 'berth.dev/applied',
 } as const;
 
 export const MANAGED_BY = 'berth';
@@ -45,8 +47,12 @@ export const KEEP_ON_PRUNE: Record<string, string> = {
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
-/** Labels for one app's objects; `component` is the process, cron task or volume. */
-export function appLabels(app: LabelledApp, component?: string): Record<string, string> {
+/**
+ * Labels for one app's objects; `component` is the process, cron task or volume. No version:
+ * a Service or a ConfigMap has none, and a label that moves with every tag would rewrite every
+ * object of the app on each deploy (and every file of a GitOps render). Workloads carry it.
+ */
+export function appLabels(app: Pick<LabelledApp, 'name' | 'environment'>, component?: string): Record<string, string> {
   const labels: Record<string, string> = {
     [LABEL.name]: app.name,
     [LABEL.instance]: `${app.name}-${app.environment}`.slice(0, 63).replace(/-+$/, ''),
@@ -56,6 +62,12 @@ export function appLabels(app: LabelledApp, component?: string): Record<string, 
     [LABEL.environment]: app.environment,
   };
   if (component) labels[LABEL.component] = component;
+  return labels;
+}
+
+/** Labels for what runs the app's image (Deployments, its CronJobs, their pods): with the version. */
+export function workloadLabels(app: LabelledApp, component: string): Record<string, string> {
+  const labels = appLabels(app, component);
   // A tag is up to 128 characters; only a valid label value can be a label.
   if (app.tag.length <= 63 && LABEL_VALUE.test(app.tag)) labels[LABEL.version] = app.tag;
   return labels;

@@ -4,7 +4,7 @@
  */
 import type { V1Container, V1CronJob, V1Volume } from '@kubernetes/client-node';
 import type { ResolvedApp, ResolvedCluster, ResolvedCron, Security } from '../config/resolved.ts';
-import { appLabels } from '../model/labels.ts';
+import { workloadLabels } from '../model/labels.ts';
 import { kube, type KubeObject } from '../model/kube-object.ts';
 import { basePodSpec, containerSecurity, envFrom, imagePullPolicy, resources, secretEnv, tmpVolume } from './pod.ts';
 
@@ -20,7 +20,7 @@ interface JobSpec {
 }
 
 function cronJob(app: ResolvedApp, cluster: ResolvedCluster, job: JobSpec): KubeObject {
-  const labels = appLabels(app, job.component);
+  const labels = workloadLabels(app, job.component);
   const cron: V1CronJob = {
     apiVersion: 'batch/v1',
     kind: 'CronJob',

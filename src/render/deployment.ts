@@ -5,7 +5,7 @@
  */
 import type { V1Deployment, V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { ResolvedApp, ResolvedCluster, ResolvedProcess } from '../config/resolved.ts';
-import { ANNOTATION, appLabels, selectorLabels } from '../model/labels.ts';
+import { ANNOTATION, workloadLabels, selectorLabels } from '../model/labels.ts';
 import { migrateParts } from './migrate.ts';
 import { kube, type KubeObject } from '../model/kube-object.ts';
 import { basePodSpec, containerSecurity, envFrom, failoverTolerations, imagePullPolicy, podVolumes, resources, secretEnv, tmpVolume } from './pod.ts';
@@ -19,7 +19,7 @@ export interface PodAnnotations {
 }
 
 export function renderDeployment(app: ResolvedApp, process: ResolvedProcess, cluster: ResolvedCluster, hashes: PodAnnotations): KubeObject {
-  const labels = appLabels(app, process.name);
+  const labels = workloadLabels(app, process.name);
   const selector = selectorLabels(app, process.name);
   const deployment: V1Deployment = {
     apiVersion: 'apps/v1',
@@ -39,7 +39,7 @@ export function renderDeployment(app: ResolvedApp, process: ResolvedProcess, clu
 }
 
 function podTemplate(app: ResolvedApp, process: ResolvedProcess, cluster: ResolvedCluster, hashes: PodAnnotations): V1PodTemplateSpec {
-  const labels = appLabels(app, process.name);
+  const labels = workloadLabels(app, process.name);
   const migrate = process.migrates ? migrateParts(app, process, cluster) : { initContainers: [], volumes: [] };
   const { volumes = [], mounts = [] } = podVolumes(app, process.volumes);
   const tmp = tmpVolume(process.security);

@@ -238,6 +238,24 @@ describeCluster('berth deploy', () => {
     expect(taken.spec!.template.spec!.containers[0]!.image).toBe('registry.test/shop:v2');
   });
 
+  it('a new tag rewrites only what runs it; a hand edit of an object the release leaves alone is still caught', async () => {
+    const p = await deployedProject('dstamp');
+    const service = () => kube().core.readNamespacedService({ name: 'web', namespace: p.namespace });
+    const before = await service();
+    const second = await p.berth(['deploy', 'web', '--tag', 'v2']);
+    expect(second.code, second.stderr).toBe(0);
+    // Nothing in the Service changed with the tag: it is not written (not even its labels).
+    expect((await service()).metadata!.resourceVersion).toBe(before.metadata!.resourceVersion);
+    // A hand edit of a field berth set, on that same unchanged object: the next deploy must not skip it.
+    await kubectl(['-n', p.namespace, 'label', 'service/web', 'app.kubernetes.io/name=hand-edited', '--overwrite']);
+    const refused = await p.berth(['deploy', 'web', '--tag', 'v3']);
+    expect(refused.code, refused.stderr).toBe(ExitCode.conflict);
+    expect(refused.stderr).toMatch(/Service .*web.*"kubectl-label" set \.metadata\.labels\.app\.kubernetes\.io\/name/);
+    const forced = await p.berth(['deploy', 'web', '--tag', 'v3', '--force-conflicts']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect((await service()).metadata!.labels!['app.kubernetes.io/name']).toBe('web');
+  });
+
   it('backs the database up before a release that migrates, and names that backup when the release is rolled back', async () => {
     const harness = requireEnv();
     const s3 = harness.s3!;

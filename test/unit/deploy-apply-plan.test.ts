@@ -3,8 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { applyBatches, changedBy, ref } from '../../src/cluster/apply-set.ts';
 import type { RawObject } from '../../src/cluster/watch.ts';
-import { noopApplies } from '../../src/deploy/plan.ts';
+import { appliedHash, stamped } from '../../src/cluster/applied-stamp.ts';
+import { noopApplies, untouchedSinceApplied } from '../../src/deploy/plan.ts';
 import { compareObjects, type KubeObject } from '../../src/model/kube-object.ts';
+import { ANNOTATION } from '../../src/model/labels.ts';
 
 const object = (kind: string, name: string, over: Record<string, unknown> = {}): KubeObject => ({
   apiVersion: 'v1',
@@ -139,5 +141,59 @@ describe('what an apply changed', () => {
     // Controllers write a Deployment's status all the time; only a new generation is berth's change.
     expect(changedBy(deployment(3, '10'), deployment(3, '15'), deployment(3, '14'))).toBe(false);
     expect(changedBy(deployment(3, '10'), deployment(4, '15'), deployment(4, '10'))).toBe(true);
+  });
+});
+
+describe('objects a deploy need not even dry-run', () => {
+  const service = object('Service', 'web', { spec: { ports: [{ port: 80 }] } });
+  /** As the API server stores it after berth's apply: stamped with the hash of what berth sent. */
+  const appliedByBerth = (desired: KubeObject) => served(stamped(desired));
+
+  it('stamps what it applies with a hash of the content, the same whatever stamp the object carried', () => {
+    const once = stamped(service);
+    expect(once.metadata.annotations?.[ANNOTATION.applied]).toBe(appliedHash(service));
+    expect(stamped(once)).toEqual(once);
+    expect(appliedHash(object('Service', 'web', { spec: { ports: [{ port: 81 }] } }))).not.toBe(appliedHash(service));
+    expect(service.metadata.annotations).toBeUndefined();
+  });
+
+  it('skips an object berth applied exactly so, written by no one else since (status aside)', () => {
+    const live = new Map([[ref(service), appliedByBerth(service)]]);
+    expect(untouchedSinceApplied([service], live)).toEqual(new Map([[ref(service), JSON.stringify(service)]]));
+  });
+
+  it('checks an object whose content changed, that has no stamp yet, or does not exist', () => {
+    const changed = object('Service', 'web', { spec: { ports: [{ port: 8080 }] } });
+    expect(untouchedSinceApplied([changed], new Map([[ref(service), appliedByBerth(service)]])).size).toBe(0);
+    expect(untouchedSinceApplied([service], new Map([[ref(service), served(service)]])).size).toBe(0);
+    expect(untouchedSinceApplied([service], new Map()).size).toBe(0);
+  });
+
+  it('checks an object anyone else wrote since (kubectl edit, scale, label), or that is being deleted', () => {
+    for (const entry of [
+      { manager: 'kubectl-edit', operation: 'Update' },
+      { manager: 'kubectl', operation: 'Update', subresource: 'scale' },
+      { manager: 'berth', operation: 'Update' },
+      { manager: 'someone', operation: 'Apply' },
+    ]) {
+      const live = appliedByBerth(service);
+      (live.metadata.managedFields as object[]).push({ ...entry, fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': {} } });
+      expect(untouchedSinceApplied([service], new Map([[ref(service), live]])).size, entry.manager).toBe(0);
+    }
+    const going = appliedByBerth(service);
+    going.metadata.deletionTimestamp = '2026-12-01T12:00:00Z';
+    expect(untouchedSinceApplied([service], new Map([[ref(service), going]])).size).toBe(0);
+  });
+
+  it('always checks kinds with a pod template (their dry-run answers decide what rolls)', () => {
+    const deployment = object('Deployment', 'web', { spec: { replicas: 2 } });
+    expect(untouchedSinceApplied([deployment], new Map([[ref(deployment), appliedByBerth(deployment)]])).size).toBe(0);
+  });
+
+  it('applies an unstamped object once even when a dry run finds nothing else to change (it gets its stamp)', () => {
+    const unstampedLive = new Map([[ref(service), served(service)]]);
+    expect(noopApplies([service], [{ object: appliedByBerth(service), before: '42', changed: false }], unstampedLive).size).toBe(0);
+    const stampedLive = new Map([[ref(service), appliedByBerth(service)]]);
+    expect(noopApplies([service], [{ object: appliedByBerth(service), before: '42', changed: false }], stampedLive).size).toBe(1);
   });
 });
