@@ -147,6 +147,12 @@ try {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   console.log(`\nbackup benchmark (${runs} runs each, medians; database 1 GB on disk: ${mb(await dbSize(server.url, 'bench_prod'))})`);
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
+  // The machine's speed drifts between runs (±15 %): each run's own ratio, beside the medians' ratio above.
+  const paired = (xs) => {
+    const r = xs.map((x, i) => x / samples.zstd[i]).sort((a, b) => a - b);
+    return `${ratio(median(r), 1)} (${r.map((v) => v.toFixed(2)).join(', ')})`;
+  };
+  console.log(`each run beside its own pipe run (median, every run): dir ${paired(samples.berth)}, S3 ${paired(samples.s3)}`);
   console.log(`archive sizes: berth ${mb(sizes.berth)}, pg_dump|zstd ${mb(sizes.zstd)}, pg_dump -Fc (gzip) ${mb(sizes.gzip)}`);
   console.log(
     `peak RSS as the CronJob runs it (NODE_OPTIONS=--max-semi-space-size=2): backup of 100 MB ${samples.podSmallRss[0].toFixed(0)} MB, of 1 GB ${samples.podRss[0].toFixed(0)} MB, to S3 ${samples.podS3Rss[0].toFixed(0)} MB`,

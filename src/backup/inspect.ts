@@ -12,25 +12,52 @@ const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND 
 export interface TableRef {
   schema: string;
   name: string;
+  /**
+   * An extension's configuration table (pg_extension_config_dump): pg_dump dumps only its rows
+   * matching this filter (`WHERE …`, or '' for all); the extension's own rows come back with
+   * CREATE EXTENSION. Absent for ordinary tables.
+   */
+  condition?: string;
 }
 
-/** Ordinary tables (leaf partitions included; a partitioned parent holds no rows of its own). */
+/**
+ * The tables whose rows a dump carries: ordinary tables (leaf partitions included; a partitioned
+ * parent holds no rows of its own) and extensions' configuration tables, with their filter. An
+ * extension's other tables (PostGIS's spatial_ref_sys is a configuration table; many extensions
+ * have plain ones) are never dumped: CREATE EXTENSION makes them, so they are not counted.
+ */
 export async function listTables(client: Client): Promise<TableRef[]> {
   const { rows } = await client.query(
-    `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    `SELECT n.nspname AS schema, c.relname AS name,
+       (SELECT coalesce(e.extcondition[array_position(e.extconfig, c.oid)], '') FROM pg_extension e WHERE c.oid = ANY (e.extconfig)) AS condition,
+       EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') AS member
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind = 'r' AND ${USER_SCHEMAS} ORDER BY 1, 2`,
   );
-  return rows as TableRef[];
+  return (rows as { schema: string; name: string; condition: string | null; member: boolean }[])
+    .filter((t) => !t.member || t.condition !== null)
+    .map((t) => (t.condition === null ? { schema: t.schema, name: t.name } : { schema: t.schema, name: t.name, condition: t.condition }));
 }
 
 export const tableKey = (table: TableRef) => `${table.schema}.${table.name}`;
 
-/** Exact counts, one table at a time (a count per table keeps each statement short). */
-export async function countRows(client: Client, tables: readonly TableRef[], signal?: AbortSignal): Promise<Record<string, number>> {
+/**
+ * Exact counts of what a dump carries, one table at a time (a count per table keeps each
+ * statement short). `all` counts an extension configuration table's every row, not just the
+ * ones its filter lets pg_dump dump.
+ */
+export async function countRows(
+  client: Client,
+  tables: readonly TableRef[],
+  signal?: AbortSignal,
+  options: { all?: boolean } = {},
+): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const table of tables) {
     signal?.throwIfAborted();
-    const { rows } = await client.query(`SELECT count(*)::bigint AS n FROM ${id(table.schema)}.${id(table.name)}`);
+    // The filter is the extension script's own SQL, as pg_dump runs it.
+    const filter = options.all ? '' : (table.condition ?? '');
+    const { rows } = await client.query(`SELECT count(*)::bigint AS n FROM ${id(table.schema)}.${id(table.name)} ${filter}`);
     counts[tableKey(table)] = Number(rows[0].n);
   }
   return counts;

@@ -1,7 +1,10 @@
 // Shared pieces of the backup tests: a project whose apps use the harness's Postgres, data
 // generators, a concurrent writer, and a table digest for exact comparisons.
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
+import { run } from '../../testenv/run.ts';
 import { withClient } from './helpers.ts';
 
 export function databaseUrl(adminUrl: string, database: string): string {
@@ -116,4 +119,30 @@ export async function digest(
       odd: odd.rows[0].h,
     };
   });
+}
+
+/**
+ * A PostGIS-like extension for tests: a configuration table whose extension-made rows pg_dump
+ * leaves out (pg_extension_config_dump with a filter, as PostGIS does for spatial_ref_sys) and a
+ * plain table of its own that pg_dump never dumps. Installed into the test server's extension
+ * directory (files only; `CREATE EXTENSION berth_fixture` in a database uses it). Trusted, so an
+ * app's own role may create it, as with pgcrypto; its objects then belong to the bootstrap
+ * superuser, and the script lets the creating role add rows to the configuration table.
+ */
+export async function installFixtureExtension(binDir: string): Promise<void> {
+  const { stdout } = await run([join(binDir, 'pg_config'), '--sharedir']);
+  const dir = join(stdout.trim(), 'extension');
+  writeFileSync(join(dir, 'berth_fixture.control'), "comment = 'berth test fixture'\ndefault_version = '1.0'\nrelocatable = false\ntrusted = true\n");
+  writeFileSync(
+    join(dir, 'berth_fixture--1.0.sql'),
+    `CREATE TABLE berth_fixture_settings (id int PRIMARY KEY, name text, builtin boolean NOT NULL DEFAULT false);
+INSERT INTO berth_fixture_settings SELECT g, 'builtin ' || g, true FROM generate_series(1, 50) g;
+SELECT pg_catalog.pg_extension_config_dump('berth_fixture_settings', 'WHERE NOT builtin');
+GRANT SELECT ON berth_fixture_settings TO PUBLIC;
+GRANT INSERT, UPDATE, DELETE ON berth_fixture_settings TO @extowner@;
+CREATE TABLE berth_fixture_cache (k text);
+INSERT INTO berth_fixture_cache SELECT 'k' || g FROM generate_series(1, 7) g;
+GRANT SELECT ON berth_fixture_cache TO PUBLIC;
+`,
+  );
 }

@@ -21,12 +21,12 @@ import { backupBeforeMigrate } from '../../src/backup/before-migrate.ts';
 import { databaseIdentity } from '../../src/model/database-names.ts';
 import { ExitCode } from '../../src/errors.ts';
 import { cli, tempDir } from '../unit/cli-harness.ts';
-import { databaseUrl, digest, project, seed, startWriter } from './backup-fixtures.ts';
+import { databaseUrl, digest, installFixtureExtension, project, seed, startWriter } from './backup-fixtures.ts';
 import { describeCluster, kube, requireEnv, useNamespace, withClient } from './helpers.ts';
 
 const suffix = randomBytes(3).toString('hex');
 const app = (name: string) => `${name}${suffix}`;
-const APPS = ['trip', 'tripa', 'dmg', 'half', 'held', 'stale', 'note', 'drop', 'sss', 'cron', 'pre'].map(app);
+const APPS = ['trip', 'tripa', 'dmg', 'half', 'held', 'stale', 'note', 'drop', 'sss', 'cron', 'pre', 'ext'].map(app);
 const db = (name: string) => `${name}_it`;
 
 describeCluster('backups through the CLI', () => {
@@ -300,6 +300,32 @@ describeCluster('backups through the CLI', () => {
     const restored = await berth(['backup', 'restore', name, id!, '--to-database', aside]);
     expect(restored.code, restored.stderr).toBe(0);
     expect(await digest(databaseUrl(adminUrl, aside))).toEqual(before);
+  });
+
+  it("an app using an extension with tables of its own (PostGIS's spatial_ref_sys kind): counted as pg_dump dumps them; verify --restore-test and restore pass", async () => {
+    const name = app('ext');
+    const url = databaseUrl(adminUrl, db(name));
+    await installFixtureExtension(requireEnv().postgres.binDir);
+    await seed(url, 500);
+    // As the app's migrations would: its own role creates the extension and adds its rows.
+    await withClient(url, async (client) => {
+      await client.query(`SET ROLE ${pg.escapeIdentifier(db(name))}`);
+      await client.query('CREATE EXTENSION berth_fixture');
+      await client.query(`INSERT INTO berth_fixture_settings VALUES (101, 'mine', false), (102, 'also mine', false)`);
+    });
+    const { backup } = await json(['backup', 'create', name, '--no-verify']);
+    // The rows pg_dump carries: the app's own settings, not the extension's; its cache table not at all.
+    expect(backup.tables['public.berth_fixture_settings']).toBe(2);
+    expect(backup.tables['public.berth_fixture_cache']).toBeUndefined();
+    expect(backup.tables['public.events']).toBeGreaterThan(0);
+    const verified = await berth(['backup', 'verify', name, '--restore-test']);
+    expect(verified.code, verified.stderr).toBe(0);
+    const restored = await berth(['backup', 'restore', name, '--yes']);
+    expect(restored.code, restored.stderr).toBe(0);
+    await withClient(url, async (client) => {
+      const { rows } = await client.query('SELECT count(*)::int AS n, count(*) FILTER (WHERE NOT builtin)::int AS mine FROM berth_fixture_settings');
+      expect(rows[0]).toEqual({ n: 52, mine: 2 });
+    });
   });
 
   it('lists newest first with sizes and statuses in a table', async () => {
