@@ -4,7 +4,8 @@
  * checked out. Memory stays flat: every stage streams with backpressure.
  *
  * Order of events, and why:
- *  1. a sidecar with status `running` (a run that dies still shows up, as running);
+ *  1. a sidecar with status `running` (a run that dies still shows up, as running), written while
+ *     the dump starts and always before the archive can be published;
  *  2. one connection opens a REPEATABLE READ transaction and exports its snapshot; pg_dump dumps
  *     that snapshot; every table's rows are counted in the archive as it streams by
  *     (archive-rows.ts), or, for an archive that counter cannot read, in the same snapshot;
@@ -84,15 +85,19 @@ export async function createBackup(request: BackupRequest): Promise<BackupMeta> 
   // pg_dump's version probe (a process start) runs while the sidecar is written and the database
   // connected; dumpInto awaits the same answer, and reports a missing pg_dump.
   findTool('pg_dump').catch(() => undefined);
-  await writeMeta(request.store, meta);
-  request.onProgress?.({ phase: 'started', id: backupId });
+  // The `running` sidecar goes out while the database is connected and pg_dump starts (an S3 PUT
+  // is a round trip or two); the archive cannot be published before it is written (dumpInto's
+  // gate waits for it), and no later sidecar can overtake it.
+  const running = writeMeta(request.store, { ...meta }).then(() => request.onProgress?.({ phase: 'started', id: backupId }));
+  running.catch(() => {});
   try {
-    const done = await dumpInto(request, meta, compression);
+    const done = await dumpInto(request, meta, compression, running);
     Object.assign(meta, done, { status: 'complete', finishedAt: clock().toISOString() });
     await writeMeta(request.store, meta);
     request.onProgress?.({ phase: 'dumped', id: backupId, bytes: meta.bytes });
     return meta;
   } catch (error) {
+    await running.catch(() => {});
     const failure = error instanceof BackupError ? error : rootCause([error], request.signal);
     // The archive goes first: on a full disk that frees the room the failed sidecar needs.
     await request.store.remove(archiveKey(meta.app, meta.environment, meta.archive)).catch(() => {});
@@ -102,7 +107,7 @@ export async function createBackup(request: BackupRequest): Promise<BackupMeta> 
   }
 }
 
-async function dumpInto(request: BackupRequest, meta: BackupMeta, compression: Compression): Promise<Partial<BackupMeta>> {
+async function dumpInto(request: BackupRequest, meta: BackupMeta, compression: Compression, running: Promise<void>): Promise<Partial<BackupMeta>> {
   const { source, signal } = request;
   let client: Client;
   try {
@@ -141,12 +146,15 @@ async function dumpInto(request: BackupRequest, meta: BackupMeta, compression: C
     const stored = new Meter();
     const body = new PassThrough({ highWaterMark: 1 << 18 });
     const gate = gateEnd(async () => {
+      await running;
       checkExit(await dump.exited, 'pg_dump', { code: 'PG_DUMP_FAILED' });
       if (!raw.head.subarray(0, MAGIC.length).equals(MAGIC) || raw.bytes < MIN_DUMP_BYTES) {
         throw new BackupError('DUMP_IMPLAUSIBLE', `pg_dump exited 0 but wrote ${raw.bytes} bytes that are not a custom-format archive`);
       }
     });
     const key = archiveKey(meta.app, meta.environment, meta.archive);
+    // A store that refuses the sidecar refuses the archive too: stop now, not at the end.
+    running.catch((error: unknown) => body.destroy(error instanceof Error ? error : new Error(String(error))));
     const results = await Promise.allSettled([
       pipeline(dump.stdout!, raw, rowCounter, compressor(compression), stored, gate, body),
       request.store.write(key, body, { signal, sizeHint }),

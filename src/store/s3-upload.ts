@@ -17,7 +17,8 @@
  * the multipart upload, so nothing partial is published. An archive smaller than one part goes up in
  * one PutObject, also with its CRC32.
  */
-import type { Readable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
 import {
   AbortMultipartUploadCommand,
@@ -124,7 +125,7 @@ export async function uploadStream(client: S3Client, target: UploadTarget, body:
   try {
     let part = await buffer();
     let filled = 0;
-    for await (const chunk of body as AsyncIterable<Buffer>) {
+    const take = async (chunk: Buffer) => {
       for (let offset = 0; offset < chunk.length; ) {
         const copied = chunk.copy(part, filled, offset);
         filled += copied;
@@ -136,7 +137,18 @@ export async function uploadStream(client: S3Client, target: UploadTarget, body:
         }
       }
       if (requestFailure) throw requestFailure;
-    }
+    };
+    // Each chunk as it was written, into a Writable: a `for await` over the body would hand over
+    // what has piled up joined into a new buffer (Readable.read), garbage the size of the archive.
+    await pipeline(
+      body,
+      new Writable({
+        highWaterMark: 0,
+        write: (chunk: Buffer, _encoding, done) => {
+          take(chunk).then(() => done(), done);
+        },
+      }),
+    );
     if (!created) {
       // Smaller than one part: a single PUT, which also publishes only when complete.
       const data = part.subarray(0, filled);
