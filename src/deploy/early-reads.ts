@@ -10,7 +10,7 @@ import type { RawObject } from '../cluster/watch.ts';
 import { whoAmI } from '../cluster/whoami.ts';
 import type { BerthError } from '../errors.ts';
 import { LABEL, MANAGED_BY } from '../model/labels.ts';
-import { currentUser } from './lock.ts';
+import { currentUser, lockVersion } from './lock.ts';
 
 /** berth's objects of the environment that run now; none when the namespace does not exist yet. */
 export function readLive(cluster: Cluster, namespace: string, environment: string): Promise<Map<string, RawObject>> {
@@ -20,9 +20,13 @@ export function readLive(cluster: Cluster, namespace: string, environment: strin
   });
 }
 
-export type EarlyReads = Early<[Map<string, RawObject>, string]>;
+/** What runs, who is deploying, and the deploy lock's version as they were read (see LockOptions.since). */
+export type FirstReads = [Map<string, RawObject>, string, string | null];
+export type EarlyReads = Early<FirstReads>;
 
-/** What a deploy reads first: what runs, and who is deploying. */
-export function readFirst(cluster: Cluster, namespace: string, environment: string): Promise<[Map<string, RawObject>, string]> {
-  return Promise.all([readLive(cluster, namespace, environment), whoAmI(cluster).catch(() => currentUser())]);
+/** What a deploy reads first: what runs, who is deploying, and the lock's version then. */
+export function readFirst(cluster: Cluster, namespace: string, environment: string, user?: string): Promise<FirstReads> {
+  // The lock is read first: a deploy that takes the lock after this read cannot go unseen.
+  const since = lockVersion(cluster, namespace);
+  return Promise.all([since.then(() => readLive(cluster, namespace, environment)), user ?? whoAmI(cluster).catch(() => currentUser()), since]);
 }

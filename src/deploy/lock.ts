@@ -60,10 +60,20 @@ export interface LockOptions {
   leaseSeconds?: number;
   now?: () => number;
   onWait?: (holder: LockHolder) => void;
+  /**
+   * The Lease's resourceVersion when the caller read the environment (null: there was no Lease).
+   * Anything else when the lock is taken means a deploy ran in between (see HeldLock.changedSince).
+   */
+  since?: string | null;
 }
 
 export interface HeldLock {
   holder: LockHolder;
+  /**
+   * Someone held or released the lock after the caller's read (or the caller gave no `since`):
+   * what the caller read before taking the lock may be stale, and must be read again.
+   */
+  changedSince: boolean;
   /** Renewal failed (the API server is gone, or someone forced the lock away). */
   lost: AbortSignal;
   release(): Promise<void>;
@@ -96,7 +106,7 @@ export async function acquireLock(cluster: Cluster, options: LockOptions): Promi
         metadata: { name: LOCK_NAME, namespace: options.namespace, annotations, labels: { 'berth.dev/environment': options.environment } },
         spec: { holderIdentity: identity, leaseDurationSeconds: leaseSeconds, acquireTime: stamp, renewTime: stamp, leaseTransitions: 0 },
       });
-      if (created) return hold(cluster, created, options, leaseSeconds, now);
+      if (created) return hold(cluster, created, options, leaseSeconds, now, options.since !== null);
       continue;
     }
     const holder = holderOf(current);
@@ -114,7 +124,7 @@ export async function acquireLock(cluster: Cluster, options: LockOptions): Promi
           leaseTransitions: (current.spec.leaseTransitions ?? 0) + 1,
         },
       });
-      if (taken) return hold(cluster, taken, options, leaseSeconds, now);
+      if (taken) return hold(cluster, taken, options, leaseSeconds, now, options.since !== current.metadata.resourceVersion);
       continue;
     }
     if (now() >= deadline) throw heldError(holder, options);
@@ -141,7 +151,7 @@ function expired(lease: Lease, observedAt: number, now: number): boolean {
   return now - observedAt >= duration || now - renewed >= duration;
 }
 
-function hold(cluster: Cluster, lease: Lease, options: LockOptions, leaseSeconds: number, now: () => number): HeldLock {
+function hold(cluster: Cluster, lease: Lease, options: LockOptions, leaseSeconds: number, now: () => number, changedSince: boolean): HeldLock {
   const lost = new AbortController();
   let current = lease;
   let released = false;
@@ -164,6 +174,7 @@ function hold(cluster: Cluster, lease: Lease, options: LockOptions, leaseSeconds
   timer.unref();
   return {
     holder: holderOf(lease),
+    changedSince,
     lost: lost.signal,
     async release() {
       if (released) return;
@@ -193,6 +204,11 @@ export async function forceRelease(cluster: Cluster, namespace: string): Promise
   if (!cleared)
     throw new BerthError('The deploy lock changed while releasing it', { exitCode: ExitCode.conflict, hint: 'Run `berth lock status` and try again.' });
   return holderOf(lease);
+}
+
+/** The lock's resourceVersion now, null when there is no lock (for LockOptions.since). */
+export async function lockVersion(cluster: Cluster, namespace: string): Promise<string | null> {
+  return (await readLease(cluster, namespace))?.metadata.resourceVersion ?? null;
 }
 
 async function readLease(cluster: Cluster, namespace: string): Promise<Lease | undefined> {

@@ -148,9 +148,9 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   const reuse = await takeEarly(request.early, { environment: request.environment, namespace, context }, !request.user);
   const cluster = reuse?.cluster ?? connectCluster({ context, kubeconfig: request.kubeconfig });
   const listLive = () => readLive(cluster, namespace, request.environment);
-  // Read what runs (so apps not given a tag keep theirs; render, pure, refuses anything else) and
-  // who is deploying, together.
-  let [live, user] = await (reuse?.reads ?? (request.user ? Promise.all([listLive(), request.user]) : readFirst(cluster, namespace, request.environment)));
+  // Read what runs (so apps not given a tag keep theirs; render, pure, refuses anything else),
+  // who is deploying, and the lock's version (to know whether a deploy ran before ours took it).
+  let [live, user, lockSeen] = await (reuse?.reads ?? readFirst(cluster, namespace, request.environment, request.user));
   // The namespace or a volume still being deleted (deleted just before this deploy) would take
   // what is applied to it along: wait for it to go, then create it afresh.
   const going = request.dryRun ? [] : terminating(live.values());
@@ -159,7 +159,9 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     await waitUntilGone(cluster, going, { timeoutMs: TERMINATING_WAIT_MS, signal: request.signal });
     live = await listLive();
   }
-  const { tags } = completeTags(request.config, request.environment, selected, { tags: request.tags, defaultTag: request.defaultTag }, runningTags(live));
+  const tagsOf = (running: ReadonlyMap<string, RawObject>) =>
+    completeTags(request.config, request.environment, selected, { tags: request.tags, defaultTag: request.defaultTag }, runningTags(running)).tags;
+  let tags = tagsOf(live);
 
   // berth's objects in it prove the namespace exists; the lock lives there.
   if (!request.dryRun && live.size === 0) await ensureNamespace(cluster, namespace, environmentLabels(request.environment));
@@ -173,6 +175,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
         waitMs: request.lockWaitMs,
         signal: request.signal,
         onWait: (holder) => request.emit({ type: 'lock-wait', holder }),
+        since: lockSeen,
       });
   if (lock) request.emit({ type: 'locked', environment: request.environment });
   // Volumes a deleted claim left Released would never bind to the claim this deploy applies.
@@ -192,6 +195,12 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   const watching = watcher?.start();
   watching?.catch(() => undefined);
   try {
+    // A deploy that ran while this one waited for the lock (or since it read) changed what runs:
+    // read it again, or this deploy would put back the tags and objects it read before.
+    if (lock?.changedSince) {
+      live = await listLive();
+      tags = tagsOf(live);
+    }
     // Read under the lock: two `berth config set` at once must not lose one of the changes. The
     // releases too: only a deploy holding the lock knows a "deploying" release is dead.
     const [runtimeEnv, runtimeScale, secrets, releases] = await Promise.all([

@@ -7,7 +7,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.ts';
-import { historyOf, type Project, project, shopConfig } from './deploy-helpers.ts';
+import { connectCluster } from '../../src/cluster/connect.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { readFirst } from '../../src/deploy/early-reads.ts';
+import { deploy } from '../../src/deploy/run.ts';
+import { historyOf, type Project, project, runningSpec, shopConfig } from './deploy-helpers.ts';
 import { describeCluster, kube, requireEnv } from './helpers.ts';
 
 const root = join(import.meta.dirname, '../..');
@@ -141,4 +145,38 @@ describeCluster('the deploy lock', () => {
       '1:deploy:succeeded',
     ]);
   }, 120_000);
+
+  it('a deploy that read the environment before another one ran reads it again once it holds the lock (it does not put back the tags it read)', async () => {
+    const p = project('dstale');
+    projects.push(p);
+    p.write(shopConfig(p.namespace));
+    await p.setSecret('web-secrets', { TOKEN: 'first' });
+    expect((await p.berth(['deploy', '--tag', 'v0'])).code).toBe(0);
+    // What a deploy of every app reads first (cluster/early.ts), just before another deploy runs:
+    // as when it waited for the lock (--lock-wait), or the other released it just before.
+    const cluster = connectCluster({ kubeconfig: requireEnv().kubeconfigPath });
+    const stale = await readFirst(cluster, p.namespace, 'staging');
+    const other = await p.berth(['deploy', 'web', '--tag', 'v1']);
+    expect(other.code, other.stderr).toBe(0);
+    const { config } = await loadConfig({ cwd: p.dir });
+    const result = await deploy({
+      config,
+      environment: 'staging',
+      apps: [],
+      tags: { worker: 'w1' },
+      rollback: true,
+      dryRun: false,
+      lockWaitMs: 0,
+      restart: false,
+      forceConflicts: false,
+      command: 'berth deploy --tag worker=w1',
+      kubeconfig: requireEnv().kubeconfigPath,
+      early: { environment: 'staging', namespace: p.namespace, context: undefined, cluster, reads: Promise.resolve(stale) },
+      signal: new AbortController().signal,
+      emit: () => undefined,
+    });
+    expect(result.apps.map((a) => `${a.app}:${a.outcome}:${'tag' in a ? a.tag : ''}`).sort()).toEqual(['web:unchanged:v1', 'worker:deployed:w1']);
+    expect((await runningSpec(p.namespace, 'web')).image).toBe('registry.test/shop:v1');
+    expect((await runningSpec(p.namespace, 'worker-run')).image).toBe('registry.test/worker:w1');
+  });
 });
