@@ -11,7 +11,7 @@ import { connect, escapeIdentifier as id, escapeLiteral as literal, withConnecti
 import { findTool, libpqEnv, requireAtLeast } from '../postgres/tools.ts';
 import type { ObjectStore } from '../store/store.ts';
 import { BackupError, rootCause } from './failure.ts';
-import { countRows, listTables } from './inspect.ts';
+import { countRows, listTables, tableKey } from './inspect.ts';
 import type { BackupMeta } from './meta.ts';
 import { streamArchive } from './read-archive.ts';
 
@@ -102,12 +102,13 @@ async function checkCounts(adminUrl: string, identity: DatabaseIdentity, databas
     if (!rows[0]?.rolsuper) await client.query(`SET ROLE ${id(identity.role)}`);
     const tables = await listTables(client);
     const counts = await countRows(client, tables);
-    // Backups taken before berth knew extension configuration tables counted every row of them.
-    const configTables = tables.filter((t) => t.condition !== undefined);
-    const allRows = configTables.length ? await countRows(client, configTables, undefined, { all: true }) : {};
     const expected = meta.tables ?? {};
     for (const table of new Set([...Object.keys(expected), ...Object.keys(counts)])) {
-      if (counts[table] !== expected[table] && (allRows[table] === undefined || allRows[table] !== expected[table])) {
+      if (counts[table] === expected[table]) continue;
+      // Backups taken before berth knew extension configuration tables counted every row of them.
+      const configTable = tables.find((t) => t.condition !== undefined && tableKey(t) === table);
+      const allRows = configTable && (await countRows(client, [configTable], undefined, { all: true }))[table];
+      if (allRows === undefined || allRows !== expected[table]) {
         throw new BackupError(
           'ROW_COUNT_MISMATCH',
           `The restored ${table} has ${counts[table] ?? 'no'} rows; the backup recorded ${expected[table] ?? 'no such table'}`,
