@@ -55,14 +55,22 @@ async function expectConsistentHistory(p: Project, app: string): Promise<void> {
   expect(d.spec!.template.spec!.containers[0]!.image).toBe(`registry.test/shop:${current.tag}`);
 }
 
+/** The shop project in a namespace of its own, removed after the tests; `tag`: deployed at it first. */
+async function shopProject(prefix: string, tag?: string): Promise<Project> {
+  const p = project(prefix);
+  projects.push(p);
+  p.write(shopConfig(p.namespace));
+  await p.setSecret('web-secrets', { TOKEN: 'first' });
+  if (tag) {
+    const first = await p.berth(['deploy', '--tag', tag]);
+    expect(first.code, first.stderr).toBe(0);
+  }
+  return p;
+}
+
 describeCluster('the deploy lock', () => {
   it('ten deploys at once: one at a time, the impatient ones fail naming the holder, history intact', async () => {
-    const p = project('dlock');
-    projects.push(p);
-    p.write(shopConfig(p.namespace));
-    await p.setSecret('web-secrets', { TOKEN: 'first' });
-    const first = await p.berth(['deploy', '--tag', 'v0']);
-    expect(first.code, first.stderr).toBe(0);
+    const p = await shopProject('dlock', 'v0');
 
     // Seven wait their turn; three give up at once if someone holds the lock.
     const runs = Array.from({ length: 10 }, (_, i) =>
@@ -88,10 +96,7 @@ describeCluster('the deploy lock', () => {
   }, 240_000);
 
   it('SIGKILL at 20 random moments: the next deploy always succeeds without an unlock', async () => {
-    const p = project('dkill');
-    projects.push(p);
-    p.write(shopConfig(p.namespace));
-    await p.setSecret('web-secrets', { TOKEN: 'first' });
+    const p = await shopProject('dkill');
     // A short lease so a killed holder's lock lapses in seconds (the default is 30 s).
     const env = { BERTH_LOCK_SECONDS: '2' };
     expect((await spawnBerth(p, ['deploy', '--tag', 'k0'], env).done).code).toBe(0);
@@ -110,11 +115,7 @@ describeCluster('the deploy lock', () => {
   }, 400_000);
 
   it('Ctrl-C during a rollout: the app in flight goes back to its release, the lock is released, exit 130; a dry run meanwhile leaves it alone', async () => {
-    const p = project('dint');
-    projects.push(p);
-    p.write(shopConfig(p.namespace));
-    await p.setSecret('web-secrets', { TOKEN: 'first' });
-    expect((await p.berth(['deploy', '--tag', 'v1'])).code).toBe(0);
+    const p = await shopProject('dint', 'v1');
     // A build whose pods never become ready keeps the rollout in flight until we interrupt it.
     const run = spawnBerth(p, ['deploy', 'web', '--tag', 'neverready', '--timeout', '2m']);
     let stderr = '';
@@ -147,11 +148,7 @@ describeCluster('the deploy lock', () => {
   }, 120_000);
 
   it('a deploy that read the environment before another one ran reads it again once it holds the lock (it does not put back the tags it read)', async () => {
-    const p = project('dstale');
-    projects.push(p);
-    p.write(shopConfig(p.namespace));
-    await p.setSecret('web-secrets', { TOKEN: 'first' });
-    expect((await p.berth(['deploy', '--tag', 'v0'])).code).toBe(0);
+    const p = await shopProject('dstale', 'v0');
     // What a deploy of every app reads first (cluster/early.ts), just before another deploy runs:
     // as when it waited for the lock (--lock-wait), or the other released it just before.
     const cluster = connectCluster({ kubeconfig: requireEnv().kubeconfigPath });
