@@ -65,6 +65,10 @@ const http2 = process.getBuiltinModule('node:http2');
 const { constants } = http2;
 const http1 = () => process.getBuiltinModule('node:http');
 
+/** Flow-control windows berth grants the API server, per stream and for the whole connection. */
+const STREAM_WINDOW = 16 * 1024 * 1024;
+const SESSION_WINDOW = 64 * 1024 * 1024;
+
 /** An idle connection is closed after this long, so long-lived processes do not hoard them. */
 const IDLE_MS = 10_000;
 
@@ -99,8 +103,13 @@ async function open(cluster: Cluster, t: Transport): Promise<ClientHttp2Session>
     key: tls.key,
     servername: tls.servername,
     rejectUnauthorized: tls.rejectUnauthorized,
+    // HTTP/2's default windows are 64 KiB: a list of a megabyte (a namespace's ReplicaSets) then
+    // arrives only as fast as this process, busy rendering or validating, hands credit back, one
+    // window at a time. Wide windows let the API server send whole answers while berth works.
+    settings: { initialWindowSize: STREAM_WINDOW },
     ...(socket ? { createConnection: () => socket } : {}),
   });
+  created.once('connect', () => created.setLocalWindowSize(SESSION_WINDOW));
   // A failed connection fails its requests (with this error: theirs only says "cancelled"); the next request reconnects.
   created.on('error', (error) => {
     t.failure = error;

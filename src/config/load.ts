@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BerthError, ConfigError, ExitCode } from '../errors.ts';
+import { ioTurn } from '../io-turn.ts';
 import { treatAsTypeScriptModule } from './typescript-hook.ts';
 import type { ValidConfig } from './validate.ts';
 
@@ -107,6 +108,8 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   const raw = await readConfigFile(file);
   await options.onRead?.(raw);
   const { validateConfig } = await import('./validate.ts');
+  // What onRead started may have its first answers by now: take them in before validating.
+  if (options.onRead) await ioTurn();
   return { file, ...validateConfig(raw, file) };
 }
 

@@ -42,7 +42,7 @@ export interface LockHolder {
   leaseSeconds: number;
 }
 
-interface Lease {
+export interface Lease {
   apiVersion: 'coordination.k8s.io/v1';
   kind: 'Lease';
   metadata: { name: string; namespace: string; resourceVersion?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
@@ -65,6 +65,8 @@ export interface LockOptions {
    * Anything else when the lock is taken means a deploy ran in between (see HeldLock.changedSince).
    */
   since?: string | null;
+  /** The Lease as read with `since`: a free one is taken without reading it again (a stale copy meets a conflict, and is read again). */
+  seen?: Lease;
 }
 
 export interface HeldLock {
@@ -89,9 +91,13 @@ export async function acquireLock(cluster: Cluster, options: LockOptions): Promi
   // Local observation of the holder's record, for clock-independent expiry.
   let observed: { resourceVersion: string | undefined; at: number } | undefined;
   let announced = false;
+  // What the caller read is tried first when it says the lock is free; the write's resourceVersion
+  // (or the create's name) refuses it if it is not.
+  let known: Lease | undefined | null = options.since === null ? null : options.seen && !options.seen.spec.holderIdentity ? options.seen : undefined;
   for (;;) {
     options.signal?.throwIfAborted();
-    const current = await readLease(cluster, options.namespace);
+    const current = known === null ? undefined : (known ?? (await readLease(cluster, options.namespace)));
+    known = undefined;
     const stamp = microTime(now());
     const annotations = {
       [ANNOTATION.user]: options.user,
@@ -180,12 +186,14 @@ function hold(cluster: Cluster, lease: Lease, options: LockOptions, leaseSeconds
       if (released) return;
       released = true;
       clearInterval(timer);
-      // Clear the holder rather than delete: a waiting deploy sees the change at once.
+      // Clear the holder rather than delete: a waiting deploy sees the change at once. The copy
+      // from the last renewal is written first; if the Lease changed since, it is read again.
+      const clear = (lease: Lease) =>
+        write(cluster, 'PUT', options.namespace, { ...lease, spec: { ...lease.spec, holderIdentity: '', renewTime: microTime(now()) } }).catch(() => undefined);
+      if (await clear(current)) return;
       const latest = await readLease(cluster, options.namespace).catch(() => undefined);
       if (!latest || latest.spec.holderIdentity !== current.spec.holderIdentity) return;
-      await write(cluster, 'PUT', options.namespace, { ...latest, spec: { ...latest.spec, holderIdentity: '', renewTime: microTime(now()) } }).catch(
-        () => undefined,
-      );
+      await clear(latest);
     },
   };
 }
@@ -206,9 +214,9 @@ export async function forceRelease(cluster: Cluster, namespace: string): Promise
   return holderOf(lease);
 }
 
-/** The lock's resourceVersion now, null when there is no lock (for LockOptions.since). */
-export async function lockVersion(cluster: Cluster, namespace: string): Promise<string | null> {
-  return (await readLease(cluster, namespace))?.metadata.resourceVersion ?? null;
+/** The lock's Lease now, undefined when there is none (for LockOptions.since and seen). */
+export function readLock(cluster: Cluster, namespace: string): Promise<Lease | undefined> {
+  return readLease(cluster, namespace);
 }
 
 async function readLease(cluster: Cluster, namespace: string): Promise<Lease | undefined> {

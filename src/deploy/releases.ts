@@ -177,16 +177,30 @@ export async function listReleaseSummaries(cluster: Cluster, namespace: string):
   return summaries.sort((a, b) => (a.app === b.app ? b.revision - a.revision : a.app < b.app ? -1 : 1));
 }
 
-/** The release now running: the newest that succeeded. */
-export function currentRelease(releases: Release[]): Release | undefined {
+/** The release now running: the newest that succeeded (of full records or summaries, newest first). */
+export function currentRelease<T extends Pick<Release, 'result'>>(releases: readonly T[]): T | undefined {
   return releases.find((r) => r.result === 'succeeded');
+}
+
+/** One release's full record; undefined when it is gone or damaged. */
+export async function getRelease(cluster: Cluster, namespace: string, app: string, revision: number): Promise<Release | undefined> {
+  try {
+    return fromSecret(await cluster.objects.getRaw<ReleaseSecret>(`/api/v1/namespaces/${namespace}/secrets/${releaseName(app, revision)}`));
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw kubeError(error, `read release ${app} r${revision}`);
+  }
 }
 
 /**
  * Writes a new release with the next free revision. Revisions are allocated under the deploy
  * lock; the create still refuses to overwrite, so a stray writer cannot corrupt history.
  */
-export async function createRelease(cluster: Cluster, release: Omit<Release, 'revision'>, existing: Release[]): Promise<Release> {
+export async function createRelease(
+  cluster: Cluster,
+  release: Omit<Release, 'revision'>,
+  existing: readonly Pick<Release, 'app' | 'revision'>[],
+): Promise<Release> {
   let revision = Math.max(0, ...existing.filter((r) => r.app === release.app).map((r) => r.revision)) + 1;
   for (let attempt = 0; attempt < 5; attempt++, revision++) {
     const record: Release = { ...release, revision };
@@ -209,13 +223,18 @@ export async function updateRelease(cluster: Cluster, release: Release): Promise
   }
 }
 
-/** Deletes releases beyond the newest `keep`, never the current one. */
-export async function trimHistory(cluster: Cluster, releases: Release[], keep = DEFAULT_HISTORY): Promise<number> {
+/** Deletes an app's releases beyond the newest `keep` (full records or summaries, newest first), never the current one. */
+export async function trimHistory(
+  cluster: Cluster,
+  namespace: string,
+  releases: readonly Pick<Release, 'app' | 'revision' | 'result'>[],
+  keep = DEFAULT_HISTORY,
+): Promise<number> {
   const current = currentRelease(releases);
   const old = releases.slice(keep).filter((r) => r !== current);
   for (const release of old) {
     try {
-      await cluster.objects.sendRaw('DELETE', `/api/v1/namespaces/${release.namespace}/secrets/${releaseName(release.app, release.revision)}`, undefined);
+      await cluster.objects.sendRaw('DELETE', `/api/v1/namespaces/${namespace}/secrets/${releaseName(release.app, release.revision)}`, undefined);
     } catch (error) {
       if (!isNotFound(error)) throw kubeError(error, `delete old release ${release.app} r${release.revision}`);
     }

@@ -11,7 +11,8 @@ import { createRelease, type Release, updateRelease } from './releases.ts';
 
 export interface RollbackRequest {
   target: Release;
-  releases: Release[];
+  /** The app's releases (records or summaries): the rollback's revision comes after theirs. */
+  releases: readonly Pick<Release, 'app' | 'revision'>[];
   user: string;
   message?: string;
 }

@@ -25,8 +25,8 @@ import { applyApp, clusterScopedWarning, imagesOf, pruneApp, type RolloutContext
 import { type Diagnosis, diagnose } from './diagnose.ts';
 import type { Emit } from './events.ts';
 import { runHealthCheck, type HealthCheck } from './health-check.ts';
-import { type EarlyReads, readFirst, readLive } from './early-reads.ts';
-import { acquireLock } from './lock.ts';
+import { type EarlyReads, type DeployInputs, readDeployInputs, readFirst } from './early-reads.ts';
+import { acquireLock, type HeldLock } from './lock.ts';
 import { pinConfigAndSecrets } from './pin.ts';
 import {
   comparable,
@@ -39,20 +39,20 @@ import {
   untouchedSinceApplied,
   withRestart,
 } from './plan.ts';
-import { createRelease, currentRelease, DEFAULT_HISTORY, listReleases, type Promotion, type Release, trimHistory, updateRelease } from './releases.ts';
+import {
+  createRelease,
+  currentRelease,
+  DEFAULT_HISTORY,
+  getRelease,
+  type Promotion,
+  type Release,
+  type ReleaseSummary,
+  trimHistory,
+  updateRelease,
+} from './releases.ts';
 import { rollbackTo } from './rollback.ts';
 import { RolloutWatcher } from './rollout-watcher.ts';
-import {
-  changed,
-  encodeValues,
-  readRuntimeEnv,
-  readRuntimeScale,
-  type RuntimeChange,
-  scaled,
-  writeRuntimeEnv,
-  writeRuntimeScale,
-  writeSecretData,
-} from './runtime-values.ts';
+import { changed, encodeValues, type RuntimeChange, scaled, writeRuntimeEnv, writeRuntimeScale, writeSecretData } from './runtime-values.ts';
 import { completeTags } from './tags.ts';
 import type { Failure } from './verdict.ts';
 
@@ -147,46 +147,8 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   // A deploy for someone else (the admin page's user) reads who it is for from the request.
   const reuse = await takeEarly(request.early, { environment: request.environment, namespace, context }, !request.user);
   const cluster = reuse?.cluster ?? connectCluster({ context, kubeconfig: request.kubeconfig });
-  const listLive = () => readLive(cluster, namespace, request.environment);
-  // Read what runs (so apps not given a tag keep theirs; render, pure, refuses anything else),
-  // who is deploying, and the lock's version (to know whether a deploy ran before ours took it).
-  let [live, user, lockSeen] = await (reuse?.reads ?? readFirst(cluster, namespace, request.environment, request.user));
-  // The namespace or a volume still being deleted (deleted just before this deploy) would take
-  // what is applied to it along: wait for it to go, then create it afresh.
-  const going = request.dryRun ? [] : terminating(live.values());
-  if (going.length > 0) {
-    request.emit({ type: 'warning', message: `waiting for ${going.map(describeObject).join(', ')} to finish being deleted` });
-    await waitUntilGone(cluster, going, { timeoutMs: TERMINATING_WAIT_MS, signal: request.signal });
-    live = await listLive();
-  }
-  const tagsOf = (running: ReadonlyMap<string, RawObject>) =>
-    completeTags(request.config, request.environment, selected, { tags: request.tags, defaultTag: request.defaultTag }, runningTags(running)).tags;
-  let tags = tagsOf(live);
-
-  // berth's objects in it prove the namespace exists; the lock lives there.
-  if (!request.dryRun && live.size === 0) await ensureNamespace(cluster, namespace, environmentLabels(request.environment));
-  const lock = request.dryRun
-    ? undefined
-    : await acquireLock(cluster, {
-        namespace,
-        environment: request.environment,
-        user,
-        command: request.command,
-        waitMs: request.lockWaitMs,
-        signal: request.signal,
-        onWait: (holder) => request.emit({ type: 'lock-wait', holder }),
-        since: lockSeen,
-      });
-  if (lock) request.emit({ type: 'locked', environment: request.environment });
-  // Volumes a deleted claim left Released would never bind to the claim this deploy applies.
-  for (const { volume, claim, patch } of request.dryRun ? [] : releasedVolumes(live.values())) {
-    await freeVolume(cluster, volume, patch);
-    request.emit({
-      type: 'warning',
-      message: `PersistentVolume ${volume.metadata.name} was left Released by a deleted claim: freed for ${claim} again (its data is kept)`,
-    });
-  }
-  // The rollout watches list and connect while the deploy reads, checks and applies.
+  // The rollout watches list and connect while the deploy reads, waits for its lock, checks and
+  // applies (read-only: a deploy that stops before applying has only watched).
   const watcher = request.dryRun
     ? undefined
     : new RolloutWatcher(cluster, namespace, `${LABEL.environment}=${request.environment}`, {
@@ -194,24 +156,64 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       });
   const watching = watcher?.start();
   watching?.catch(() => undefined);
+  let lock: HeldLock | undefined;
   try {
-    // A deploy that ran while this one waited for the lock (or since it read) changed what runs:
-    // read it again, or this deploy would put back the tags and objects it read before.
+    const readAgain = () => readDeployInputs(cluster, namespace, request.environment);
+    // Read what runs (so apps not given a tag keep theirs; render, pure, refuses anything else),
+    // the values and history the release is made from, who is deploying, and the lock's version
+    // (to know whether a deploy ran before ours took it).
+    const first = await (reuse?.reads ?? readFirst(cluster, namespace, request.environment, request.user));
+    const { user, lockSince, lock: lockSeen } = first;
+    let reads: DeployInputs = first;
+    let live = reads.live;
+    // The namespace or a volume still being deleted (deleted just before this deploy) would take
+    // what is applied to it along: wait for it to go, then create it afresh.
+    const going = request.dryRun ? [] : terminating(live.values());
+    if (going.length > 0) {
+      request.emit({ type: 'warning', message: `waiting for ${going.map(describeObject).join(', ')} to finish being deleted` });
+      await waitUntilGone(cluster, going, { timeoutMs: TERMINATING_WAIT_MS, signal: request.signal });
+      reads = await readAgain();
+      live = reads.live;
+    }
+    const tagsOf = (running: ReadonlyMap<string, RawObject>) =>
+      completeTags(request.config, request.environment, selected, { tags: request.tags, defaultTag: request.defaultTag }, runningTags(running)).tags;
+    let tags = tagsOf(live);
+
+    // berth's objects in it prove the namespace exists; the lock lives there.
+    if (!request.dryRun && live.size === 0) await ensureNamespace(cluster, namespace, environmentLabels(request.environment));
+    lock = request.dryRun
+      ? undefined
+      : await acquireLock(cluster, {
+          namespace,
+          environment: request.environment,
+          user,
+          command: request.command,
+          waitMs: request.lockWaitMs,
+          signal: request.signal,
+          onWait: (holder) => request.emit({ type: 'lock-wait', holder }),
+          since: lockSince,
+          seen: lockSeen,
+        });
+    if (lock) request.emit({ type: 'locked', environment: request.environment });
+    // Volumes a deleted claim left Released would never bind to the claim this deploy applies.
+    for (const { volume, claim, patch } of request.dryRun ? [] : releasedVolumes(live.values())) {
+      await freeVolume(cluster, volume, patch);
+      request.emit({
+        type: 'warning',
+        message: `PersistentVolume ${volume.metadata.name} was left Released by a deleted claim: freed for ${claim} again (its data is kept)`,
+      });
+    }
+    // A deploy (or `berth config set`) that ran while this one waited for the lock, or since it
+    // read, changed what runs and the values: read them again, or this deploy would put back the
+    // tags, objects and values it read before (and two `config set` at once would lose one).
     if (lock?.changedSince) {
-      live = await listLive();
+      reads = await readAgain();
+      live = reads.live;
       tags = tagsOf(live);
     }
-    // Read under the lock: two `berth config set` at once must not lose one of the changes. The
-    // releases too: only a deploy holding the lock knows a "deploying" release is dead.
-    const [runtimeEnv, runtimeScale, secrets, releases] = await Promise.all([
-      readRuntimeEnv(cluster, namespace).then((m) => Object.fromEntries(m)),
-      readRuntimeScale(cluster, namespace).then((m) => Object.fromEntries(m)),
-      readSecrets(cluster, namespace),
-      listReleases(cluster, namespace).then(async (found) => {
-        if (lock) await markInterrupted(cluster, found);
-        return found;
-      }),
-    ]);
+    const { runtimeEnv, runtimeScale, secrets, releases } = reads;
+    // Only a deploy holding the lock knows a "deploying" release is dead.
+    if (lock) await markInterrupted(cluster, namespace, releases);
     const change = request.change;
     if (change?.kind === 'config') runtimeEnv[change.app] = changed(runtimeEnv[change.app] ?? {}, change);
     if (change?.kind === 'scale') runtimeScale[change.app] = scaled(runtimeScale[change.app] ?? {}, change.replicas);
@@ -336,8 +338,9 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
 }
 
 interface AppHistory {
-  releases: Release[];
-  allReleases: Release[];
+  /** The app's releases, newest first: summaries (the rollback target's record is read when a rollback needs it). */
+  releases: ReleaseSummary[];
+  allReleases: ReleaseSummary[];
   user: string;
   tag: string;
   runtimeEnv: Record<string, string> | undefined;
@@ -437,7 +440,7 @@ async function deployApp(
     await Promise.all([
       pruneApp(ctx, app.name, pinned.objects),
       updateRelease(ctx.cluster, release),
-      trimHistory(ctx.cluster, [release, ...history.releases], request.config.releaseHistory ?? DEFAULT_HISTORY).catch(() => 0),
+      trimHistory(ctx.cluster, ctx.namespace, [release, ...history.releases], request.config.releaseHistory ?? DEFAULT_HISTORY).catch(() => 0),
     ]);
     ctx.emit({ type: 'release', app: app.name, revision: release.revision, kind: release.kind, result: 'succeeded' });
     return { app: app.name, outcome: 'deployed', revision: release.revision, tag: history.tag };
@@ -461,15 +464,15 @@ async function deployApp(
       });
   if (!interrupted) ctx.emit({ type: 'failed', app: app.name, diagnosis });
   release = { ...release, result: interrupted ? 'interrupted' : 'failed', finishedAt: new Date().toISOString(), diagnosis };
-  if (!request.rollback || !previous) {
+  const target = request.rollback ? await rollbackTarget(ctx, app.name, history.releases) : undefined;
+  if (!target) {
     await updateRelease(ctx.cluster, release);
-    if (!previous && request.rollback)
-      ctx.emit({ type: 'warning', message: `${app.name} has no earlier release to roll back to: its failed objects stay as they are` });
+    if (request.rollback) ctx.emit({ type: 'warning', message: `${app.name} has no earlier release to roll back to: its failed objects stay as they are` });
     return { app: app.name, outcome: 'failed', revision: release.revision, diagnosis, interrupted };
   }
-  ctx.emit({ type: 'rollback', app: app.name, from: release.revision, to: previous.revision });
+  ctx.emit({ type: 'rollback', app: app.name, from: release.revision, to: target.revision });
   const rolled = await rollbackTo(ctx, {
-    target: previous,
+    target,
     releases: [release, ...history.allReleases],
     user: history.user,
     message: `automatic rollback: r${release.revision} ${interrupted ? 'was interrupted' : 'failed'}${history.backup ? `; backup before its migrations: ${history.backup}` : ''}`,
@@ -479,7 +482,7 @@ async function deployApp(
   return {
     app: app.name,
     outcome: 'rolled-back',
-    revision: previous.revision,
+    revision: target.revision,
     failedRevision: release.revision,
     rollbackRevision: rolled.release.revision,
     rollbackOk: rolled.ok,
@@ -487,6 +490,15 @@ async function deployApp(
     interrupted,
     backup: history.backup,
   };
+}
+
+/** The newest release that succeeded, read in full; an older one when its record is gone or damaged. */
+async function rollbackTarget(ctx: RolloutContext, app: string, releases: ReleaseSummary[]): Promise<Release | undefined> {
+  for (const summary of releases.filter((r) => r.result === 'succeeded')) {
+    const record = await getRelease(ctx.cluster, ctx.namespace, app, summary.revision);
+    if (record) return record;
+  }
+  return undefined;
 }
 
 /**
@@ -504,19 +516,16 @@ async function applyShared(
 }
 
 /** A deploy that died (SIGKILL) leaves its release "deploying"; the next one, holding the lock, knows better. */
-async function markInterrupted(cluster: Cluster, releases: Release[]): Promise<void> {
-  for (const release of releases.filter((r) => r.result === 'deploying')) {
+async function markInterrupted(cluster: Cluster, namespace: string, releases: ReleaseSummary[]): Promise<void> {
+  for (const summary of releases.filter((r) => r.result === 'deploying')) {
+    summary.result = 'interrupted';
+    const release = await getRelease(cluster, namespace, summary.app, summary.revision);
+    if (!release) continue;
     release.result = 'interrupted';
     release.finishedAt ??= new Date().toISOString();
+    summary.finishedAt = release.finishedAt;
     await updateRelease(cluster, release);
   }
-}
-
-async function readSecrets(cluster: Cluster, namespace: string): Promise<Map<string, Record<string, string>>> {
-  const list = await cluster.objects
-    .listRaw<{ metadata: { name: string }; data?: Record<string, string>; type?: string }>('v1', 'Secret', { namespace, fieldSelector: 'type=Opaque' })
-    .catch(() => ({ items: [] }));
-  return new Map(list.items.map((s) => [s.metadata.name, s.data ?? {}]));
 }
 
 function runningTags(live: ReadonlyMap<string, RawObject>): Map<string, string> {

@@ -176,4 +176,37 @@ describeCluster('the deploy lock', () => {
     expect((await runningSpec(p.namespace, 'web')).image).toBe('registry.test/shop:v1');
     expect((await runningSpec(p.namespace, 'worker-run')).image).toBe('registry.test/worker:w1');
   });
+
+  it('a deploy that read the values before a `berth config set` ran reads them again once it holds the lock (the value set is not lost)', async () => {
+    const p = await shopProject('dvalues', 'v0');
+    const cluster = connectCluster({ kubeconfig: requireEnv().kubeconfigPath });
+    const stale = await readFirst(cluster, p.namespace, 'staging');
+    const set = await p.berth(['config', 'set', 'web', 'MODE=set-between']);
+    expect(set.code, set.stderr).toBe(0);
+    const { config } = await loadConfig({ cwd: p.dir });
+    const result = await deploy({
+      config,
+      environment: 'staging',
+      apps: [],
+      tags: {},
+      defaultTag: 'v2',
+      rollback: true,
+      dryRun: false,
+      lockWaitMs: 0,
+      restart: false,
+      forceConflicts: false,
+      command: 'berth deploy --tag v2',
+      kubeconfig: requireEnv().kubeconfigPath,
+      early: { environment: 'staging', namespace: p.namespace, context: undefined, cluster, reads: Promise.resolve(stale) },
+      signal: new AbortController().signal,
+      emit: () => undefined,
+    });
+    expect(result.apps.map((a) => `${a.app}:${a.outcome}`).sort()).toEqual(['web:deployed', 'worker:deployed']);
+    const web = await runningSpec(p.namespace, 'web');
+    expect(web.image).toBe('registry.test/shop:v2');
+    expect(web.env.MODE).toBe('set-between');
+    // The new release is the next revision after the config change's, and keeps its value.
+    const history = await historyOf(p, 'web');
+    expect(history.map((r) => `${r.revision}:${r.kind}:${r.result}`).slice(0, 3)).toEqual(['3:deploy:succeeded', '2:config:succeeded', '1:deploy:succeeded']);
+  });
 });

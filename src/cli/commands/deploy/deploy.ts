@@ -1,5 +1,6 @@
 import type { EarlyReads } from '../../../deploy/early-reads.ts';
 import { ExitCode } from '../../../errors.ts';
+import { ioTurn } from '../../../io-turn.ts';
 import { defineCommand } from '../../command.ts';
 import { databaseEnsurer, preMigrationBackup, webhookReader } from '../../deploy-hooks.ts';
 import { formatDuration, parseDuration } from '../../duration.ts';
@@ -54,6 +55,8 @@ export default defineCommand({
     const apps = context.positionals;
     const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout', 0);
     const lockWaitMs = parseDuration(options['lock-wait'], 'lock-wait', 0);
+    // The early reads' answers in, and the requests that follow them out, before the renderer loads.
+    if (early) await ioTurn();
     const [{ deploy, describeOutcome }, { DeployReporter, formatChanges }] = await Promise.all([
       import('../../../deploy/run.ts'),
       import('../../deploy-output.ts'),
