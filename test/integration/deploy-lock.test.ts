@@ -68,6 +68,33 @@ async function shopProject(prefix: string, tag?: string): Promise<Project> {
   return p;
 }
 
+/**
+ * A deploy of every app (in process) whose first reads (cluster/early.ts) were taken before
+ * `between` ran: as when it waited for the lock (--lock-wait), or another released it just before.
+ */
+async function deployAfter(p: Project, tags: { tags: Record<string, string>; defaultTag?: string }, between: () => Promise<void>) {
+  const cluster = connectCluster({ kubeconfig: requireEnv().kubeconfigPath });
+  const stale = await readFirst(cluster, p.namespace, 'staging');
+  await between();
+  const { config } = await loadConfig({ cwd: p.dir });
+  return deploy({
+    config,
+    environment: 'staging',
+    apps: [],
+    ...tags,
+    rollback: true,
+    dryRun: false,
+    lockWaitMs: 0,
+    restart: false,
+    forceConflicts: false,
+    command: 'berth deploy',
+    kubeconfig: requireEnv().kubeconfigPath,
+    early: { environment: 'staging', namespace: p.namespace, context: undefined, cluster, reads: Promise.resolve(stale) },
+    signal: new AbortController().signal,
+    emit: () => undefined,
+  });
+}
+
 describeCluster('the deploy lock', () => {
   it('ten deploys at once: one at a time, the impatient ones fail naming the holder, history intact', async () => {
     const p = await shopProject('dlock', 'v0');
@@ -149,28 +176,9 @@ describeCluster('the deploy lock', () => {
 
   it('a deploy that read the environment before another one ran reads it again once it holds the lock (it does not put back the tags it read)', async () => {
     const p = await shopProject('dstale', 'v0');
-    // What a deploy of every app reads first (cluster/early.ts), just before another deploy runs:
-    // as when it waited for the lock (--lock-wait), or the other released it just before.
-    const cluster = connectCluster({ kubeconfig: requireEnv().kubeconfigPath });
-    const stale = await readFirst(cluster, p.namespace, 'staging');
-    const other = await p.berth(['deploy', 'web', '--tag', 'v1']);
-    expect(other.code, other.stderr).toBe(0);
-    const { config } = await loadConfig({ cwd: p.dir });
-    const result = await deploy({
-      config,
-      environment: 'staging',
-      apps: [],
-      tags: { worker: 'w1' },
-      rollback: true,
-      dryRun: false,
-      lockWaitMs: 0,
-      restart: false,
-      forceConflicts: false,
-      command: 'berth deploy --tag worker=w1',
-      kubeconfig: requireEnv().kubeconfigPath,
-      early: { environment: 'staging', namespace: p.namespace, context: undefined, cluster, reads: Promise.resolve(stale) },
-      signal: new AbortController().signal,
-      emit: () => undefined,
+    const result = await deployAfter(p, { tags: { worker: 'w1' } }, async () => {
+      const other = await p.berth(['deploy', 'web', '--tag', 'v1']);
+      expect(other.code, other.stderr).toBe(0);
     });
     expect(result.apps.map((a) => `${a.app}:${a.outcome}:${'tag' in a ? a.tag : ''}`).sort()).toEqual(['web:unchanged:v1', 'worker:deployed:w1']);
     expect((await runningSpec(p.namespace, 'web')).image).toBe('registry.test/shop:v1');
@@ -179,27 +187,9 @@ describeCluster('the deploy lock', () => {
 
   it('a deploy that read the values before a `berth config set` ran reads them again once it holds the lock (the value set is not lost)', async () => {
     const p = await shopProject('dvalues', 'v0');
-    const cluster = connectCluster({ kubeconfig: requireEnv().kubeconfigPath });
-    const stale = await readFirst(cluster, p.namespace, 'staging');
-    const set = await p.berth(['config', 'set', 'web', 'MODE=set-between']);
-    expect(set.code, set.stderr).toBe(0);
-    const { config } = await loadConfig({ cwd: p.dir });
-    const result = await deploy({
-      config,
-      environment: 'staging',
-      apps: [],
-      tags: {},
-      defaultTag: 'v2',
-      rollback: true,
-      dryRun: false,
-      lockWaitMs: 0,
-      restart: false,
-      forceConflicts: false,
-      command: 'berth deploy --tag v2',
-      kubeconfig: requireEnv().kubeconfigPath,
-      early: { environment: 'staging', namespace: p.namespace, context: undefined, cluster, reads: Promise.resolve(stale) },
-      signal: new AbortController().signal,
-      emit: () => undefined,
+    const result = await deployAfter(p, { tags: {}, defaultTag: 'v2' }, async () => {
+      const set = await p.berth(['config', 'set', 'web', 'MODE=set-between']);
+      expect(set.code, set.stderr).toBe(0);
     });
     expect(result.apps.map((a) => `${a.app}:${a.outcome}`).sort()).toEqual(['web:deployed', 'worker:deployed']);
     const web = await runningSpec(p.namespace, 'web');
