@@ -4,10 +4,24 @@
 // each command loads only what it imports.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+
+// This build's identity: the validated-config cache (src/config/validated-cache.ts) keys on it, so
+// a changed validator (berth's sources, or zod's version in the lockfile) never meets old results.
+const buildHash = createHash('sha256');
+const sources = readdirSync(new URL('../src', import.meta.url), { recursive: true })
+  .map(String)
+  .sort();
+for (const file of sources.filter((f) => f.endsWith('.ts'))) buildHash.update(file).update(readFileSync(new URL(`../src/${file}`, import.meta.url)));
+for (const file of ['package.json', 'package-lock.json']) {
+  const url = new URL(`../${file}`, import.meta.url);
+  if (existsSync(url)) buildHash.update(readFileSync(url));
+}
+const buildId = buildHash.digest('hex').slice(0, 16);
 
 const result = await build({
   entryPoints: { cli: 'src/cli/bin.ts', index: 'src/index.ts' },
@@ -24,7 +38,7 @@ const result = await build({
   minifySyntax: true,
   minifyWhitespace: true,
   chunkNames: 'chunks/[name]-[hash]',
-  define: { __BERTH_VERSION__: JSON.stringify(pkg.version) },
+  define: { __BERTH_VERSION__: JSON.stringify(pkg.version), __BERTH_BUILD__: JSON.stringify(buildId) },
   sourcemap: 'linked',
   logLevel: 'warning',
   metafile: true,

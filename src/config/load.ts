@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { BerthError, ConfigError, ExitCode } from '../errors.ts';
 import { ioTurn } from '../io-turn.ts';
 import { treatAsTypeScriptModule } from './typescript-hook.ts';
+import { readValidated, validatedCacheDir, validatedCacheKey, writeValidated } from './validated-cache.ts';
 import type { ValidConfig } from './validate.ts';
 
 export const CONFIG_FILES = [
@@ -101,16 +102,25 @@ export interface LoadOptions {
    * loads and validates (the validator is imported only after this returns).
    */
   onRead?: (raw: unknown) => Promise<void>;
+  /** Where validated configs are kept (config/validated-cache.ts); null: validate every time. */
+  cacheDir?: string | null;
 }
 
 export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
   const file = await findConfigFile(options.cwd ?? process.cwd(), options.file);
   const raw = await readConfigFile(file);
   await options.onRead?.(raw);
+  // A config validated before by this build is not validated again (zod is not even loaded).
+  const cacheDir = options.cacheDir ?? validatedCacheDir();
+  const key = options.cacheDir === null ? undefined : validatedCacheKey(raw, file);
+  const cached = key ? readValidated(cacheDir, key) : undefined;
+  if (cached) return { file, ...cached };
   const { validateConfig } = await import('./validate.ts');
   // What onRead started may have its first answers by now: take them in before validating.
   if (options.onRead) await ioTurn();
-  return { file, ...validateConfig(raw, file) };
+  const validated = validateConfig(raw, file);
+  if (key) writeValidated(cacheDir, key, validated);
+  return { file, ...validated };
 }
 
 /**

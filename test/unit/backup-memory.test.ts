@@ -33,5 +33,6 @@ console.log(peak - before);
 it('streaming 400 MB through a meter keeps well under 64 MB of dead chunk buffers alive (78 MB without the collections)', () => {
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', measure], { encoding: 'utf8' });
   expect(run.status, run.stderr).toBe(0);
-  expect(Number(run.stdout.trim())).toBeLessThan(48 * 1024 * 1024);
+  // Seen here: 44–50 MB with the collections (their timing varies with the machine's load), 78 MB without.
+  expect(Number(run.stdout.trim())).toBeLessThan(56 * 1024 * 1024);
 });
