@@ -4,16 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse } from 'yaml';
 import { cli, tempDir } from './cli-harness.ts';
+import { MINIMAL_YAML } from './fixtures.ts';
 
-const GOOD_YAML = `
-environments:
-  production: { namespace: shop }
-apps:
-  web:
-    image: ghcr.io/acme/shop
-    port: 3000
-    domains: [shop.dev]
-`;
+const GOOD_YAML = MINIMAL_YAML;
 
 function project(config = GOOD_YAML, file = 'berth.config.yaml'): string {
   const dir = tempDir();

@@ -32,3 +32,14 @@ export function withConfig(edit: (c: any) => void): BerthConfig {
   edit(config);
   return config;
 }
+
+/** The smallest valid config as a user writes it: one environment, one web app. */
+export const MINIMAL_YAML = `
+environments:
+  production: { namespace: shop }
+apps:
+  web:
+    image: ghcr.io/acme/shop
+    port: 3000
+    domains: [shop.dev]
+`;

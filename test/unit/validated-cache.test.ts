@@ -4,16 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { plainJson, readValidated, validatedCacheKey, writeValidated } from '../../src/config/validated-cache.ts';
 import { tempDir } from './cli-harness.ts';
-
-const CONFIG = `
-environments:
-  production: { namespace: shop }
-apps:
-  web:
-    image: ghcr.io/acme/shop
-    port: 3000
-    domains: [shop.dev]
-`;
+import { MINIMAL_YAML } from './fixtures.ts';
 
 /** The built CLI, as a user runs it (the cache is keyed on the build, so sources never use it). */
 function validate(dir: string, cache: string) {
@@ -53,7 +44,7 @@ describe('the validated-config cache', () => {
   it('the built CLI validates a config once, answers from the cache after, and validates a changed config afresh', () => {
     const dir = tempDir();
     const cache = tempDir();
-    writeFileSync(join(dir, 'berth.config.yaml'), CONFIG);
+    writeFileSync(join(dir, 'berth.config.yaml'), MINIMAL_YAML);
     const first = validate(dir, cache);
     expect(first.status, first.stderr).toBe(0);
     const entries = readdirSync(join(cache, 'berth', 'validated'));
@@ -66,7 +57,7 @@ describe('the validated-config cache', () => {
     expect(second.status, second.stderr).toBe(0);
     expect(second.stdout + second.stderr).toContain('said by the cache');
     // A changed config is another key: validated, and its error reported.
-    writeFileSync(join(dir, 'berth.config.yaml'), CONFIG.replace('port: 3000', 'port: seventy'));
+    writeFileSync(join(dir, 'berth.config.yaml'), MINIMAL_YAML.replace('port: 3000', 'port: seventy'));
     const changed = validate(dir, cache);
     expect(changed.status).toBe(2);
     expect(changed.stderr).toMatch(/apps\.web\.port/);
