@@ -38,9 +38,7 @@ export interface DeployInputs {
 
 export interface FirstReads extends DeployInputs {
   user: string;
-  /** The deploy lock's version before the rest was read, null when there was none (see LockOptions.since). */
-  lockSince: string | null;
-  /** That Lease (see LockOptions.seen). */
+  /** The deploy lock's Lease as read before the rest, undefined when there was none (see LockOptions.since and seen). */
   lock: Lease | undefined;
 }
 export type EarlyReads = Early<FirstReads>;
@@ -66,7 +64,7 @@ export async function readDeployInputs(cluster: Cluster, namespace: string, envi
 export function readFirst(cluster: Cluster, namespace: string, environment: string, user?: string): Promise<FirstReads> {
   const lock = readLock(cluster, namespace);
   return Promise.all([lock.then(() => readDeployInputs(cluster, namespace, environment)), user ?? whoAmI(cluster).catch(() => currentUser()), lock]).then(
-    ([reads, who, lease]) => ({ ...reads, user: who, lockSince: lease?.metadata.resourceVersion ?? null, lock: lease }),
+    ([reads, who, lease]) => ({ ...reads, user: who, lock: lease }),
   );
 }
 

@@ -96,7 +96,7 @@ export async function acquireLock(cluster: Cluster, options: LockOptions): Promi
   let known: Lease | undefined | null = options.since === null ? null : options.seen && !options.seen.spec.holderIdentity ? options.seen : undefined;
   for (;;) {
     options.signal?.throwIfAborted();
-    const current = known === null ? undefined : (known ?? (await readLease(cluster, options.namespace)));
+    const current = known === null ? undefined : (known ?? (await readLock(cluster, options.namespace)));
     known = undefined;
     const stamp = microTime(now());
     const annotations = {
@@ -191,7 +191,7 @@ function hold(cluster: Cluster, lease: Lease, options: LockOptions, leaseSeconds
       const clear = (lease: Lease) =>
         write(cluster, 'PUT', options.namespace, { ...lease, spec: { ...lease.spec, holderIdentity: '', renewTime: microTime(now()) } }).catch(() => undefined);
       if (await clear(current)) return;
-      const latest = await readLease(cluster, options.namespace).catch(() => undefined);
+      const latest = await readLock(cluster, options.namespace).catch(() => undefined);
       if (!latest || latest.spec.holderIdentity !== current.spec.holderIdentity) return;
       await clear(latest);
     },
@@ -199,14 +199,14 @@ function hold(cluster: Cluster, lease: Lease, options: LockOptions, leaseSeconds
 }
 
 export async function lockStatus(cluster: Cluster, namespace: string, now = Date.now()): Promise<(LockHolder & { expired: boolean }) | undefined> {
-  const lease = await readLease(cluster, namespace);
+  const lease = await readLock(cluster, namespace);
   if (!lease?.spec.holderIdentity) return undefined;
   return { ...holderOf(lease), expired: expired(lease, now, now) };
 }
 
 /** Clears the holder whoever it is: for a lock whose holder is known to be gone. */
 export async function forceRelease(cluster: Cluster, namespace: string): Promise<LockHolder | undefined> {
-  const lease = await readLease(cluster, namespace);
+  const lease = await readLock(cluster, namespace);
   if (!lease?.spec.holderIdentity) return undefined;
   const cleared = await write(cluster, 'PUT', namespace, { ...lease, spec: { ...lease.spec, holderIdentity: '' } });
   if (!cleared)
@@ -215,11 +215,7 @@ export async function forceRelease(cluster: Cluster, namespace: string): Promise
 }
 
 /** The lock's Lease now, undefined when there is none (for LockOptions.since and seen). */
-export function readLock(cluster: Cluster, namespace: string): Promise<Lease | undefined> {
-  return readLease(cluster, namespace);
-}
-
-async function readLease(cluster: Cluster, namespace: string): Promise<Lease | undefined> {
+export async function readLock(cluster: Cluster, namespace: string): Promise<Lease | undefined> {
   return getIn<Lease>(cluster, 'Lease', namespace, LOCK_NAME);
 }
 

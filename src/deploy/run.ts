@@ -163,7 +163,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     // the values and history the release is made from, who is deploying, and the lock's version
     // (to know whether a deploy ran before ours took it).
     const first = await (reuse?.reads ?? readFirst(cluster, namespace, request.environment, request.user));
-    const { user, lockSince, lock: lockSeen } = first;
+    const { user, lock: lockSeen } = first;
     let reads: DeployInputs = first;
     let live = reads.live;
     // The namespace or a volume still being deleted (deleted just before this deploy) would take
@@ -191,7 +191,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
           waitMs: request.lockWaitMs,
           signal: request.signal,
           onWait: (holder) => request.emit({ type: 'lock-wait', holder }),
-          since: lockSince,
+          since: lockSeen?.metadata.resourceVersion ?? null,
           seen: lockSeen,
         });
     if (lock) request.emit({ type: 'locked', environment: request.environment });
