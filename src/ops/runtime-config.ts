@@ -125,26 +125,13 @@ async function saveOnly(
 ): Promise<void> {
   const { change } = request;
   const user = request.user ?? (await whoAmI(cluster).catch(() => currentUser()));
-  const lock = await acquireLock(cluster, {
-    namespace,
-    environment: request.environment,
-    user,
-    command: request.command,
-    waitMs: request.lockWaitMs,
-    signal: request.signal,
-  }).catch(async (error: unknown) => {
+  const lockOptions = { namespace, environment: request.environment, user, command: request.command, waitMs: request.lockWaitMs, signal: request.signal };
+  const lock = await acquireLock(cluster, lockOptions).catch(async (error: unknown) => {
     // The namespace may not exist before the first deploy: create it to hold the values.
     const { ensureNamespace } = await import('../cluster/namespaces.ts');
     const { environmentLabels } = await import('../model/labels.ts');
     if (!(await ensureNamespace(cluster, namespace, environmentLabels(request.environment)))) throw error;
-    return acquireLock(cluster, {
-      namespace,
-      environment: request.environment,
-      user,
-      command: request.command,
-      waitMs: request.lockWaitMs,
-      signal: request.signal,
-    });
+    return acquireLock(cluster, lockOptions);
   });
   try {
     if (change.kind === 'config') {
