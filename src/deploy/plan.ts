@@ -189,5 +189,18 @@ export function untouchedSinceApplied(desired: KubeObject[], live: ReadonlyMap<s
 function onlyBerthWrote(object: RawObject): boolean {
   const entries = (object.metadata.managedFields ?? []) as ManagedFieldsEntry[];
   const berth = (e: ManagedFieldsEntry) => e.manager === FIELD_MANAGER && e.operation === 'Apply' && !e.subresource;
-  return entries.some(berth) && entries.every((e) => berth(e) || e.subresource === 'status');
+  return entries.some(berth) && entries.every((e) => berth(e) || e.subresource === 'status' || (object.kind === 'Namespace' && onlyNameLabel(e)));
+}
+
+/** The API server labels every namespace with its name, owned by whoever created it (berth's own create, kubectl create namespace). */
+function onlyNameLabel(entry: ManagedFieldsEntry): boolean {
+  const fields = entry.fieldsV1 as { 'f:metadata'?: { 'f:labels'?: object } } | undefined;
+  return (
+    !!fields &&
+    Object.keys(fields).join() === 'f:metadata' &&
+    Object.keys(fields['f:metadata'] ?? {}).join() === 'f:labels' &&
+    Object.keys(fields['f:metadata']?.['f:labels'] ?? {})
+      .filter((key) => key !== '.')
+      .join() === 'f:kubernetes.io/metadata.name'
+  );
 }

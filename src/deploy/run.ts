@@ -26,7 +26,7 @@ import { type Diagnosis, diagnose } from './diagnose.ts';
 import type { Emit } from './events.ts';
 import { runHealthCheck, type HealthCheck } from './health-check.ts';
 import { type EarlyReads, type DeployInputs, readDeployInputs, readFirst } from './early-reads.ts';
-import { acquireLock, type HeldLock } from './lock.ts';
+import { acquireLock, type HeldLock, type LockOptions } from './lock.ts';
 import { pinConfigAndSecrets } from './pin.ts';
 import {
   comparable,
@@ -157,6 +157,8 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   const watching = watcher?.start();
   watching?.catch(() => undefined);
   let lock: HeldLock | undefined;
+  // A lock free when first read is taken while the rest is still being read.
+  let locking: Promise<HeldLock> | undefined;
   try {
     const readAgain = () => readDeployInputs(cluster, namespace, request.environment);
     // Read what runs (so apps not given a tag keep theirs; render, pure, refuses anything else),
@@ -164,12 +166,32 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     // (to know whether a deploy ran before ours took it).
     const first = await (reuse?.reads ?? readFirst(cluster, namespace, request.environment, request.user));
     const { user, lock: lockSeen } = first;
-    let reads: DeployInputs = first;
+    const lockOptions: LockOptions = {
+      namespace,
+      environment: request.environment,
+      user,
+      command: request.command,
+      waitMs: request.lockWaitMs,
+      signal: request.signal,
+      onWait: (holder) => request.emit({ type: 'lock-wait', holder }),
+      since: lockSeen?.metadata.resourceVersion ?? null,
+      seen: lockSeen,
+    };
+    // The rest was asked for after the Lease was read, so it is as good as read under the lock
+    // when the lock is taken at that version, however their answers interleave.
+    if (!request.dryRun && lockSeen && !lockSeen.spec.holderIdentity) {
+      locking = acquireLock(cluster, lockOptions);
+      locking.catch(() => undefined);
+    }
+    let reads: DeployInputs = await first.inputs;
     let live = reads.live;
     // The namespace or a volume still being deleted (deleted just before this deploy) would take
     // what is applied to it along: wait for it to go, then create it afresh.
     const going = request.dryRun ? [] : terminating(live.values());
     if (going.length > 0) {
+      // A lock taken in a namespace on its way out goes with it.
+      await (await settled(locking))?.release();
+      locking = undefined;
       request.emit({ type: 'warning', message: `waiting for ${going.map(describeObject).join(', ')} to finish being deleted` });
       await waitUntilGone(cluster, going, { timeoutMs: TERMINATING_WAIT_MS, signal: request.signal });
       reads = await readAgain();
@@ -180,20 +202,10 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     let tags = tagsOf(live);
 
     // berth's objects in it prove the namespace exists; the lock lives there.
-    if (!request.dryRun && live.size === 0) await ensureNamespace(cluster, namespace, environmentLabels(request.environment));
-    lock = request.dryRun
-      ? undefined
-      : await acquireLock(cluster, {
-          namespace,
-          environment: request.environment,
-          user,
-          command: request.command,
-          waitMs: request.lockWaitMs,
-          signal: request.signal,
-          onWait: (holder) => request.emit({ type: 'lock-wait', holder }),
-          since: lockSeen?.metadata.resourceVersion ?? null,
-          seen: lockSeen,
-        });
+    if (!request.dryRun && !locking && live.size === 0) await ensureNamespace(cluster, namespace, environmentLabels(request.environment));
+    // After a wait for something being deleted, the Lease read first may be gone with its namespace.
+    const fresh = going.length > 0 ? { since: undefined, seen: undefined } : {};
+    lock = request.dryRun ? undefined : await (locking ?? acquireLock(cluster, { ...lockOptions, ...fresh }));
     if (lock) request.emit({ type: 'locked', environment: request.environment });
     // Volumes a deleted claim left Released would never bind to the claim this deploy applies.
     for (const { volume, claim, patch } of request.dryRun ? [] : releasedVolumes(live.values())) {
@@ -247,21 +259,28 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     // CRD or permission stops the deploy here, with nothing applied. Objects berth applied exactly
     // so and no one has written since would not change: they are neither dry-run nor applied.
     const desired = [...shared.filter((o) => o.kind !== 'Namespace'), ...[...pinned.values()].flatMap((p) => p.objects)];
-    const untouched = untouchedSinceApplied(desired, live);
+    // The namespace is no part of the dry run (the first deploy created it already), but one berth
+    // applied exactly so is not applied again either.
+    const untouched = untouchedSinceApplied([...shared.filter((o) => o.kind === 'Namespace'), ...desired], live);
     const checked = desired.filter((o) => !untouched.has(ref(o)));
-    const preflight = await applySet(cluster, checked, {
-      live,
-      dryRun: true,
-      force: request.forceConflicts,
-      // Every request shares one HTTP/2 connection: 20 apps' 200 objects go in a few round trips, not 25.
-      concurrency: 32,
-      // Reported when the real apply skips them.
-      onClusterScopedForbidden: () => undefined,
-    });
+    const apps = resolved.apps.filter((a) => selected.includes(a.name));
+    // One object to write (a new tag for one app) and nothing written before it — no shared object,
+    // no database to create: its own apply is the check, refused it leaves nothing applied.
+    const alone = checked.length === 1 && shared.every((o) => untouched.has(ref(o))) && !apps.some((a) => a.database && !request.change);
+    const preflight = alone
+      ? []
+      : await applySet(cluster, checked, {
+          live,
+          dryRun: true,
+          force: request.forceConflicts,
+          // Every request shares one HTTP/2 connection: 20 apps' 200 objects go in a few round trips, not 25.
+          concurrency: 32,
+          // Reported when the real apply skips them.
+          onClusterScopedForbidden: () => undefined,
+        });
     // What the dry run found would not change is not sent again.
     const unchanged = new Map([...untouched, ...noopApplies(checked, preflight, live)]);
 
-    const apps = resolved.apps.filter((a) => selected.includes(a.name));
     // A config or secret change releases an app that runs already: its database exists.
     for (const app of apps.filter((a) => a.database && !request.change)) {
       if (!request.ensureDatabase) throw new BerthError(`${app.name} needs a database, but the config has no database server`);
@@ -333,8 +352,13 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     return { environment: request.environment, namespace, apps: outcomes, interrupted: request.signal.aborted };
   } finally {
     watcher?.stop();
-    await lock?.release();
+    await (lock ?? (await settled(locking)))?.release();
   }
+}
+
+/** The lock a deploy was taking, once it is taken or not (a failure is the deploy's own error's concern, or no lock). */
+function settled(locking: Promise<HeldLock> | undefined): Promise<HeldLock | undefined> {
+  return locking?.catch(() => undefined) ?? Promise.resolve(undefined);
 }
 
 interface AppHistory {

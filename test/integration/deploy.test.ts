@@ -422,6 +422,40 @@ describeCluster('berth deploy', () => {
     await core.deletePersistentVolume({ name });
   });
 
+  it('right after its namespace was deleted, with the lock still in it, waits for it to go and takes a new lock', async () => {
+    const p = newProject('dnsgone');
+    // No secrets to set again: the deploy starts while the namespace is still going.
+    p.write(shopConfig(p.namespace, { web: { secrets: [] } }));
+    const first = await p.berth(['deploy', '--tag', 'v1']);
+    expect(first.code, first.stderr).toBe(0);
+    const { core } = kube();
+    // As an operator starting over: the namespace deleted, its deploy lock's Lease held back a moment.
+    await kubectl([
+      '-n',
+      p.namespace,
+      'patch',
+      'lease',
+      'berth-deploy-lock',
+      '--type=json',
+      '-p',
+      '[{"op":"add","path":"/metadata/finalizers","value":["berth.test/hold"]}]',
+    ]);
+    await core.deleteNamespace({ name: p.namespace });
+    const leaseGoing = async () =>
+      (await kubectl(['-n', p.namespace, 'get', 'lease', 'berth-deploy-lock', '-o', 'jsonpath={.metadata.deletionTimestamp}'])).trim();
+    while (!(await leaseGoing())) await new Promise((r) => setTimeout(r, 200));
+    const again = p.berth(['deploy', '--tag', 'v2']);
+    await new Promise((r) => setTimeout(r, 3000));
+    await kubectl(['-n', p.namespace, 'patch', 'lease', 'berth-deploy-lock', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+    const result = await again;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(new RegExp(`waiting for Namespace ${p.namespace} to finish being deleted`));
+    expect((await runningSpec(p.namespace, 'web')).image).toMatch(/:v2$/);
+    const lock = JSON.parse(await kubectl(['-n', p.namespace, 'get', 'lease', 'berth-deploy-lock', '-o', 'json']));
+    expect(lock.metadata.deletionTimestamp).toBeUndefined();
+    expect(lock.spec.holderIdentity ?? '').toBe('');
+  });
+
   it('rolls back to an older revision exactly, as a new release, and forward again', async () => {
     const p = await deployedProject('drollto');
     p.write(shopConfig(p.namespace, { env: { MODE: 'two' } }));

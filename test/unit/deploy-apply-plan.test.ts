@@ -185,6 +185,29 @@ describe('objects a deploy need not even dry-run', () => {
     expect(untouchedSinceApplied([service], new Map([[ref(service), going]])).size).toBe(0);
   });
 
+  it('skips a namespace berth applied exactly so: the label the API server puts on every namespace is not an edit', () => {
+    const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'berth.dev/environment': 'production' } } };
+    const created = (fields: unknown) => {
+      const live = appliedByBerth(namespace);
+      (live.metadata.managedFields as object[]).push({
+        manager: 'kubernetes-client-javascript',
+        operation: 'Update',
+        fieldsType: 'FieldsV1',
+        fieldsV1: fields,
+      });
+      return new Map([[ref(namespace), live]]);
+    };
+    const nameLabel = { 'f:metadata': { 'f:labels': { '.': {}, 'f:kubernetes.io/metadata.name': {} } } };
+    expect(untouchedSinceApplied([namespace], created(nameLabel)).size).toBe(1);
+    // Anything more that manager owns is someone's edit, to be put back.
+    const edited = { 'f:metadata': { 'f:labels': { '.': {}, 'f:kubernetes.io/metadata.name': {}, 'f:team': {} } } };
+    expect(untouchedSinceApplied([namespace], created(edited)).size).toBe(0);
+    // Only namespaces get that label from the API server.
+    const live = appliedByBerth(service);
+    (live.metadata.managedFields as object[]).push({ manager: 'kubectl-label', operation: 'Update', fieldsType: 'FieldsV1', fieldsV1: nameLabel });
+    expect(untouchedSinceApplied([service], new Map([[ref(service), live]])).size).toBe(0);
+  });
+
   it('always checks kinds with a pod template (their dry-run answers decide what rolls)', () => {
     const deployment = object('Deployment', 'web', { spec: { replicas: 2 } });
     expect(untouchedSinceApplied([deployment], new Map([[ref(deployment), appliedByBerth(deployment)]])).size).toBe(0);
