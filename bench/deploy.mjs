@@ -12,6 +12,9 @@
 //   node bench/deploy.mjs --only one,latency        some sections: one, crash, latency, many (run in that order)
 //   node bench/deploy.mjs --runs 7 --runs-many 3 --crash-runs 3 --apps 20 --peer-timeout 5m   (the defaults)
 //   node bench/deploy.mjs --only many --no-helm-many   20 apps beside kubectl only (Helm's runs load the 2 cores between berth's)
+//   node bench/deploy.mjs --steady                  pods Ready after a fixed 0.6 s instead of 0.2–1 s at random (tags
+//                                                   ending in -steady, testenv/kwok-config.ts): the tools' runs then
+//                                                   differ by the tools, not by two pods' random start-up (±0.3 s a run)
 //
 // Sections (targets from the issue):
 //   one      one app (2 replicas), apply → healthy, a new tag each run: berth ≤ 1.0× helm upgrade
@@ -46,8 +49,12 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string', default: 'one,crash,latency,many' },
     'no-helm-many': { type: 'boolean', default: false },
+    steady: { type: 'boolean', default: false },
   },
 });
+/** A run's new tag; `-steady` picks the testenv's fixed-delay pods. */
+const runTag = (prefix, i) => `${prefix}${i + 1}${args.steady ? '-steady' : ''}`;
+const steadyNote = args.steady ? ' (steady pods: Ready 0.6 s after they start)' : '';
 const RUNS = Number(args.runs);
 const RUNS_MANY = Number(args['runs-many']);
 const CRASH_RUNS = Number(args['crash-runs']);
@@ -179,12 +186,12 @@ async function oneApp() {
   };
   for (let i = 0; i < RUNS; i++) {
     loads.push(load());
-    const tag = `r${i + 1}`;
+    const tag = runTag('r', i);
     for (const name of rotate(Object.keys(tools), i)) samples[name].push(await tools[name](tag));
   }
 
   const berth = stats(samples.berth);
-  console.log(`\n1. One app (2 replicas), apply → healthy, a new tag each run; ${RUNS} runs each, alternating`);
+  console.log(`\n1. One app (2 replicas), apply → healthy, a new tag each run; ${RUNS} runs each, alternating${steadyNote}`);
   const rows = [
     ['berth deploy', berth, cluster.berth, '—', seen.berth],
     ['helm upgrade --install --wait', stats(samples.helm), cluster.helm, x(berth.median / stats(samples.helm).median), seen.helm],
@@ -218,7 +225,7 @@ async function latency() {
   let late = 0;
   for (let i = 0; i < RUNS; i++) {
     loads.push(load());
-    const tag = `l${i + 1}`;
+    const tag = runTag('l', i);
     let waiter;
     const r = check(
       await p.deploy(tag, {
@@ -239,7 +246,7 @@ async function latency() {
   }
   const bl = stats(berthLatency);
   const kl = stats(kubectlLatency);
-  console.log(`\n3. Rollout-complete detection latency (Deployment status complete, seen by the bench's own watch → the tool says done); ${RUNS} rollouts`);
+  console.log(`\n3. Rollout-complete detection latency (Deployment status complete, seen by the bench's own watch → the tool says done); ${RUNS} rollouts${steadyNote}`);
   table(
     ['tool', 'median', 'p90', 'min'],
     [
@@ -357,7 +364,7 @@ async function manyApps() {
   const loads = [];
   for (let i = 0; i < RUNS_MANY; i++) {
     loads.push(load());
-    const tag = `m${i + 1}`;
+    const tag = runTag('m', i);
     for (const name of rotate(Object.keys(tools), i)) {
       wall[name].push(await tools[name](tag));
       await observerOf[name].settle(apps, () => tag);
@@ -372,7 +379,7 @@ async function manyApps() {
   };
   const berth = stats(wall.berth);
   const berthOverOwn = wall.berth.map((w, i) => w / own.berth[i]);
-  console.log(`\n4. ${APPS} apps of 2 replicas deployed at once, a new tag each run; ${RUNS_MANY} runs each, alternating`);
+  console.log(`\n4. ${APPS} apps of 2 replicas deployed at once, a new tag each run; ${RUNS_MANY} runs each, alternating${steadyNote}`);
   table(
     ['command', 'median', 'min', "cluster's own", 'this ÷ own', 'berth ÷ this'],
     Object.keys(tools).map((t) => {

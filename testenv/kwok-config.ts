@@ -18,8 +18,12 @@ export const BEHAVIOUR_EXPRESSION = [
   '   | {"pullfail": "image-pull-backoff", "crashloop": "crash-loop", "neverready": "never-ready", "fail": "fail",',
   '      "initfail": "init-fail", "oomkilled": "oom-killed"}',
   '   | if $t == null then null else .[$t] end)',
+  '// ([(.spec.containers[], (.spec.initContainers // [])[]).image | select(endswith("-steady"))] | if length > 0 then "steady" else null end)',
   '// "normal"',
 ].join(' ');
+
+/** How long a "steady" pod takes to be Ready: the middle of the normal stage's 0.2–1 s, without its spread. */
+export const STEADY_READY_MS = 600;
 
 const STAGE_FILES = ['nodes.yaml', 'pods.yaml'];
 
@@ -39,7 +43,31 @@ export const containerLogPath = LOGS.container;
 async function stages(): Promise<string> {
   const texts = await Promise.all(STAGE_FILES.map((name) => readFile(join(stagesDir, name), 'utf8')));
   // The placeholder stands in a single-quoted YAML scalar; the expression has no single quote.
-  return texts.map((text) => text.replaceAll("'BEHAVIOUR'", `'${BEHAVIOUR_EXPRESSION}'`)).join('\n---\n');
+  return [...texts, steadyStage(texts.join('\n---\n'))].map((text) => text.replaceAll("'BEHAVIOUR'", `'${BEHAVIOUR_EXPRESSION}'`)).join('\n---\n');
+}
+
+/**
+ * "steady" pods (an image tag ending in `-steady`): the normal pod stage with a fixed delay. The
+ * deploy bench uses them so that runs of different tools differ by the tools, not by the spread
+ * of two pods' random start-up times (±0.3 s on a two-replica rollout).
+ */
+function steadyStage(stages: string): string {
+  const normal = stages.split('\n---\n').find((doc) => /^ {2}name: berth-pod-ready$/m.test(doc));
+  const steady = normal
+    ?.replace(/^( {2}name: berth-pod-ready)$/m, '$1-steady')
+    .replace("values: ['normal']", "values: ['steady']")
+    .replace(/^( {4})durationMilliseconds: \d+\n {4}jitterDurationMilliseconds: \d+$/m, `$1durationMilliseconds: ${STEADY_READY_MS}`)
+    .replace(/^( {6}message: Started container)$/m, '$1 (steady)');
+  if (
+    !normal ||
+    !steady ||
+    !/berth-pod-ready-steady/.test(steady) ||
+    !steady.includes("['steady']") ||
+    steady.includes('jitter') ||
+    !steady.includes('(steady)')
+  )
+    throw new Error('testenv/stages/pods.yaml: the berth-pod-ready stage changed shape; update steadyStage()');
+  return steady;
 }
 
 function clusterLogs(): string {

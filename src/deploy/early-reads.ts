@@ -36,12 +36,10 @@ export interface DeployInputs {
   releases: ReleaseSummary[];
 }
 
-export interface FirstReads {
+export interface FirstReads extends DeployInputs {
   user: string;
   /** The deploy lock's Lease as read before the rest, undefined when there was none (see LockOptions.since and seen). */
   lock: Lease | undefined;
-  /** The rest, asked for once the Lease was read: a free lock can be taken while they are still on their way. */
-  inputs: Promise<DeployInputs>;
 }
 export type EarlyReads = Early<FirstReads>;
 
@@ -65,10 +63,9 @@ export async function readDeployInputs(cluster: Cluster, namespace: string, envi
  */
 export function readFirst(cluster: Cluster, namespace: string, environment: string, user?: string): Promise<FirstReads> {
   const lock = readLock(cluster, namespace);
-  const inputs = lock.then(() => readDeployInputs(cluster, namespace, environment));
-  // Whoever takes the first reads may fail before it awaits these (its own error is the one to report).
-  inputs.catch(() => undefined);
-  return Promise.all([user ?? whoAmI(cluster).catch(() => currentUser()), lock]).then(([who, lease]) => ({ user: who, lock: lease, inputs }));
+  return Promise.all([lock.then(() => readDeployInputs(cluster, namespace, environment)), user ?? whoAmI(cluster).catch(() => currentUser()), lock]).then(
+    ([reads, who, lease]) => ({ ...reads, user: who, lock: lease }),
+  );
 }
 
 async function readSecrets(cluster: Cluster, namespace: string): Promise<Map<string, Record<string, string>>> {

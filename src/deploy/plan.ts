@@ -189,18 +189,23 @@ export function untouchedSinceApplied(desired: KubeObject[], live: ReadonlyMap<s
 function onlyBerthWrote(object: RawObject): boolean {
   const entries = (object.metadata.managedFields ?? []) as ManagedFieldsEntry[];
   const berth = (e: ManagedFieldsEntry) => e.manager === FIELD_MANAGER && e.operation === 'Apply' && !e.subresource;
-  return entries.some(berth) && entries.every((e) => berth(e) || e.subresource === 'status' || (object.kind === 'Namespace' && onlyNameLabel(e)));
+  const applied = entries.find(berth);
+  return !!applied && entries.every((e) => berth(e) || e.subresource === 'status' || (object.kind === 'Namespace' && onlyLabelsOf(e, applied)));
 }
 
-/** The API server labels every namespace with its name, owned by whoever created it (berth's own create, kubectl create namespace). */
-function onlyNameLabel(entry: ManagedFieldsEntry): boolean {
+/**
+ * A namespace's creator (berth's own create, `kubectl create namespace`) owns the label the API
+ * server puts on every namespace, and any label it set that berth's apply set the same: a field
+ * two managers own has the same value for both (server-side apply takes it from one that
+ * changes it), so nothing berth set was edited.
+ */
+function onlyLabelsOf(entry: ManagedFieldsEntry, applied: ManagedFieldsEntry): boolean {
   const fields = entry.fieldsV1 as { 'f:metadata'?: { 'f:labels'?: object } } | undefined;
+  const ours = (applied.fieldsV1 as { 'f:metadata'?: { 'f:labels'?: object } } | undefined)?.['f:metadata']?.['f:labels'] ?? {};
   return (
     !!fields &&
     Object.keys(fields).join() === 'f:metadata' &&
     Object.keys(fields['f:metadata'] ?? {}).join() === 'f:labels' &&
-    Object.keys(fields['f:metadata']?.['f:labels'] ?? {})
-      .filter((key) => key !== '.')
-      .join() === 'f:kubernetes.io/metadata.name'
+    Object.keys(fields['f:metadata']?.['f:labels'] ?? {}).every((key) => key === '.' || key === 'f:kubernetes.io/metadata.name' || key in ours)
   );
 }

@@ -26,7 +26,7 @@ import { type Diagnosis, diagnose } from './diagnose.ts';
 import type { Emit } from './events.ts';
 import { runHealthCheck, type HealthCheck } from './health-check.ts';
 import { type EarlyReads, type DeployInputs, readDeployInputs, readFirst } from './early-reads.ts';
-import { acquireLock, type HeldLock, type LockOptions } from './lock.ts';
+import { acquireLock, type HeldLock } from './lock.ts';
 import { pinConfigAndSecrets } from './pin.ts';
 import {
   comparable,
@@ -157,8 +157,6 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   const watching = watcher?.start();
   watching?.catch(() => undefined);
   let lock: HeldLock | undefined;
-  // A lock free when first read is taken while the rest is still being read.
-  let locking: Promise<HeldLock> | undefined;
   try {
     const readAgain = () => readDeployInputs(cluster, namespace, request.environment);
     // Read what runs (so apps not given a tag keep theirs; render, pure, refuses anything else),
@@ -166,32 +164,12 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     // (to know whether a deploy ran before ours took it).
     const first = await (reuse?.reads ?? readFirst(cluster, namespace, request.environment, request.user));
     const { user, lock: lockSeen } = first;
-    const lockOptions: LockOptions = {
-      namespace,
-      environment: request.environment,
-      user,
-      command: request.command,
-      waitMs: request.lockWaitMs,
-      signal: request.signal,
-      onWait: (holder) => request.emit({ type: 'lock-wait', holder }),
-      since: lockSeen?.metadata.resourceVersion ?? null,
-      seen: lockSeen,
-    };
-    // The rest was asked for after the Lease was read, so it is as good as read under the lock
-    // when the lock is taken at that version, however their answers interleave.
-    if (!request.dryRun && lockSeen && !lockSeen.spec.holderIdentity) {
-      locking = acquireLock(cluster, lockOptions);
-      locking.catch(() => undefined);
-    }
-    let reads: DeployInputs = await first.inputs;
+    let reads: DeployInputs = first;
     let live = reads.live;
     // The namespace or a volume still being deleted (deleted just before this deploy) would take
     // what is applied to it along: wait for it to go, then create it afresh.
     const going = request.dryRun ? [] : terminating(live.values());
     if (going.length > 0) {
-      // A lock taken in a namespace on its way out goes with it.
-      await (await settled(locking))?.release();
-      locking = undefined;
       request.emit({ type: 'warning', message: `waiting for ${going.map(describeObject).join(', ')} to finish being deleted` });
       await waitUntilGone(cluster, going, { timeoutMs: TERMINATING_WAIT_MS, signal: request.signal });
       reads = await readAgain();
@@ -202,10 +180,22 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     let tags = tagsOf(live);
 
     // berth's objects in it prove the namespace exists; the lock lives there.
-    if (!request.dryRun && !locking && live.size === 0) await ensureNamespace(cluster, namespace, environmentLabels(request.environment));
-    // After a wait for something being deleted, the Lease read first may be gone with its namespace.
-    const fresh = going.length > 0 ? { since: undefined, seen: undefined } : {};
-    lock = request.dryRun ? undefined : await (locking ?? acquireLock(cluster, { ...lockOptions, ...fresh }));
+    if (!request.dryRun && live.size === 0) await ensureNamespace(cluster, namespace, environmentLabels(request.environment));
+    // The lock is asked for once the reads are answered, not beside them: a write while they are on
+    // their way makes the API server's caches wait for etcd to confirm they are fresh (up to 0.1 s).
+    lock = request.dryRun
+      ? undefined
+      : await acquireLock(cluster, {
+          namespace,
+          environment: request.environment,
+          user,
+          command: request.command,
+          waitMs: request.lockWaitMs,
+          signal: request.signal,
+          onWait: (holder) => request.emit({ type: 'lock-wait', holder }),
+          // After a wait for something being deleted, the Lease read first may have gone with its namespace.
+          ...(going.length > 0 ? {} : { since: lockSeen?.metadata.resourceVersion ?? null, seen: lockSeen }),
+        });
     if (lock) request.emit({ type: 'locked', environment: request.environment });
     // Volumes a deleted claim left Released would never bind to the claim this deploy applies.
     for (const { volume, claim, patch } of request.dryRun ? [] : releasedVolumes(live.values())) {
@@ -352,13 +342,8 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     return { environment: request.environment, namespace, apps: outcomes, interrupted: request.signal.aborted };
   } finally {
     watcher?.stop();
-    await (lock ?? (await settled(locking)))?.release();
+    await lock?.release();
   }
-}
-
-/** The lock a deploy was taking, once it is taken or not (a failure is the deploy's own error's concern, or no lock). */
-function settled(locking: Promise<HeldLock> | undefined): Promise<HeldLock | undefined> {
-  return locking?.catch(() => undefined) ?? Promise.resolve(undefined);
 }
 
 interface AppHistory {

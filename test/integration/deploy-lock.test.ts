@@ -75,7 +75,6 @@ async function shopProject(prefix: string, tag?: string): Promise<Project> {
 async function deployAfter(p: Project, tags: { tags: Record<string, string>; defaultTag?: string }, between: () => Promise<void>) {
   const cluster = connectCluster({ kubeconfig: requireEnv().kubeconfigPath });
   const stale = await readFirst(cluster, p.namespace, 'staging');
-  await stale.inputs;
   await between();
   const { config } = await loadConfig({ cwd: p.dir });
   return deploy({

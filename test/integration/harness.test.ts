@@ -150,6 +150,23 @@ describeCluster('test environment', () => {
     expect(ready(pod)).toBe('False');
   });
 
+  it.concurrent('makes a pod whose tag ends in -steady Ready after a fixed delay (the deploy bench)', async () => {
+    const { core } = kube();
+    const namespace = ns.name;
+    await core.createNamespacedPod({
+      namespace,
+      body: { metadata: { name: 'steady' }, spec: { containers: [{ name: 'app', image: 'registry.test/app:r7-steady' }] } },
+    });
+    const ready = await waitFor('Ready', async () => {
+      const p = await core.readNamespacedPod({ name: 'steady', namespace });
+      return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && p;
+    });
+    expect(ready.status?.phase).toBe('Running');
+    // Its own stage, not the normal one with its spread.
+    const events = await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=steady' });
+    expect(events.items.map((e) => e.message)).toContain('Started container (steady)');
+  });
+
   it.concurrent('runs Jobs to completion, fails failing ones, and schedules CronJobs', async () => {
     const { batch } = kube();
     const namespace = ns.name;

@@ -185,10 +185,10 @@ describe('objects a deploy need not even dry-run', () => {
     expect(untouchedSinceApplied([service], new Map([[ref(service), going]])).size).toBe(0);
   });
 
-  it('skips a namespace berth applied exactly so: the label the API server puts on every namespace is not an edit', () => {
+  it('skips a namespace berth applied exactly so: its creator owning the name label and labels berth set alike is no edit', () => {
     const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'berth.dev/environment': 'production' } } };
     const created = (fields: unknown) => {
-      const live = appliedByBerth(namespace);
+      const live = served(stamped(namespace), { 'f:metadata': { 'f:labels': { 'f:berth.dev/environment': {} } } });
       (live.metadata.managedFields as object[]).push({
         manager: 'kubernetes-client-javascript',
         operation: 'Update',
@@ -199,6 +199,9 @@ describe('objects a deploy need not even dry-run', () => {
     };
     const nameLabel = { 'f:metadata': { 'f:labels': { '.': {}, 'f:kubernetes.io/metadata.name': {} } } };
     expect(untouchedSinceApplied([namespace], created(nameLabel)).size).toBe(1);
+    // berth's own create set the environment label that its apply sets too: both own it, so it holds berth's value.
+    const berthCreated = { 'f:metadata': { 'f:labels': { '.': {}, 'f:berth.dev/environment': {}, 'f:kubernetes.io/metadata.name': {} } } };
+    expect(untouchedSinceApplied([namespace], created(berthCreated)).size).toBe(1);
     // Anything more that manager owns is someone's edit, to be put back.
     const edited = { 'f:metadata': { 'f:labels': { '.': {}, 'f:kubernetes.io/metadata.name': {}, 'f:team': {} } } };
     expect(untouchedSinceApplied([namespace], created(edited)).size).toBe(0);
