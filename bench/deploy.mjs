@@ -246,7 +246,9 @@ async function latency() {
   }
   const bl = stats(berthLatency);
   const kl = stats(kubectlLatency);
-  console.log(`\n3. Rollout-complete detection latency (Deployment status complete, seen by the bench's own watch → the tool says done); ${RUNS} rollouts${steadyNote}`);
+  console.log(
+    `\n3. Rollout-complete detection latency (Deployment status complete, seen by the bench's own watch → the tool says done); ${RUNS} rollouts${steadyNote}`,
+  );
   table(
     ['tool', 'median', 'p90', 'min'],
     [

@@ -149,7 +149,7 @@ export function parseConflicts(message: string): { manager: string; field: strin
 }
 
 /** What berth may own for an environment: the kinds render produces (PersistentVolumes are cluster-wide). */
-export const MANAGED_KINDS: { apiVersion: string; kind: string; optional?: boolean; clusterScoped?: boolean }[] = [
+export const MANAGED_KINDS: { apiVersion: string; kind: string; optional?: boolean; clusterScoped?: boolean; plural?: string }[] = [
   { apiVersion: 'v1', kind: 'Namespace', clusterScoped: true },
   { apiVersion: 'v1', kind: 'PersistentVolume', clusterScoped: true },
   { apiVersion: 'v1', kind: 'ConfigMap' },
@@ -162,9 +162,11 @@ export const MANAGED_KINDS: { apiVersion: string; kind: string; optional?: boole
   { apiVersion: 'batch/v1', kind: 'CronJob' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
-  // Custom resources: absent from clusters without cert-manager or Traefik.
-  { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', optional: true },
-  { apiVersion: 'traefik.io/v1alpha1', kind: 'Middleware', optional: true },
+  // Custom resources: absent from clusters without cert-manager or Traefik. Their CRDs are named
+  // <plural>.<group>, which fixes their URLs: listed at once, not after a discovery round trip
+  // (a cluster without the CRD answers 404).
+  { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', optional: true, plural: 'certificates' },
+  { apiVersion: 'traefik.io/v1alpha1', kind: 'Middleware', optional: true, plural: 'middlewares' },
 ];
 
 const CLUSTER_SCOPED = new Set(MANAGED_KINDS.filter((k) => k.clusterScoped).map((k) => k.kind));
@@ -174,10 +176,14 @@ export async function listManaged(cluster: Cluster, namespace: string, labels: R
   const labelSelector = selector(labels);
   const found = new Map<string, RawObject>();
   await Promise.all(
-    MANAGED_KINDS.map(async ({ apiVersion, kind, optional, clusterScoped }) => {
+    MANAGED_KINDS.map(async ({ apiVersion, kind, optional, clusterScoped, plural }) => {
       try {
-        const list = await cluster.objects.listRaw<RawObject>(apiVersion, kind, { namespace: clusterScoped ? undefined : namespace, labelSelector });
-        for (const item of list.items) {
+        const list = plural
+          ? await cluster.objects.getRaw<{ items?: RawObject[] }>(`/apis/${apiVersion}/namespaces/${encodeURIComponent(namespace)}/${plural}`, {
+              labelSelector,
+            })
+          : await cluster.objects.listRaw<RawObject>(apiVersion, kind, { namespace: clusterScoped ? undefined : namespace, labelSelector });
+        for (const item of list.items ?? []) {
           if (clusterScoped && !belongsTo(item, kind, namespace)) continue;
           found.set(ref({ ...item, kind }), { ...item, apiVersion, kind });
         }

@@ -62,10 +62,18 @@ export async function readDeployInputs(cluster: Cluster, namespace: string, envi
  * these reads are as good as reads under the lock (HeldLock.changedSince).
  */
 export function readFirst(cluster: Cluster, namespace: string, environment: string, user?: string): Promise<FirstReads> {
+  return startFirstReads(cluster, namespace, environment, user).reads;
+}
+
+/** readFirst, and `asked`: settles once the lock's version is in and the rest has been asked for. */
+export function startFirstReads(cluster: Cluster, namespace: string, environment: string, user?: string): { reads: Promise<FirstReads>; asked: Promise<void> } {
   const lock = readLock(cluster, namespace);
-  return Promise.all([lock.then(() => readDeployInputs(cluster, namespace, environment)), user ?? whoAmI(cluster).catch(() => currentUser()), lock]).then(
-    ([reads, who, lease]) => ({ ...reads, user: who, lock: lease }),
-  );
+  const reads = Promise.all([
+    lock.then(() => readDeployInputs(cluster, namespace, environment)),
+    user ?? whoAmI(cluster).catch(() => currentUser()),
+    lock,
+  ]).then(([inputs, who, lease]) => ({ ...inputs, user: who, lock: lease }));
+  return { reads, asked: lock.then(() => undefined) };
 }
 
 async function readSecrets(cluster: Cluster, namespace: string): Promise<Map<string, Record<string, string>>> {

@@ -1,12 +1,15 @@
 import type { EarlyReads } from '../../../deploy/early-reads.ts';
 import { ExitCode } from '../../../errors.ts';
-import { ioTurn } from '../../../io-turn.ts';
+import { ioTurn, settledWithin } from '../../../io-turn.ts';
 import { defineCommand } from '../../command.ts';
 import { databaseEnsurer, preMigrationBackup, webhookReader } from '../../deploy-hooks.ts';
 import { formatDuration, parseDuration } from '../../duration.ts';
 import { peekTarget } from '../../../config/peek.ts';
 import { parseTagFlags } from '../../tag-flags.ts';
 import { ENV_OPTION, loadProject, pickEnvironment, stringList } from '../../project.ts';
+
+/** How long a deploy waits for the lock's version before loading the renderer anyway (a slow or unreachable cluster). */
+const ASKED_WAIT_MS = 250;
 
 export default defineCommand({
   name: 'deploy',
@@ -43,20 +46,29 @@ export default defineCommand({
     // What runs and who deploys are read while zod loads and checks the config (deploy uses the
     // answers only for the same environment, namespace and context).
     let early: EarlyReads | undefined;
+    let asked: Promise<void> | undefined;
     const loaded = await loadProject(context, {
       onRead: async (raw) => {
         const target = peekTarget(raw, options.env, options.context);
         if (!target) return;
-        const [{ readFirst }, { startEarly }] = await Promise.all([import('../../../deploy/early-reads.ts'), import('../../../cluster/early.ts')]);
-        early = await startEarly(target, context.env.KUBECONFIG, (cluster) => readFirst(cluster, target.namespace, target.environment));
+        const [{ startFirstReads }, { startEarly }] = await Promise.all([import('../../../deploy/early-reads.ts'), import('../../../cluster/early.ts')]);
+        early = await startEarly(target, context.env.KUBECONFIG, (cluster) => {
+          const started = startFirstReads(cluster, target.namespace, target.environment);
+          asked = started.asked;
+          return started.reads;
+        });
       },
     });
     const environment = pickEnvironment(loaded, options.env);
     const apps = context.positionals;
     const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout', 0);
     const lockWaitMs = parseDuration(options['lock-wait'], 'lock-wait', 0);
-    // The early reads' answers in, and the requests that follow them out, before the renderer loads.
-    if (early) await ioTurn();
+    // The lock's version in and the reads that follow it out before the renderer loads (a block of
+    // the main thread): the loading then overlaps the reads instead of holding them back.
+    if (early) {
+      await settledWithin(asked, ASKED_WAIT_MS);
+      await ioTurn();
+    }
     const [{ deploy, describeOutcome }, { DeployReporter, formatChanges }] = await Promise.all([
       import('../../../deploy/run.ts'),
       import('../../deploy-output.ts'),
