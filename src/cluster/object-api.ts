@@ -118,11 +118,12 @@ export class ObjectApi {
   async listRaw<T>(
     apiVersion: string,
     kind: string,
-    options: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {},
+    options: { namespace?: string; labelSelector?: string; fieldSelector?: string; resourceVersion?: string } = {},
   ): Promise<RawList<T>> {
     const query: Record<string, string> = {};
     if (options.labelSelector) query.labelSelector = options.labelSelector;
     if (options.fieldSelector) query.fieldSelector = options.fieldSelector;
+    if (options.resourceVersion) query.resourceVersion = options.resourceVersion;
     const list = await this.json<{ items?: T[]; metadata?: { resourceVersion?: string } }>({
       path: await this.collectionPath(apiVersion, kind, options.namespace),
       query,

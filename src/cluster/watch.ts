@@ -33,6 +33,12 @@ export interface WatchOptions<T extends RawObject> {
   onChange: (change: WatchChange, object: T | undefined, store: ReadonlyMap<string, T>) => void;
   /** A connection was lost and is being re-established (for progress output and tests). */
   onReconnect?: (reason: string) => void;
+  /**
+   * The first list may come from the API server's cache as it is (resourceVersion=0), as an
+   * informer's does: the watch from that list's version brings it up to date, and the list neither
+   * waits for the cache to be confirmed fresh nor reaches etcd. Re-lists are always fresh.
+   */
+  cachedFirstList?: boolean;
 }
 
 const MAX_BACKOFF_MS = 2_000;
@@ -46,10 +52,13 @@ export async function watchObjects<T extends RawObject>(cluster: Cluster, target
   );
   let resourceVersion = '';
   let backoff = 0;
+  let listed = false;
   while (!options.signal.aborted) {
     try {
       if (!resourceVersion) {
-        const list = await cluster.objects.listRaw<T>(target.apiVersion, target.kind, target);
+        const cached = options.cachedFirstList && !listed;
+        const list = await cluster.objects.listRaw<T>(target.apiVersion, target.kind, { ...target, ...(cached ? { resourceVersion: '0' } : {}) });
+        listed = true;
         store.clear();
         for (const item of list.items) store.set(key(item), item);
         resourceVersion = list.resourceVersion;

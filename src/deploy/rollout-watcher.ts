@@ -59,6 +59,8 @@ export class RolloutWatcher {
           {
             signal: this.controller.signal,
             onReconnect: this.options.onReconnect,
+            // Judged from the watch's events on top: a verdict needs the generation berth applied.
+            cachedFirstList: true,
             onChange: (change, _object, live) => {
               store.clear();
               for (const [key, value] of live) store.set(key, value);
