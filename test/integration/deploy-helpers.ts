@@ -1,11 +1,59 @@
 // A throwaway berth project per test: a config in a temp dir whose environment is a namespace of
 // its own, the CLI run in-process against the test cluster, and readers for what the pods run.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, type CliResult } from '../unit/cli-harness.ts';
 import { kube, requireEnv } from './helpers.ts';
+
+const root = join(import.meta.dirname, '../..');
+
+/** The built CLI as a process of its own (to kill it, or to act while it runs). */
+export interface Run {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+  /** Resolves at the first `--json` event `match` accepts (rejects if the process ends first). */
+  event(match: (event: { event?: string; [field: string]: unknown }) => boolean): Promise<void>;
+}
+
+export function spawnBerth(p: Project, args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(join(root, 'node_modules/.bin/node'), [join(root, 'bin/berth.js'), ...args], {
+    cwd: p.dir,
+    env: { ...process.env, KUBECONFIG: requireEnv().kubeconfigPath, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiting = new Set<() => void>();
+  child.stdout!.on('data', (c) => {
+    stdout += c;
+    for (const check of waiting) check();
+  });
+  child.stderr!.on('data', (c) => (stderr += c));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return {
+    child,
+    done,
+    event(match) {
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!events(stdout.slice(0, stdout.lastIndexOf('\n') + 1)).some(match)) return;
+          waiting.delete(check);
+          resolve();
+        };
+        waiting.add(check);
+        check();
+        void done.then((r) => {
+          if (waiting.delete(check)) reject(new Error(`berth ${args.join(' ')} ended (${r.code}) before the event:\n${r.stderr.slice(-2000)}`));
+        });
+      });
+    },
+  };
+}
 
 export interface Project {
   dir: string;

@@ -3,46 +3,19 @@
  * history; a deploy killed with SIGKILL at random moments never leaves a lock that needs a
  * person, and the history stays consistent.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.ts';
 import { connectCluster } from '../../src/cluster/connect.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { readFirst } from '../../src/deploy/early-reads.ts';
 import { deploy } from '../../src/deploy/run.ts';
-import { historyOf, type Project, project, runningSpec, shopConfig } from './deploy-helpers.ts';
+import { historyOf, type Project, project, runningSpec, shopConfig, spawnBerth } from './deploy-helpers.ts';
 import { describeCluster, kube, requireEnv } from './helpers.ts';
-
-const root = join(import.meta.dirname, '../..');
-const node = join(root, 'node_modules/.bin/node');
-const bin = join(root, 'bin/berth.js');
 
 const projects: Project[] = [];
 afterAll(async () => {
   await Promise.all(projects.map((p) => p.cleanup()));
 });
-
-interface Run {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-}
-
-function spawnBerth(p: Project, args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(node, [bin, ...args], {
-    cwd: p.dir,
-    env: { ...process.env, KUBECONFIG: requireEnv().kubeconfigPath, NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (c) => (stdout += c));
-  child.stderr!.on('data', (c) => (stderr += c));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, done };
-}
 
 /** Releases must be numbered once each, finished, and the current one must be what runs. */
 async function expectConsistentHistory(p: Project, app: string): Promise<void> {

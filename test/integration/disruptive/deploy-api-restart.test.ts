@@ -3,7 +3,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/errors.ts';
 import { restartApiServer } from '../../../testenv/restart.ts';
-import { events, historyOf, type Project, project, runningSpec, shopConfig } from '../deploy-helpers.ts';
+import { events, historyOf, type Project, project, runningSpec, shopConfig, spawnBerth } from '../deploy-helpers.ts';
 import { describeCluster } from '../helpers.ts';
 
 const projects: Project[] = [];
@@ -25,11 +25,12 @@ async function deployed(prefix: string): Promise<Project> {
 async function deployThroughRestart(p: Project, tag: string) {
   // The controller-manager can take a minute to pick up again after the API server comes back
   // (its leader lease lapses during the outage): berth's deadline must not be what fails here.
-  const deploying = p.berth(['deploy', 'web', '--tag', tag, '--json', '--timeout', '4m']);
-  // The release record is written after apply, right before the watch: restart then.
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const deploying = spawnBerth(p, ['deploy', 'web', '--tag', tag, '--json', '--timeout', '4m']);
+  // The release record is written after apply, right before the watch: restart then (a fixed
+  // delay raced the rollout of a fast deploy, which could be over before the restart).
+  await deploying.event((e) => e.event === 'release' && e.result === 'deploying');
   await restartApiServer({ signal: 'SIGKILL', downForMs: 2_000 });
-  return deploying;
+  return deploying.done;
 }
 
 describeCluster('deploy across an API server restart', () => {
