@@ -162,9 +162,8 @@ export const MANAGED_KINDS: { apiVersion: string; kind: string; optional?: boole
   { apiVersion: 'batch/v1', kind: 'CronJob' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
-  // Custom resources: absent from clusters without cert-manager or Traefik. Their CRDs are named
-  // <plural>.<group>, which fixes their URLs: listed at once, not after a discovery round trip
-  // (a cluster without the CRD answers 404).
+  // Custom resources: absent from clusters without cert-manager or Traefik. Their REST names are
+  // fixed by their CRDs' names: listed at once, not after a discovery round trip.
   { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', optional: true, plural: 'certificates' },
   { apiVersion: 'traefik.io/v1alpha1', kind: 'Middleware', optional: true, plural: 'middlewares' },
 ];
@@ -178,12 +177,8 @@ export async function listManaged(cluster: Cluster, namespace: string, labels: R
   await Promise.all(
     MANAGED_KINDS.map(async ({ apiVersion, kind, optional, clusterScoped, plural }) => {
       try {
-        const list = plural
-          ? await cluster.objects.getRaw<{ items?: RawObject[] }>(`/apis/${apiVersion}/namespaces/${encodeURIComponent(namespace)}/${plural}`, {
-              labelSelector,
-            })
-          : await cluster.objects.listRaw<RawObject>(apiVersion, kind, { namespace: clusterScoped ? undefined : namespace, labelSelector });
-        for (const item of list.items ?? []) {
+        const list = await cluster.objects.listRaw<RawObject>(apiVersion, kind, { namespace: clusterScoped ? undefined : namespace, labelSelector, plural });
+        for (const item of list.items) {
           if (clusterScoped && !belongsTo(item, kind, namespace)) continue;
           found.set(ref({ ...item, kind }), { ...item, apiVersion, kind });
         }

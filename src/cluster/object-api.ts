@@ -98,9 +98,13 @@ export class ObjectApi {
     });
   }
 
-  /** The collection URL of a kind (`/apis/apps/v1/namespaces/shop/deployments`), for lists and watches. */
-  async collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string> {
-    const resource = await this.resource(apiVersion, kind);
+  /**
+   * The collection URL of a kind (`/apis/apps/v1/namespaces/shop/deployments`), for lists and
+   * watches. `plural`: a namespaced custom resource's REST name the caller knows (its CRD is named
+   * `<plural>.<group>`), which spares the discovery round trip; without the CRD the server answers 404.
+   */
+  async collectionPath(apiVersion: string, kind: string, namespace?: string, plural?: string): Promise<string> {
+    const resource = plural ? { plural, namespaced: true } : await this.resource(apiVersion, kind);
     const group = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
     return resource.namespaced && namespace ? `${group}/namespaces/${encodeURIComponent(namespace)}/${resource.plural}` : `${group}/${resource.plural}`;
   }
@@ -118,14 +122,14 @@ export class ObjectApi {
   async listRaw<T>(
     apiVersion: string,
     kind: string,
-    options: { namespace?: string; labelSelector?: string; fieldSelector?: string; resourceVersion?: string } = {},
+    options: { namespace?: string; labelSelector?: string; fieldSelector?: string; resourceVersion?: string; plural?: string } = {},
   ): Promise<RawList<T>> {
     const query: Record<string, string> = {};
     if (options.labelSelector) query.labelSelector = options.labelSelector;
     if (options.fieldSelector) query.fieldSelector = options.fieldSelector;
     if (options.resourceVersion) query.resourceVersion = options.resourceVersion;
     const list = await this.json<{ items?: T[]; metadata?: { resourceVersion?: string } }>({
-      path: await this.collectionPath(apiVersion, kind, options.namespace),
+      path: await this.collectionPath(apiVersion, kind, options.namespace, options.plural),
       query,
     });
     return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };

@@ -52,13 +52,12 @@ export async function watchObjects<T extends RawObject>(cluster: Cluster, target
   );
   let resourceVersion = '';
   let backoff = 0;
-  let listed = false;
+  let fromCache = options.cachedFirstList === true;
   while (!options.signal.aborted) {
     try {
       if (!resourceVersion) {
-        const cached = options.cachedFirstList && !listed;
-        const list = await cluster.objects.listRaw<T>(target.apiVersion, target.kind, { ...target, ...(cached ? { resourceVersion: '0' } : {}) });
-        listed = true;
+        const list = await cluster.objects.listRaw<T>(target.apiVersion, target.kind, { ...target, ...(fromCache ? { resourceVersion: '0' } : {}) });
+        fromCache = false;
         store.clear();
         for (const item of list.items) store.set(key(item), item);
         resourceVersion = list.resourceVersion;
