@@ -94,6 +94,8 @@ export function explain(failure: Failure, c: DiagnosisContext): { cause: string;
       };
     case 'health-check':
       return { cause: `The rollout finished but the app is broken: ${failure.message}.`, next };
+    case 'refused':
+      return { cause: failure.message, next: [] };
   }
 }
 
@@ -142,6 +144,6 @@ export function formatDiagnosis(d: Diagnosis, paint: (colour: 'red' | 'gray' | '
       ...d.logs.lines.map((l) => paint('gray', `    ${l}`)),
     );
   }
-  lines.push('  look further:', ...d.next.map((n) => `    ${n}`));
+  if (d.next.length) lines.push('  look further:', ...d.next.map((n) => `    ${n}`));
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@
  * release → prune → notify → unlock. Apps deploy in parallel; an app that fails is rolled back on
  * its own (the whole release: images, env, secrets, objects) and the others keep their new one.
  */
-import { type AppliedObject, applySet, prune, ref } from '../cluster/apply-set.ts';
+import { applySet, prune, ref } from '../cluster/apply-set.ts';
 import { freeVolume, releasedVolumes } from '../cluster/released-volumes.ts';
 import { describe as describeObject, terminating, waitUntilGone } from '../cluster/terminating.ts';
 import { type Cluster, connectCluster } from '../cluster/connect.ts';
@@ -15,13 +15,13 @@ import type { RawObject } from '../cluster/watch.ts';
 import { resolveEnvironment } from '../config/resolve.ts';
 import type { ResolvedApp } from '../config/resolved.ts';
 import type { ParsedConfig } from '../config/schema.ts';
-import { BerthError, UsageError } from '../errors.ts';
+import { BerthError, ExitCode, UsageError } from '../errors.ts';
 import { ANNOTATION, environmentLabels, LABEL } from '../model/labels.ts';
 import { databaseSecretName } from '../model/names.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { secretName } from '../model/names.ts';
 import { render } from '../render/index.ts';
-import { applyApp, clusterScopedWarning, imagesOf, pruneApp, type RolloutContext, watchApp } from './app-rollout.ts';
+import { type AppliedApp, applyApp, clusterScopedWarning, imagesOf, pruneApp, type RolloutContext, watchApp } from './app-rollout.ts';
 import { type Diagnosis, diagnose } from './diagnose.ts';
 import type { Emit } from './events.ts';
 import { runHealthCheck, type HealthCheck } from './health-check.ts';
@@ -254,10 +254,15 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     const untouched = untouchedSinceApplied([...shared.filter((o) => o.kind === 'Namespace'), ...desired], live);
     const checked = desired.filter((o) => !untouched.has(ref(o)));
     const apps = resolved.apps.filter((a) => selected.includes(a.name));
-    // One object to write (a new tag for one app) and nothing written before it — no shared object,
-    // no database to create: its own apply is the check, refused it leaves nothing applied.
-    const alone = checked.length === 1 && shared.every((o) => untouched.has(ref(o))) && !apps.some((a) => a.database && !request.change);
-    const preflight = alone
+    // At most one object to write per app (a new tag: its Deployment) and nothing written before
+    // them — no shared object, no database to create: each app's own apply is its check. A refused
+    // one leaves its app as it was and fails that app alone, as a failed rollout would; when every
+    // write is refused, nothing was applied and the refusal is the deploy's error, as after a dry run.
+    const ownCheck =
+      shared.every((o) => untouched.has(ref(o))) &&
+      [...pinned.values()].every((p) => p.objects.filter((o) => !untouched.has(ref(o))).length <= 1) &&
+      !apps.some((a) => a.database && !request.change);
+    const preflight = ownCheck
       ? []
       : await applySet(cluster, checked, {
           live,
@@ -293,7 +298,12 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       }
       request.emit({ type: 'database', app: app.name, database: result.database, created: result.created });
     }
-    const backups = await backupsBeforeMigrating(request, apps, preflight);
+    // The apps whose Deployment this deploy writes: their new pods run the migrations again.
+    const written = ownCheck
+      ? checked.map((o) => ({ kind: o.kind, labels: o.metadata.labels }))
+      : preflight.filter((a) => a.changed).map((a) => ({ kind: a.object.kind, labels: a.object.metadata.labels as Record<string, string> | undefined }));
+    const rolling = new Set(written.filter((o) => o.kind === 'Deployment').map((o) => o.labels?.[LABEL.app]));
+    const backups = await backupsBeforeMigrating(request, apps, rolling);
     await applyShared(cluster, shared, live, unchanged, request);
     await watching;
     const ctx: RolloutContext = {
@@ -307,9 +317,11 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       emit: request.emit,
       interrupt: request.signal,
     };
+    // Without a dry run, an app whose one write is refused is left as it was (see ownCheck).
+    const refusals = ownCheck ? new Map<string, BerthError>() : undefined;
     const outcomes = await Promise.all(
       apps.map((app) =>
-        deployApp(ctx, request, app, pinned.get(app.name)!, unchanged, {
+        deployApp(ctx, request, app, pinned.get(app.name)!, unchanged, refusals, {
           releases: releases.filter((r) => r.app === app.name),
           allReleases: releases,
           user,
@@ -320,6 +332,8 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
         }),
       ),
     );
+    const refused = refusals?.values().next().value;
+    if (refused && outcomes.every((o) => refusals!.has(o.app) || o.outcome === 'unchanged')) throw refused;
     // The changed values reach their source only with a healthy release.
     const changeOutcome = change && outcomes.find((o) => o.app === change.app);
     if (change && (changeOutcome?.outcome === 'deployed' || changeOutcome?.outcome === 'unchanged')) {
@@ -362,14 +376,9 @@ interface AppHistory {
  * A verified backup of each app whose release will run its migrations (its pods change and it has
  * a migrate step and a database), before anything is applied. A failed backup stops the deploy.
  */
-async function backupsBeforeMigrating(request: DeployRequest, apps: ResolvedApp[], preflight: AppliedObject[]): Promise<Map<string, string>> {
+async function backupsBeforeMigrating(request: DeployRequest, apps: ResolvedApp[], rolling: ReadonlySet<string | undefined>): Promise<Map<string, string>> {
   const taken = new Map<string, string>();
   if (!request.backupBeforeMigrate) return taken;
-  const rolling = new Set(
-    preflight
-      .filter((a) => a.object.kind === 'Deployment' && a.changed)
-      .map((a) => (a.object.metadata.labels as Record<string, string> | undefined)?.[LABEL.app]),
-  );
   for (const app of apps.filter((a) => a.migrate && a.database && rolling.has(a.name))) {
     const result = await request.backupBeforeMigrate(app.name);
     request.emit({ type: 'backup', app: app.name, ...result });
@@ -384,11 +393,22 @@ async function deployApp(
   app: ResolvedApp,
   pinned: ReturnType<typeof pinConfigAndSecrets>,
   unchanged: ReadonlyMap<string, string>,
+  /** Set when each app writes one object at most: a refused write is recorded here, not thrown. */
+  refusals: Map<string, BerthError> | undefined,
   history: AppHistory,
 ): Promise<AppOutcome> {
   const previous = currentRelease(history.releases);
   if (request.signal.aborted) return { app: app.name, outcome: 'unchanged', revision: previous?.revision, tag: history.tag };
-  const applied = await applyApp(ctx, pinned.objects, unchanged);
+  let applied: AppliedApp;
+  try {
+    applied = await applyApp(ctx, pinned.objects, unchanged);
+  } catch (error) {
+    if (!refusals || !(error instanceof BerthError) || !refusedByApiServer(error)) throw error;
+    refusals.set(app.name, error);
+    const diagnosis = refusedDiagnosis(app, error);
+    ctx.emit({ type: 'failed', app: app.name, diagnosis });
+    return { app: app.name, outcome: 'failed', revision: undefined, diagnosis };
+  }
   const leftovers = pruneCandidates(ctx.live, new Set(pinned.objects.map(ref)), { apps: new Set([app.name]) });
   if (applied.changed === 0 && leftovers.size === 0 && previous) {
     ctx.emit({ type: 'unchanged', app: app.name, revision: previous.revision });
@@ -498,6 +518,29 @@ async function deployApp(
     diagnosis,
     interrupted,
     backup: history.backup,
+  };
+}
+
+/**
+ * The write was refused, so nothing was written: the API server answered no (conflict, invalid,
+ * forbidden, denied by a webhook), or the kind is unknown to the cluster. Not a lost connection,
+ * rejected credentials or a busy server: those may say nothing of what was written, or of the
+ * other apps' writes.
+ */
+function refusedByApiServer(error: BerthError): boolean {
+  const status = httpStatus(error.cause);
+  if (status === undefined) return error.exitCode === ExitCode.failure;
+  return status >= 400 && status < 500 && ![401, 408, 429].includes(status);
+}
+
+function refusedDiagnosis(app: ResolvedApp, error: BerthError): Diagnosis {
+  return {
+    app: app.name,
+    process: app.processes[0]?.name ?? 'web',
+    cause: `${error.message}. Nothing of ${app.name} was applied: it runs its last release still.${error.hint ? ` ${error.hint}` : ''}`,
+    failure: { code: 'refused', message: error.message },
+    events: [],
+    next: [],
   };
 }
 

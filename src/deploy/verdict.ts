@@ -31,7 +31,9 @@ export type FailureCode =
   | 'replica-failure'
   | 'progress-deadline'
   | 'timeout'
-  | 'health-check';
+  | 'health-check'
+  /** The API server refused the apply itself: nothing was written (see deploy's ownCheck). */
+  | 'refused';
 
 export interface Failure {
   code: FailureCode;

@@ -238,6 +238,29 @@ describeCluster('berth deploy', () => {
     expect(taken.spec!.template.spec!.containers[0]!.image).toBe('registry.test/shop:v2');
   });
 
+  it('a new tag for every app: a hand-edited app is refused and keeps its release, the others deploy; all refused is the conflict error', async () => {
+    const p = await deployedProject('dconflicts');
+    await kubectl(['-n', p.namespace, 'scale', 'deployment/web', '--replicas=4']);
+    const result = await p.berth(['deploy', '--tag', 'v2', '--json']);
+    expect(result.code, result.stderr).toBe(ExitCode.failure);
+    const stream = events(result.stdout);
+    expect(stream.at(-1)).toMatchObject({ event: 'result', ok: false });
+    const outcomes = Object.fromEntries((stream.at(-1)!.apps as { app: string; outcome: string }[]).map((a) => [a.app, a.outcome]));
+    expect(outcomes).toEqual({ web: 'failed', worker: 'deployed' });
+    const failed = stream.find((e) => e.event === 'failed') as { diagnosis: { cause: string } } | undefined;
+    expect(failed?.diagnosis.cause).toMatch(/"kubectl scale" set \.spec\.replicas.*Nothing of web was applied/);
+    expect(failed?.diagnosis.cause).toMatch(/--force-conflicts/);
+    const web = await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace });
+    expect([web.spec!.replicas, web.spec!.template.spec!.containers[0]!.image]).toEqual([4, 'registry.test/shop:v1']);
+    expect((await historyOf(p, 'web')).length).toBe(1);
+    expect((await runningSpec(p.namespace, 'worker-run')).image).toBe('registry.test/worker:v2');
+    // Only the edited app has anything to write now: refused, it is the deploy's error, as before any write.
+    const alone = await p.berth(['deploy', '--tag', 'v2']);
+    expect(alone.code, alone.stderr).toBe(ExitCode.conflict);
+    expect(alone.stderr).toMatch(/"kubectl scale" set \.spec\.replicas/);
+    expect((await historyOf(p, 'worker')).length).toBe(2);
+  });
+
   it('a new tag rewrites only what runs it; a hand edit of an object the release leaves alone is still caught', async () => {
     const p = await deployedProject('dstamp');
     const service = () => kube().core.readNamespacedService({ name: 'web', namespace: p.namespace });
