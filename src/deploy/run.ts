@@ -19,26 +19,15 @@ import { BerthError, ExitCode, UsageError } from '../errors.ts';
 import { ANNOTATION, environmentLabels, LABEL } from '../model/labels.ts';
 import { databaseSecretName } from '../model/names.ts';
 import type { KubeObject } from '../model/kube-object.ts';
-import { secretName } from '../model/names.ts';
-import { render } from '../render/index.ts';
 import { type AppliedApp, applyApp, clusterScopedWarning, imagesOf, pruneApp, type RolloutContext, watchApp } from './app-rollout.ts';
 import { type Diagnosis, diagnose } from './diagnose.ts';
 import type { Emit } from './events.ts';
 import { runHealthCheck, type HealthCheck } from './health-check.ts';
 import { type EarlyReads, type DeployInputs, readDeployInputs, readFirst } from './early-reads.ts';
 import { acquireLock, type HeldLock } from './lock.ts';
-import { pinConfigAndSecrets } from './pin.ts';
-import {
-  comparable,
-  diffObjects,
-  type FieldChange,
-  keepRestartStamps,
-  noopApplies,
-  pruneCandidates,
-  splitByApp,
-  untouchedSinceApplied,
-  withRestart,
-} from './plan.ts';
+import { attemptPrepare } from './prepare-release.ts';
+import type { pinConfigAndSecrets } from './pin.ts';
+import { comparable, diffObjects, type FieldChange, noopApplies, pruneCandidates, untouchedSinceApplied } from './plan.ts';
 import {
   createRelease,
   currentRelease,
@@ -52,7 +41,7 @@ import {
 } from './releases.ts';
 import { rollbackTo } from './rollback.ts';
 import { RolloutWatcher } from './rollout-watcher.ts';
-import { changed, encodeValues, type RuntimeChange, scaled, writeRuntimeEnv, writeRuntimeScale, writeSecretData } from './runtime-values.ts';
+import { type RuntimeChange, writeRuntimeEnv, writeRuntimeScale, writeSecretData } from './runtime-values.ts';
 import { completeTags } from './tags.ts';
 import type { Failure } from './verdict.ts';
 
@@ -183,9 +172,9 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     if (!request.dryRun && live.size === 0) await ensureNamespace(cluster, namespace, environmentLabels(request.environment));
     // The lock is asked for once the reads are answered, not beside them: a write while they are on
     // their way makes the API server's caches wait for etcd to confirm they are fresh (up to 0.1 s).
-    lock = request.dryRun
+    const locking = request.dryRun
       ? undefined
-      : await acquireLock(cluster, {
+      : acquireLock(cluster, {
           namespace,
           environment: request.environment,
           user,
@@ -196,6 +185,14 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
           // After a wait for something being deleted, the Lease read first may have gone with its namespace.
           ...(going.length > 0 ? {} : { since: lockSeen?.metadata.resourceVersion ?? null, seen: lockSeen }),
         });
+    locking?.catch(() => undefined);
+    // The release is rendered while the lock's write is on its way (sent first: the write goes out
+    // in the turn after it is asked for). A deploy that finds the lock changed hands renders again
+    // from what it reads then; what refuses is thrown once the lock is held, so it is released.
+    if (locking) await new Promise(setImmediate);
+    const attempt = () => attemptPrepare(request, resolved, selected, namespace, reads, live, tags);
+    let prepared = attempt();
+    lock = await locking;
     if (lock) request.emit({ type: 'locked', environment: request.environment });
     // Volumes a deleted claim left Released would never bind to the claim this deploy applies.
     for (const { volume, claim, patch } of request.dryRun ? [] : releasedVolumes(live.values())) {
@@ -212,37 +209,14 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       reads = await readAgain();
       live = reads.live;
       tags = tagsOf(live);
+      prepared = attempt();
     }
-    const { runtimeEnv, runtimeScale, secrets, releases } = reads;
+    const { releases } = reads;
     // Only a deploy holding the lock knows a "deploying" release is dead.
     if (lock) await markInterrupted(cluster, namespace, releases);
+    if ('refused' in prepared) throw prepared.refused;
+    const { runtimeEnv, runtimeScale, secrets, shared, pinned, changedSecret } = prepared;
     const change = request.change;
-    if (change?.kind === 'config') runtimeEnv[change.app] = changed(runtimeEnv[change.app] ?? {}, change);
-    if (change?.kind === 'scale') runtimeScale[change.app] = scaled(runtimeScale[change.app] ?? {}, change.replicas);
-    const rendered = keepRestartStamps(
-      render(request.config, request.environment, { apps: request.apps.length ? request.apps : undefined, tags, env: runtimeEnv, replicas: runtimeScale }),
-      live,
-    );
-    const now = new Date().toISOString();
-    const restarted = request.restart
-      ? withRestart(rendered, now)
-      : change?.kind === 'restart'
-        ? withRestart(
-            rendered,
-            now,
-            (o) => o.metadata.labels?.[LABEL.app] === change.app && (!change.process || o.metadata.labels?.[LABEL.component] === change.process),
-          )
-        : rendered;
-    const { shared, byApp } = splitByApp(restarted);
-    const changedSecret =
-      change?.kind === 'secret' ? (resolved.apps.find((a) => a.name === change.app)?.secretName ?? secretName({ name: change.app })) : undefined;
-    if (change?.kind === 'secret' && changedSecret)
-      secrets.set(changedSecret, changed(secrets.get(changedSecret) ?? {}, { set: encodeValues(change.set), unset: change.unset }));
-    // Everything that can refuse does so before anything is applied: missing secrets, bad objects.
-    const appSecrets = (app: string) => resolved.apps.filter((a) => a.name === app && a.secrets.length).map((a) => a.secretName);
-    const pinned = new Map(
-      selected.map((app) => [app, pinConfigAndSecrets(app, namespace, byApp.get(app) ?? [], (name) => secrets.get(name), appSecrets(app))]),
-    );
     if (request.dryRun || !watcher) return await dryRun(cluster, request, resolved.namespace, live, shared, pinned, selected, enabled);
 
     // A server-side dry run of every object first: a field conflict, a refused object, a missing
