@@ -79,6 +79,10 @@ describeCluster('berth deploy', () => {
     expect(result.stderr).toMatch(/web cannot start: Secret web-secrets does not exist \(needs TOKEN\)/);
     const deployments = await kube().apps.listNamespacedDeployment({ namespace: p.namespace });
     expect(deployments.items).toEqual([]);
+    // The refusal came with the lock held: it was released, so the deploy after the fix goes at once.
+    await p.setSecret('web-secrets', { TOKEN: 'first' });
+    const fixed = await p.berth(['deploy', '--tag', 'v1']);
+    expect(fixed.code, fixed.stderr).toBe(0);
   });
 
   it('another project with an environment of the same name is not this one: its namespace is created and nothing of the other is seen', async () => {
