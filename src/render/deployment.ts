@@ -28,7 +28,10 @@ export function renderDeployment(app: ResolvedApp, process: ResolvedProcess, clu
     spec: {
       // With an HPA the replica count belongs to the autoscaler; applying one would fight it.
       replicas: process.hpa ? undefined : process.replicas,
-      revisionHistoryLimit: 10,
+      // Rollback is berth's release records' (releaseHistory); old ReplicaSets serve only the
+      // controller's reuse of a recent template and `kubectl rollout undo`. Each one kept is listed
+      // and watched by every controller and every deploy (20 apps × 11 was 1 MB per deploy).
+      revisionHistoryLimit: 3,
       progressDeadlineSeconds: Math.max(600, process.health.startupTimeout + 120),
       selector: { matchLabels: selector },
       strategy: process.strategy === 'Recreate' ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
