@@ -21,9 +21,11 @@ export interface RolloutTarget {
 type Final = Extract<Verdict, { state: 'done' | 'failed' }>;
 
 export class RolloutWatcher {
-  private readonly deployments = new Map<string, Deployment>();
-  private readonly replicaSets = new Map<string, ReplicaSet>();
-  private readonly pods = new Map<string, Pod>();
+  // The watches' own stores (watchObjects keeps each up to date in place), not copies.
+  private deployments: ReadonlyMap<string, Deployment> = new Map();
+  private replicaSets: ReadonlyMap<string, ReplicaSet> = new Map();
+  private pods: ReadonlyMap<string, Pod> = new Map();
+  private evaluating: NodeJS.Immediate | undefined;
   private readonly tracked = new Map<RolloutTarget, { resolve: (v: Final) => void; last: string }>();
   private readonly controller = new AbortController();
   private synced = new Set<string>();
@@ -47,12 +49,12 @@ export class RolloutWatcher {
   start(signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', () => this.stop(), { once: true });
     this.readyPromise = new Promise<void>((resolve, reject) => {
-      const kinds: [string, string, Map<string, RawObject>][] = [
-        ['apps/v1', 'Deployment', this.deployments as unknown as Map<string, RawObject>],
-        ['apps/v1', 'ReplicaSet', this.replicaSets as unknown as Map<string, RawObject>],
-        ['v1', 'Pod', this.pods as unknown as Map<string, RawObject>],
+      const kinds: [string, string, (store: ReadonlyMap<string, RawObject>) => void][] = [
+        ['apps/v1', 'Deployment', (store) => (this.deployments = store as ReadonlyMap<string, Deployment>)],
+        ['apps/v1', 'ReplicaSet', (store) => (this.replicaSets = store as ReadonlyMap<string, ReplicaSet>)],
+        ['v1', 'Pod', (store) => (this.pods = store as ReadonlyMap<string, Pod>)],
       ];
-      for (const [apiVersion, kind, store] of kinds) {
+      for (const [apiVersion, kind, keep] of kinds) {
         watchObjects<RawObject>(
           this.cluster,
           { apiVersion, kind, namespace: this.namespace, labelSelector: this.labelSelector },
@@ -62,13 +64,17 @@ export class RolloutWatcher {
             // Judged from the watch's events on top: a verdict needs the generation berth applied.
             cachedFirstList: true,
             onChange: (change, _object, live) => {
-              store.clear();
-              for (const [key, value] of live) store.set(key, value);
+              keep(live);
               if (change === 'synced') {
                 this.synced.add(kind);
                 if (this.synced.size === kinds.length) resolve();
               }
-              this.evaluate();
+              // Once for all the events that came in together: a pod's change arrives with its
+              // ReplicaSet's and Deployment's, and each evaluation judges every tracked rollout.
+              this.evaluating ??= setImmediate(() => {
+                this.evaluating = undefined;
+                this.evaluate();
+              });
             },
           },
         ).catch((error: Error) => {
@@ -111,6 +117,7 @@ export class RolloutWatcher {
 
   stop(): void {
     if (this.ticker) clearInterval(this.ticker);
+    if (this.evaluating) clearImmediate(this.evaluating);
     this.controller.abort();
   }
 
