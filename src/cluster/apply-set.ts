@@ -117,7 +117,7 @@ function applyError(error: unknown, object: KubeObject, dryRun: boolean): BerthE
       const who = [...byManager].map(([manager, fields]) => `"${manager}" set ${fields.join(', ')}`).join('; ');
       return new BerthError(`Could not ${what}: someone else changed fields berth manages (${who})`, {
         exitCode: ExitCode.conflict,
-        hint: `Someone edited the object by hand (kubectl edit/patch/scale). To take the fields back and apply berth's values, run again with --force-conflicts; to keep the hand edit, put it in the berth config.`,
+        hint: `Someone edited the object by hand (kubectl edit/patch/scale).${dryRun ? ' Nothing was applied.' : ''} To take the fields back and apply berth's values, run again with --force-conflicts; to keep the hand edit, put it in the berth config.`,
         cause: error,
       });
     }

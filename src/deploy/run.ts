@@ -307,7 +307,8 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       ),
     );
     const refused = refusals?.values().next().value;
-    if (refused && outcomes.every((o) => refusals!.has(o.app) || o.outcome === 'unchanged')) throw refused;
+    if (refused && outcomes.every((o) => refusals!.has(o.app) || o.outcome === 'unchanged'))
+      throw new BerthError(refused.message, { exitCode: refused.exitCode, hint: `Nothing was applied. ${refused.hint ?? ''}`.trim(), cause: refused.cause });
     // The changed values reach their source only with a healthy release.
     const changeOutcome = change && outcomes.find((o) => o.app === change.app);
     if (change && (changeOutcome?.outcome === 'deployed' || changeOutcome?.outcome === 'unchanged')) {

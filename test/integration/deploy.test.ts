@@ -231,7 +231,7 @@ describeCluster('berth deploy', () => {
     const refused = await p.berth(['deploy', 'web', '--tag', 'v2']);
     expect(refused.code).toBe(ExitCode.conflict);
     expect(refused.stderr).toMatch(/someone else changed fields berth manages \("kubectl scale" set \.spec\.replicas\)/);
-    expect(refused.stderr).toMatch(/--force-conflicts/);
+    expect(refused.stderr).toMatch(/Nothing was applied\. .*--force-conflicts/);
     const untouched = await kube().apps.readNamespacedDeployment({ name: 'web', namespace: p.namespace });
     expect(untouched.spec!.template.spec!.containers[0]!.image).toBe('registry.test/shop:v1');
     expect((await historyOf(p, 'web')).length).toBe(1);
@@ -262,6 +262,7 @@ describeCluster('berth deploy', () => {
     const alone = await p.berth(['deploy', '--tag', 'v2']);
     expect(alone.code, alone.stderr).toBe(ExitCode.conflict);
     expect(alone.stderr).toMatch(/"kubectl scale" set \.spec\.replicas/);
+    expect(alone.stderr).toMatch(/Nothing was applied/);
     expect((await historyOf(p, 'worker')).length).toBe(2);
   });
 
