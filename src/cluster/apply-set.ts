@@ -277,15 +277,28 @@ export function applyBatches(sorted: KubeObject[], options: { dryRun: boolean; l
   return [...created, withDeployments, rest].filter((group) => group.length > 0);
 }
 
+/**
+ * `fn` over the items, `limit` at a time. After a failure no further item is started, and the
+ * first failure is thrown once those in flight have ended: nothing is still being written when
+ * the caller hears of it.
+ */
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
+    while (next < items.length && !failed) {
       const index = next++;
-      results[index] = await fn(items[index]!);
+      try {
+        results[index] = await fn(items[index]!);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   });
-  await Promise.all(workers);
+  const settled = await Promise.allSettled(workers);
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure) throw failure.reason;
   return results;
 }

@@ -41,14 +41,23 @@ export interface AppliedApp {
   deployments: ChangedDeployment[];
 }
 
-/** `unchanged`: what a dry run just found would not change (deploy's preflight), not sent again. */
-export async function applyApp(ctx: RolloutContext, objects: KubeObject[], unchanged?: ReadonlyMap<string, string>): Promise<AppliedApp> {
+/**
+ * `unchanged`: what a dry run just found would not change (deploy's preflight), not sent again.
+ * `written` is given each object as its apply is answered: what was written before a refusal.
+ */
+export async function applyApp(
+  ctx: RolloutContext,
+  objects: KubeObject[],
+  unchanged?: ReadonlyMap<string, string>,
+  written?: AppliedObject[],
+): Promise<AppliedApp> {
   const applied = await applySet(ctx.cluster, objects, {
     live: ctx.live,
     force: ctx.force,
     unchanged,
     dryRunAnswers: ctx.dryRun,
     onClusterScopedForbidden: clusterScopedWarning(ctx.emit),
+    onApplied: written && ((object) => written.push(object)),
   });
   const deployments = applied
     .filter((a) => a.object.kind === 'Deployment' && a.changed && generationMoved(a, ctx.live))

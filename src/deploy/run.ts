@@ -4,7 +4,7 @@
  * release → prune → notify → unlock. Apps deploy in parallel; an app that fails is rolled back on
  * its own (the whole release: images, env, secrets, objects) and the others keep their new one.
  */
-import { applySet, prune, ref } from '../cluster/apply-set.ts';
+import { type AppliedObject, applySet, prune, ref } from '../cluster/apply-set.ts';
 import { freeVolume, releasedVolumes } from '../cluster/released-volumes.ts';
 import { describe as describeObject, terminating, waitUntilGone } from '../cluster/terminating.ts';
 import { type Cluster, connectCluster } from '../cluster/connect.ts';
@@ -19,7 +19,7 @@ import { BerthError, ExitCode, UsageError } from '../errors.ts';
 import { ANNOTATION, environmentLabels, LABEL } from '../model/labels.ts';
 import { databaseSecretName } from '../model/names.ts';
 import type { KubeObject } from '../model/kube-object.ts';
-import { type AppliedApp, applyApp, clusterScopedWarning, imagesOf, pruneApp, type RolloutContext, watchApp } from './app-rollout.ts';
+import { type AppliedApp, applyApp, clusterScopedWarning, imagesOf, pruneApp, type RolloutContext, watchApp, type WatchOutcome } from './app-rollout.ts';
 import { type Diagnosis, diagnose } from './diagnose.ts';
 import type { Emit } from './events.ts';
 import { runHealthCheck, type HealthCheck } from './health-check.ts';
@@ -293,7 +293,9 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     };
     // Without a dry run, an app whose one write is refused is left as it was (see ownCheck).
     const refusals = ownCheck ? new Map<string, BerthError>() : undefined;
-    const outcomes = await Promise.all(
+    // Every app ends its rollout (or its rollback) before anything is reported: an error in one
+    // leaves none of the others unwatched or "deploying".
+    const settled = await Promise.allSettled(
       apps.map((app) =>
         deployApp(ctx, request, app, pinned.get(app.name)!, unchanged, refusals, {
           releases: releases.filter((r) => r.app === app.name),
@@ -306,6 +308,9 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
         }),
       ),
     );
+    const broken = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (broken) throw broken.reason;
+    const outcomes = settled.map((s) => (s as PromiseFulfilledResult<AppOutcome>).value);
     const refused = refusals?.values().next().value;
     if (refused && outcomes.every((o) => refusals!.has(o.app) || o.outcome === 'unchanged'))
       throw new BerthError(refused.message, { exitCode: refused.exitCode, hint: `Nothing was applied. ${refused.hint ?? ''}`.trim(), cause: refused.cause });
@@ -368,21 +373,30 @@ async function deployApp(
   app: ResolvedApp,
   pinned: ReturnType<typeof pinConfigAndSecrets>,
   unchanged: ReadonlyMap<string, string>,
-  /** Set when each app writes one object at most: a refused write is recorded here, not thrown. */
+  /** Set when each app writes one object at most (no dry run): its refused write is recorded here. */
   refusals: Map<string, BerthError> | undefined,
   history: AppHistory,
 ): Promise<AppOutcome> {
   const previous = currentRelease(history.releases);
   if (request.signal.aborted) return { app: app.name, outcome: 'unchanged', revision: previous?.revision, tag: history.tag };
+  const written: AppliedObject[] = [];
   let applied: AppliedApp;
+  // A write the API server refused although its dry run passed (a hand edit or a webhook between
+  // the two), or with no dry run before it (see ownCheck).
+  let refused: BerthError | undefined;
   try {
-    applied = await applyApp(ctx, pinned.objects, unchanged);
+    applied = await applyApp(ctx, pinned.objects, unchanged, written);
   } catch (error) {
-    if (!refusals || !(error instanceof BerthError) || !refusedByApiServer(error)) throw error;
-    refusals.set(app.name, error);
-    const diagnosis = refusedDiagnosis(app, error);
-    ctx.emit({ type: 'failed', app: app.name, diagnosis });
-    return { app: app.name, outcome: 'failed', revision: undefined, diagnosis };
+    if (!(error instanceof BerthError) || !refusedByApiServer(error)) throw error;
+    if (!written.some((a) => a.changed)) {
+      refusals?.set(app.name, error);
+      const diagnosis = refusedDiagnosis(app, error, 'nothing');
+      ctx.emit({ type: 'failed', app: app.name, diagnosis });
+      return { app: app.name, outcome: 'failed', revision: undefined, diagnosis };
+    }
+    // What went out before the refusal runs already: a failed release, rolled back like any other.
+    refused = error;
+    applied = { applied: written, changed: written.filter((a) => a.changed).length, deployments: [] };
   }
   const leftovers = pruneCandidates(ctx.live, new Set(pinned.objects.map(ref)), { apps: new Set([app.name]) });
   if (applied.changed === 0 && leftovers.size === 0 && previous) {
@@ -421,7 +435,15 @@ async function deployApp(
   );
   ctx.emit({ type: 'release', app: app.name, revision: release.revision, kind: release.kind, result: 'deploying' });
 
-  let outcome = await watchApp(ctx, app.name, applied.deployments, release.revision);
+  let outcome: WatchOutcome = refused
+    ? {
+        ok: false,
+        process: app.processes[0]?.name ?? 'web',
+        deployment: app.processes[0]?.objectName ?? app.name,
+        failure: { code: 'refused', message: refused.message },
+        replicaSet: undefined,
+      }
+    : await watchApp(ctx, app.name, applied.deployments, release.revision);
   let failure: Failure | undefined = outcome.ok ? undefined : outcome.failure;
   if (outcome.ok) {
     const check = healthCheckFor(request.config, app);
@@ -455,17 +477,19 @@ async function deployApp(
   const interrupted = outcome.interrupted === true;
   const diagnosis: Diagnosis = interrupted
     ? { app: app.name, process: outcome.process, cause: 'Interrupted (Ctrl-C) before the rollout finished.', failure: failure!, events: [], next: [] }
-    : await diagnose(ctx.cluster, failure!, {
-        app: app.name,
-        process: outcome.process,
-        namespace: app.namespace,
-        environment: app.environment,
-        image,
-        healthPath: process?.health.path,
-        port: process?.port,
-        memoryLimit: process?.resources.limits.memory,
-        replicaSet: outcome.replicaSet,
-      });
+    : refused
+      ? refusedDiagnosis(app, refused, 'part')
+      : await diagnose(ctx.cluster, failure!, {
+          app: app.name,
+          process: outcome.process,
+          namespace: app.namespace,
+          environment: app.environment,
+          image,
+          healthPath: process?.health.path,
+          port: process?.port,
+          memoryLimit: process?.resources.limits.memory,
+          replicaSet: outcome.replicaSet,
+        });
   if (!interrupted) ctx.emit({ type: 'failed', app: app.name, diagnosis });
   release = { ...release, result: interrupted ? 'interrupted' : 'failed', finishedAt: new Date().toISOString(), diagnosis };
   const target = request.rollback ? await rollbackTarget(ctx, app.name, history.releases) : undefined;
@@ -480,6 +504,14 @@ async function deployApp(
     releases: [release, ...history.allReleases],
     user: history.user,
     message: `automatic rollback: r${release.revision} ${interrupted ? 'was interrupted' : 'failed'}${history.backup ? `; backup before its migrations: ${history.backup}` : ''}`,
+  }).catch(async (error: unknown) => {
+    // The failed release is recorded as failed, not left "deploying", whatever stopped its rollback.
+    await updateRelease(ctx.cluster, release).catch(() => undefined);
+    throw new BerthError(`${app.name} r${release.revision} failed, and its rollback to r${target.revision} did not finish: ${(error as Error).message}`, {
+      exitCode: error instanceof BerthError ? error.exitCode : ExitCode.failure,
+      hint: `${error instanceof BerthError && error.hint ? `${error.hint} ` : ''}Then \`berth rollback ${app.name} --to ${target.revision} --env ${app.environment}\` puts r${target.revision} back; \`berth history ${app.name}\` has the failed release's diagnosis.`,
+      cause: error,
+    });
   });
   release = { ...release, rolledBackBy: rolled.release.revision };
   await updateRelease(ctx.cluster, release);
@@ -508,11 +540,16 @@ function refusedByApiServer(error: BerthError): boolean {
   return status >= 400 && status < 500 && ![401, 408, 429].includes(status);
 }
 
-function refusedDiagnosis(app: ResolvedApp, error: BerthError): Diagnosis {
+/** `nothing`: none of the app's objects was written; `part`: those before the refused one were. */
+function refusedDiagnosis(app: ResolvedApp, error: BerthError, written: 'nothing' | 'part'): Diagnosis {
+  const what =
+    written === 'nothing'
+      ? `Nothing of ${app.name} was applied: it runs its last release still.`
+      : `The API server accepted this release's dry run, then refused this write; ${app.name}'s objects sent before it were applied.`;
   return {
     app: app.name,
     process: app.processes[0]?.name ?? 'web',
-    cause: `${error.message}. Nothing of ${app.name} was applied: it runs its last release still.${error.hint ? ` ${error.hint}` : ''}`,
+    cause: `${error.message}. ${what}${error.hint ? ` ${error.hint}` : ''}`,
     failure: { code: 'refused', message: error.message },
     events: [],
     next: [],

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.ts';
 import { events, historyOf, type Project, project, runningSpec, shopConfig } from './deploy-helpers.ts';
-import { describeCluster, kube, kubectl, requireEnv } from './helpers.ts';
+import { describeCluster, kube, kubectl, requireEnv, waitFor } from './helpers.ts';
 
 const projects: Project[] = [];
 function newProject(prefix: string): Project {
@@ -264,6 +264,92 @@ describeCluster('berth deploy', () => {
     expect(alone.stderr).toMatch(/"kubectl scale" set \.spec\.replicas/);
     expect(alone.stderr).toMatch(/Nothing was applied/);
     expect((await historyOf(p, 'worker')).length).toBe(2);
+  });
+
+  it('a write the dry run let through but the real apply refuses: that app is rolled back from its half-applied release, the others deploy', async () => {
+    const p = await deployedProject('drace');
+    // Admission that tells a dry run from a real write (a webhook that changed its mind, or a hand
+    // edit between the two): an Ingress of two hosts is refused here, but not in a dry run.
+    const policy = `berth-test-${p.namespace}`;
+    const { objects } = kube();
+    const admission = (expression: string) => ({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: policy },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: {
+          resourceRules: [{ apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['ingresses'] }],
+        },
+        validations: [{ expression: `(has(request.dryRun) && request.dryRun) || ${expression}`, message: 'refused by the Ingress policy of this namespace' }],
+      },
+    });
+    await objects.create(admission('size(object.spec.rules) < 2') as never);
+    await objects.create({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: policy },
+      spec: {
+        policyName: policy,
+        validationActions: ['Deny'],
+        matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': p.namespace } } },
+      },
+    } as never);
+    const backend = { backend: { service: { name: 'web', port: { number: 80 } } }, path: '/', pathType: 'Prefix' };
+    /** Waits until an Ingress of these hosts is refused (a policy takes effect a moment after it is written). */
+    const refusing = (hosts: string[]) =>
+      waitFor(`the admission policy to refuse an Ingress of ${hosts.length} host(s)`, async () => {
+        const probe = {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'Ingress',
+          metadata: { name: 'probe', namespace: p.namespace },
+          spec: { rules: hosts.map((host) => ({ host, http: { paths: [backend] } })) },
+        };
+        try {
+          await objects.create(probe as never);
+        } catch (error) {
+          return /refused by the Ingress policy/.test(String((error as { body?: unknown }).body ?? error));
+        }
+        await objects.delete(probe as never);
+        return false;
+      });
+    try {
+      await refusing(['a.test', 'b.test']);
+
+      // web's new release writes its new env ConfigMap and Deployment, then its Ingress (a new domain), which is refused.
+      p.write(shopConfig(p.namespace, { env: { MODE: 'two' }, web: { domains: [`${p.namespace}.shop.test`, `www.${p.namespace}.shop.test`] } }));
+      const result = await p.berth(['deploy', '--tag', 'v2', '--json']);
+      expect(result.code, result.stderr).toBe(ExitCode.deployFailed);
+      const outcomes = Object.fromEntries((events(result.stdout).at(-1)!.apps as { app: string; outcome: string }[]).map((a) => [a.app, a.outcome]));
+      expect(outcomes).toEqual({ web: 'rolled-back', worker: 'deployed' });
+      expect(await runningSpec(p.namespace, 'web')).toEqual({ image: 'registry.test/shop:v1', env: { MODE: 'one' }, secrets: { TOKEN: 'first' } });
+      const web = await historyOf(p, 'web');
+      expect(web.map((r) => [r.revision, r.kind, r.result])).toEqual([
+        [3, 'rollback', 'succeeded'],
+        [2, 'deploy', 'failed'],
+        [1, 'deploy', 'succeeded'],
+      ]);
+      expect(web[1]!.diagnosis!.cause).toMatch(/Ingress .*web.*refused by the Ingress policy of this namespace.*accepted this release's dry run/);
+      expect((await historyOf(p, 'worker')).map((r) => [r.revision, r.result])).toEqual([
+        [2, 'succeeded'],
+        [1, 'succeeded'],
+      ]);
+      expect((await runningSpec(p.namespace, 'worker-run')).image).toBe('registry.test/worker:v2');
+
+      // No Ingress write at all now: the rollback's is refused too. The failed release is recorded
+      // as failed, and the error says the rollback did not finish and how to finish it.
+      await objects.delete(admission('') as never);
+      await objects.create(admission('false') as never);
+      await refusing(['a.test']);
+      const stuck = await p.berth(['deploy', 'web', '--tag', 'v3']);
+      expect(stuck.code).toBe(ExitCode.failure);
+      expect(stuck.stderr).toMatch(/web r4 failed, and its rollback to r3 did not finish: .*refused by the Ingress policy/);
+      expect(stuck.stderr).toMatch(/berth rollback web --to 3 --env staging/);
+      expect((await historyOf(p, 'web')).map((r) => [r.revision, r.result])[0]).toEqual([4, 'failed']);
+    } finally {
+      await objects.delete({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: policy } } as never);
+      await objects.delete({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: policy } } as never);
+    }
   });
 
   it('a new tag rewrites only what runs it; a hand edit of an object the release leaves alone is still caught', async () => {

@@ -1,7 +1,7 @@
 // How a deploy sends its objects: what pods need first, then the Deployments, then the rest; and
 // which objects a dry run found would not change, so they are not sent again.
 import { describe, expect, it } from 'vitest';
-import { applyBatches, changedBy, ref } from '../../src/cluster/apply-set.ts';
+import { applyBatches, changedBy, mapLimit, ref } from '../../src/cluster/apply-set.ts';
 import type { RawObject } from '../../src/cluster/watch.ts';
 import { appliedHash, stamped } from '../../src/cluster/applied-stamp.ts';
 import { noopApplies, untouchedSinceApplied } from '../../src/deploy/plan.ts';
@@ -69,6 +69,24 @@ describe('apply order', () => {
   it('sends a dry run all at once', () => {
     expect(kinds(applyBatches(objects, { dryRun: true }))).toEqual([objects.map((o) => `${o.kind}/${o.metadata.name}`)]);
     expect(applyBatches([], { dryRun: false })).toEqual([]);
+  });
+});
+
+describe('applying objects a few at a time', () => {
+  it('starts nothing after a refusal, and reports it once the writes in flight have ended', async () => {
+    const started: number[] = [];
+    const ended: number[] = [];
+    const write = async (item: number) => {
+      started.push(item);
+      await new Promise((resolve) => setTimeout(resolve, item === 1 ? 5 : 30));
+      ended.push(item);
+      if (item === 1) throw new Error('refused: 1');
+      return item;
+    };
+    await expect(mapLimit([0, 1, 2, 3, 4, 5], 2, write)).rejects.toThrow('refused: 1');
+    // 0 and 1 went out together; 1 was refused while 0 was still being written: nothing else started.
+    expect(started).toEqual([0, 1]);
+    expect(ended).toEqual([1, 0]);
   });
 });
 
