@@ -150,6 +150,8 @@ async function oneApp() {
   const phases = { toLocked: [], toApplied: [], watch: [], record: [], exit: [], detect: [] };
   // Start of the command → the observer sees the Deployment with the new tag.
   const seen = { berth: [], helm: [], kubectl: [] };
+  // The observer sees the rollout complete → the command has exited.
+  const after = { berth: [], helm: [], kubectl: [] };
   const loads = [];
   const tools = {
     async berth(tag) {
@@ -167,6 +169,7 @@ async function oneApp() {
       phases.exit.push(r.endedAt - recorded);
       phases.detect.push(done - b.observer.completeAt('web', tag));
       cluster.berth.push(b.observer.span(apps, () => tag)?.ms);
+      after.berth.push(r.endedAt - b.observer.completeAt('web', tag));
       return r.ms;
     },
     async helm(tag) {
@@ -174,6 +177,7 @@ async function oneApp() {
       await h.observer.settle(apps, () => tag);
       cluster.helm.push(h.observer.span(apps, () => tag)?.ms);
       seen.helm.push(h.observer.appliedAt('web', tag) - r.startedAt);
+      after.helm.push(r.endedAt - h.observer.completeAt('web', tag));
       return r.ms;
     },
     async kubectl(tag) {
@@ -181,6 +185,7 @@ async function oneApp() {
       await k.observer.settle(apps, () => tag);
       cluster.kubectl.push(k.observer.span(apps, () => tag)?.ms);
       seen.kubectl.push(k.observer.appliedAt('web', tag) - r.startedAt);
+      after.kubectl.push(r.endedAt - k.observer.completeAt('web', tag));
       return r.ms;
     },
   };
@@ -193,17 +198,17 @@ async function oneApp() {
   const berth = stats(samples.berth);
   console.log(`\n1. One app (2 replicas), apply → healthy, a new tag each run; ${RUNS} runs each, alternating${steadyNote}`);
   const rows = [
-    ['berth deploy', berth, cluster.berth, '—', seen.berth],
-    ['helm upgrade --install --wait', stats(samples.helm), cluster.helm, x(berth.median / stats(samples.helm).median), seen.helm],
-    ['kubectl apply --server-side + rollout status', stats(samples.kubectl), cluster.kubectl, x(berth.median / stats(samples.kubectl).median), seen.kubectl],
+    ['berth deploy', berth, cluster.berth, '—', seen.berth, after.berth],
+    ['helm upgrade --install --wait', stats(samples.helm), cluster.helm, x(berth.median / stats(samples.helm).median), seen.helm, after.helm],
+    ['kubectl apply --server-side + rollout status', stats(samples.kubectl), cluster.kubectl, x(berth.median / stats(samples.kubectl).median), seen.kubectl, after.kubectl],
   ];
   table(
-    ['command', 'median', 'p90', 'min', 'start → applied', "cluster's own", 'berth ÷ this'],
-    rows.map(([name, st, own, ratio, applied]) => [name, s(st.median), s(st.p90), s(st.min), s(median(applied)), s(median(own)), ratio]),
+    ['command', 'median', 'p90', 'min', 'start → applied', "cluster's own", 'complete → exit', 'berth ÷ this'],
+    rows.map(([name, st, own, ratio, applied, tail]) => [name, s(st.median), s(st.p90), s(st.min), s(median(applied)), s(median(own)), ms(median(tail)), ratio]),
   );
   console.log(
     `target berth ≤ 1.0× both: ${verdict(berth.median <= stats(samples.helm).median && berth.median <= stats(samples.kubectl).median)}` +
-      ` (start → applied: until the observer sees the Deployment with the new tag; cluster's own: from then until the rollout is complete)`,
+      ` (start → applied: until the observer sees the Deployment with the new tag; cluster's own: from then until the rollout is complete; complete → exit: from then until the command has exited)`,
   );
   console.log(
     `berth's time, medians: start → lock held ${s(median(phases.toLocked))}, → everything applied ${s(median(phases.toApplied))},` +
