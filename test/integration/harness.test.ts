@@ -40,6 +40,9 @@ async function statusOf(call: Promise<unknown>): Promise<number> {
 
 describeCluster('test environment', () => {
   const ns = useNamespace('harness');
+  /** A bare pod of one container in this file's namespace. */
+  const createPod = (name: string, image: string, annotations?: Record<string, string>) =>
+    kube().core.createNamespacedPod({ namespace: ns.name, body: { metadata: { name, annotations }, spec: { containers: [{ name: 'app', image }] } } });
 
   // Independent scenarios in one namespace; running them together keeps the
   // file as long as its slowest test (the CronJob schedule), not their sum.
@@ -112,10 +115,7 @@ describeCluster('test environment', () => {
   it.concurrent('restarts a crashing container again and again (CrashLoopBackOff)', async () => {
     const { core } = kube();
     const namespace = ns.name;
-    await core.createNamespacedPod({
-      namespace,
-      body: { metadata: { name: 'crasher' }, spec: { containers: [{ name: 'app', image: 'registry.test/app:crashloop' }] } },
-    });
+    await createPod('crasher', 'registry.test/app:crashloop');
     const seen = new Set<string>();
     const pod = await waitFor(
       'restartCount >= 2',
@@ -135,13 +135,7 @@ describeCluster('test environment', () => {
   it.concurrent('keeps a never-ready pod Running but not Ready', async () => {
     const { core } = kube();
     const namespace = ns.name;
-    await core.createNamespacedPod({
-      namespace,
-      body: {
-        metadata: { name: 'sleepy', annotations: { 'berth.dev/test-behaviour': 'never-ready' } },
-        spec: { containers: [{ name: 'app', image: 'registry.test/app:v1' }] },
-      },
-    });
+    await createPod('sleepy', 'registry.test/app:v1', { 'berth.dev/test-behaviour': 'never-ready' });
     const ready = (p: V1Pod) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status;
     await waitFor('phase Running', async () => (await core.readNamespacedPod({ name: 'sleepy', namespace })).status?.phase === 'Running');
     await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -153,10 +147,7 @@ describeCluster('test environment', () => {
   it.concurrent('makes a pod whose tag ends in -steady Ready after a fixed delay (the deploy bench)', async () => {
     const { core } = kube();
     const namespace = ns.name;
-    await core.createNamespacedPod({
-      namespace,
-      body: { metadata: { name: 'steady' }, spec: { containers: [{ name: 'app', image: 'registry.test/app:r7-steady' }] } },
-    });
+    await createPod('steady', 'registry.test/app:r7-steady');
     const ready = await waitFor('Ready', async () => {
       const p = await core.readNamespacedPod({ name: 'steady', namespace });
       return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && p;
