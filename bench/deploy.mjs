@@ -200,11 +200,27 @@ async function oneApp() {
   const rows = [
     ['berth deploy', berth, cluster.berth, '—', seen.berth, after.berth],
     ['helm upgrade --install --wait', stats(samples.helm), cluster.helm, x(berth.median / stats(samples.helm).median), seen.helm, after.helm],
-    ['kubectl apply --server-side + rollout status', stats(samples.kubectl), cluster.kubectl, x(berth.median / stats(samples.kubectl).median), seen.kubectl, after.kubectl],
+    [
+      'kubectl apply --server-side + rollout status',
+      stats(samples.kubectl),
+      cluster.kubectl,
+      x(berth.median / stats(samples.kubectl).median),
+      seen.kubectl,
+      after.kubectl,
+    ],
   ];
   table(
     ['command', 'median', 'p90', 'min', 'start → applied', "cluster's own", 'complete → exit', 'berth ÷ this'],
-    rows.map(([name, st, own, ratio, applied, tail]) => [name, s(st.median), s(st.p90), s(st.min), s(median(applied)), s(median(own)), ms(median(tail)), ratio]),
+    rows.map(([name, st, own, ratio, applied, tail]) => [
+      name,
+      s(st.median),
+      s(st.p90),
+      s(st.min),
+      s(median(applied)),
+      s(median(own)),
+      ms(median(tail)),
+      ratio,
+    ]),
   );
   console.log(
     `target berth ≤ 1.0× both: ${verdict(berth.median <= stats(samples.helm).median && berth.median <= stats(samples.kubectl).median)}` +
