@@ -195,6 +195,35 @@ export async function getRelease(cluster: Cluster, namespace: string, app: strin
 }
 
 /**
+ * Marks a release left "deploying" as interrupted — by the holder of the lock, once the deploy that
+ * wrote it is gone — unless that deploy finished it meanwhile: a deploy's last record write goes
+ * out with its lock's release, so it may land just after the next holder read it. Written only
+ * over the version read; returns the record as it stands.
+ */
+export async function markReleaseInterrupted(cluster: Cluster, namespace: string, app: string, revision: number): Promise<Release | undefined> {
+  const path = `/api/v1/namespaces/${namespace}/secrets/${releaseName(app, revision)}`;
+  let secret: ReleaseSecret;
+  try {
+    secret = await cluster.objects.getRaw<ReleaseSecret>(path);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw kubeError(error, `read release ${app} r${revision}`);
+  }
+  const release = fromSecret(secret);
+  if (release?.result !== 'deploying') return release;
+  const interrupted: Release = { ...release, result: 'interrupted', finishedAt: release.finishedAt ?? new Date().toISOString() };
+  const body = toSecret(interrupted);
+  body.metadata.resourceVersion = secret.metadata.resourceVersion;
+  try {
+    await cluster.objects.sendRaw('PUT', path, body);
+    return interrupted;
+  } catch (error) {
+    if (httpStatus(error) === 409) return getRelease(cluster, namespace, app, revision);
+    throw kubeError(error, `update release ${app} r${revision}`);
+  }
+}
+
+/**
  * Writes a new release with the next free revision. Revisions are allocated under the deploy
  * lock; the create still refuses to overwrite, so a stray writer cannot corrupt history.
  */

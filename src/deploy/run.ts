@@ -33,6 +33,7 @@ import {
   currentRelease,
   DEFAULT_HISTORY,
   getRelease,
+  markReleaseInterrupted,
   type Promotion,
   type Release,
   type ReleaseSummary,
@@ -146,6 +147,7 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   const watching = watcher?.start();
   watching?.catch(() => undefined);
   let lock: HeldLock | undefined;
+  const finishing: Promise<Error | undefined>[] = [];
   try {
     const readAgain = () => readDeployInputs(cluster, namespace, request.environment);
     // Read what runs (so apps not given a tag keep theirs; render, pure, refuses anything else),
@@ -297,15 +299,24 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
     // leaves none of the others unwatched or "deploying".
     const settled = await Promise.allSettled(
       apps.map((app) =>
-        deployApp(ctx, request, app, pinned.get(app.name)!, unchanged, refusals, {
-          releases: releases.filter((r) => r.app === app.name),
-          allReleases: releases,
-          user,
-          tag: tags[app.name] ?? app.tag,
-          runtimeEnv: runtimeEnv[app.name],
-          runtimeScale: runtimeScale[app.name],
-          backup: backups.get(app.name),
-        }),
+        deployApp(
+          ctx,
+          request,
+          app,
+          pinned.get(app.name)!,
+          unchanged,
+          refusals,
+          {
+            releases: releases.filter((r) => r.app === app.name),
+            allReleases: releases,
+            user,
+            tag: tags[app.name] ?? app.tag,
+            runtimeEnv: runtimeEnv[app.name],
+            runtimeScale: runtimeScale[app.name],
+            backup: backups.get(app.name),
+          },
+          finishing,
+        ),
       ),
     );
     const broken = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -333,11 +344,23 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
       }
     }
     await notify(request, outcomes);
+    await releaseWith(lock, finishing);
     return { environment: request.environment, namespace, apps: outcomes, interrupted: request.signal.aborted };
   } finally {
     watcher?.stop();
-    await lock?.release();
+    await Promise.all([lock?.release(), ...finishing]);
   }
+}
+
+/**
+ * Releases the lock with the apps' last record writes beside it, not after them: one write's wait
+ * fewer at the end of every deploy. The next holder, should it read a record before its write
+ * lands, leaves it as it is (markReleaseInterrupted). A failed write is thrown once all have ended.
+ */
+async function releaseWith(lock: HeldLock | undefined, finishing: Promise<Error | undefined>[]): Promise<void> {
+  const [, ...written] = await Promise.all([lock?.release(), ...finishing]);
+  const failed = written.find((error) => error !== undefined);
+  if (failed) throw failed;
 }
 
 interface AppHistory {
@@ -376,6 +399,8 @@ async function deployApp(
   /** Set when each app writes one object at most (no dry run): its refused write is recorded here. */
   refusals: Map<string, BerthError> | undefined,
   history: AppHistory,
+  /** The app's last writes, left to end beside the lock's release: each resolves to its error, if any. */
+  finishing: Promise<Error | undefined>[],
 ): Promise<AppOutcome> {
   const previous = currentRelease(history.releases);
   if (request.signal.aborted) return { app: app.name, outcome: 'unchanged', revision: previous?.revision, tag: history.tag };
@@ -461,15 +486,28 @@ async function deployApp(
   }
 
   if (outcome.ok) {
-    release = { ...release, result: 'succeeded', finishedAt: new Date().toISOString(), images: imagesOf(pinned.objects, (d) => ctx.watcher.podsOf(d)) };
-    // Independent writes, sent together: the deploy's last step before its exit.
-    await Promise.all([
-      pruneApp(ctx, app.name, pinned.objects),
-      updateRelease(ctx.cluster, release),
-      trimHistory(ctx.cluster, ctx.namespace, [release, ...history.releases], request.config.releaseHistory ?? DEFAULT_HISTORY).catch(() => 0),
-    ]);
-    ctx.emit({ type: 'release', app: app.name, revision: release.revision, kind: release.kind, result: 'succeeded' });
-    return { app: app.name, outcome: 'deployed', revision: release.revision, tag: history.tag };
+    const succeeded: Release = {
+      ...release,
+      result: 'succeeded',
+      finishedAt: new Date().toISOString(),
+      images: imagesOf(pinned.objects, (d) => ctx.watcher.podsOf(d)),
+    };
+    // The record, and the trimming of records beyond the history, go out beside the lock's release
+    // (releaseWith); what the release left behind is pruned under the lock, meanwhile.
+    finishing.push(
+      Promise.all([
+        updateRelease(ctx.cluster, succeeded),
+        trimHistory(ctx.cluster, ctx.namespace, [succeeded, ...history.releases], request.config.releaseHistory ?? DEFAULT_HISTORY).catch(() => 0),
+      ]).then(
+        () => {
+          ctx.emit({ type: 'release', app: app.name, revision: succeeded.revision, kind: succeeded.kind, result: 'succeeded' });
+          return undefined;
+        },
+        (error: unknown) => error as Error,
+      ),
+    );
+    await pruneApp(ctx, app.name, pinned.objects);
+    return { app: app.name, outcome: 'deployed', revision: succeeded.revision, tag: history.tag };
   }
 
   const process = app.processes.find((p) => p.name === outcome.process) ?? app.processes[0];
@@ -582,13 +620,9 @@ async function applyShared(
 /** A deploy that died (SIGKILL) leaves its release "deploying"; the next one, holding the lock, knows better. */
 async function markInterrupted(cluster: Cluster, namespace: string, releases: ReleaseSummary[]): Promise<void> {
   for (const summary of releases.filter((r) => r.result === 'deploying')) {
-    summary.result = 'interrupted';
-    const release = await getRelease(cluster, namespace, summary.app, summary.revision);
-    if (!release) continue;
-    release.result = 'interrupted';
-    release.finishedAt ??= new Date().toISOString();
-    summary.finishedAt = release.finishedAt;
-    await updateRelease(cluster, release);
+    const release = await markReleaseInterrupted(cluster, namespace, summary.app, summary.revision);
+    summary.result = release?.result === 'deploying' || !release ? 'interrupted' : release.result;
+    summary.finishedAt = release?.finishedAt;
   }
 }
 

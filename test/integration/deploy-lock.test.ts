@@ -8,6 +8,7 @@ import { ExitCode } from '../../src/errors.ts';
 import { connectCluster } from '../../src/cluster/connect.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { readFirst } from '../../src/deploy/early-reads.ts';
+import { getRelease, updateRelease } from '../../src/deploy/releases.ts';
 import { deploy } from '../../src/deploy/run.ts';
 import { historyOf, type Project, project, runningSpec, shopConfig, spawnBerth } from './deploy-helpers.ts';
 import { describeCluster, kube, requireEnv } from './helpers.ts';
@@ -171,5 +172,19 @@ describeCluster('the deploy lock', () => {
     // The new release is the next revision after the config change's, and keeps its value.
     const history = await historyOf(p, 'web');
     expect(history.map((r) => `${r.revision}:${r.kind}:${r.result}`).slice(0, 3)).toEqual(['3:deploy:succeeded', '2:config:succeeded', '1:deploy:succeeded']);
+  });
+
+  it('a release read as "deploying" whose own deploy records it just after (its last write goes out with its lock release) keeps its result', async () => {
+    const p = await shopProject('dlate', 'v0');
+    const cluster = connectCluster({ kubeconfig: requireEnv().kubeconfigPath });
+    const r1 = (await getRelease(cluster, p.namespace, 'web', 1))!;
+    // r1 as the next deploy reads it while its deploy's last write is still on its way…
+    await updateRelease(cluster, { ...r1, result: 'deploying', finishedAt: undefined });
+    const result = await deployAfter(p, { tags: { web: 'v1' } }, async () => {
+      // …which lands before that deploy, holding the lock, would mark r1 interrupted.
+      await updateRelease(cluster, r1);
+    });
+    expect(result.apps.find((a) => a.app === 'web')?.outcome).toBe('deployed');
+    expect((await historyOf(p, 'web')).map((r) => `${r.revision}:${r.result}`)).toEqual(['2:succeeded', '1:succeeded']);
   });
 });
